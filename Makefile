@@ -1,0 +1,99 @@
+# xenvnet — top-level build.  `make` builds into build/, `make SAN=1` builds
+# an ASan+UBSan variant into build-san/ (what `make test` runs).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/lib/xenvnet
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+XEN_SCRIPTS ?= /etc/xen/scripts
+
+CC      ?= cc
+SAN     ?= 0
+O       := $(if $(filter 1,$(SAN)),build-san,build)
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
+SANFLAGS := $(if $(filter 1,$(SAN)),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+SCHEMA_SRC := $(wildcard xenstore-schema/*.c)
+DAEMON_SRC := $(wildcard xenvnetd/*.c)
+VN_SRC     := $(wildcard tools/*.c)
+
+SCHEMA_OBJ := $(SCHEMA_SRC:%.c=$(O)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(O)/%.o)
+VN_OBJ     := $(VN_SRC:%.c=$(O)/%.o)
+
+DAEMON := $(O)/xenvnetd/xenvnetd
+VN     := $(O)/tools/vn
+SHIM   := $(O)/tests/xs-shim/xs_shim.so
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
+
+.PHONY: all deps test unit lab bench demo install clean fuzz
+all: $(DAEMON) $(VN) $(SHIM)
+	@ln -sf ../$(DAEMON) xenvnetd/xenvnetd 2>/dev/null || true
+	@ln -sf ../$(VN) tools/vn 2>/dev/null || true
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(DAEMON): $(DAEMON_OBJ) $(SCHEMA_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto
+
+$(VN): $(VN_OBJ) $(SCHEMA_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore
+
+# The shim is preloaded into xenstored, never built with sanitizers.
+$(SHIM): tests/xs-shim/xs_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -shared -fPIC -o $@ $< -ldl
+
+$(O)/tests/unit/test_%: tests/unit/test_%.c $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lxenstore $(NL_LIBS) -lcrypto
+
+$(O)/tests/bench/%: tests/bench/%.c $(SCHEMA_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lm
+
+deps:
+	scripts/install-deps.sh
+
+# Tests run the sanitizer build.
+test: deps
+	$(MAKE) SAN=1 all unit-bins
+	scripts/run-tests.sh build-san
+
+unit-bins: $(UNIT_BIN)
+
+bench: deps
+	$(MAKE) all bench-bins
+	scripts/run-bench.sh build
+
+bench-bins: $(BENCH_BIN)
+
+demo: deps
+	$(MAKE) all
+	tests/lab/demo.sh build
+
+install: all
+	install -D -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/xenvnetd
+	install -D -m 0755 $(VN) $(DESTDIR)$(SBINDIR)/vn
+	install -D -m 0644 xenvnetd/xenvnetd.service $(DESTDIR)$(UNITDIR)/xenvnetd.service
+	sed -i 's|@SBINDIR@|$(SBINDIR)|g' $(DESTDIR)$(UNITDIR)/xenvnetd.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf || \
+		install -D -m 0644 xenvnetd/xenvnetd.conf $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf
+	for m in docs/*.[0-9]; do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build build-san xenvnetd/xenvnetd tools/vn
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)
