@@ -14,7 +14,8 @@ SAN     ?= 0
 O       := $(if $(filter 1,$(SAN)),build-san,build)
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
-SANFLAGS := $(if $(filter 1,$(SAN)),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS := $(if $(filter 1,$(SAN)),$(SANITIZE))
 NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) -MMD -MP
