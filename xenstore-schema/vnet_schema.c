@@ -29,6 +29,24 @@ int vnet_security_parse(const char *s, enum vnet_security *out)
 	return -1;
 }
 
+const char *const vnet_field_names[VNET_NFIELDS] = {
+	VNET_KEY_BRIDGE, VNET_KEY_VNETIF, VNET_KEY_SECURITY, VNET_KEY_MTU, VNET_KEY_VNI,
+};
+
+const char **vnet_raw_field(struct vnet_raw *raw, size_t i)
+{
+	const char **slots[VNET_NFIELDS] = { &raw->bridge, &raw->vnetif, &raw->security, &raw->mtu, &raw->vni };
+	return slots[i];
+}
+
+int vnet_field_index(const char *name)
+{
+	for (int i = 0; i < VNET_NFIELDS; i++)
+		if (strcmp(name, vnet_field_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 bool vnet_name_valid(const char *name)
 {
 	size_t n = strlen(name);

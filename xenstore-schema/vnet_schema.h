@@ -37,6 +37,14 @@ struct vnet_raw {
 	const char *vni;
 };
 
+/* The definition keys in their fixed order, for code that walks them all. */
+#define VNET_NFIELDS 5
+extern const char *const vnet_field_names[VNET_NFIELDS];
+/* The slot in @raw of field i (0 <= i < VNET_NFIELDS). */
+const char **vnet_raw_field(struct vnet_raw *raw, size_t i);
+/* Index of a field name, or -1 when it is not a definition key. */
+int vnet_field_index(const char *name);
+
 /* A validated definition, all defaults filled in. */
 struct vnet_def {
 	struct vnet_id id;
