@@ -129,7 +129,7 @@ int vnet_def_from_raw(const struct vnet_raw *raw, struct vnet_def *def, char *er
 
 	memset(def, 0, sizeof(*def));
 	if (vnet_id_parse(raw->key, &def->id, why, sizeof(why)) < 0)
-		return vnet_err(err, errlen, "id: %s", why);
+		return vnet_err(err, errlen, "%s", why);
 
 	if (!raw->bridge)
 		return vnet_err(err, errlen, "bridge key is missing");

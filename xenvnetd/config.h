@@ -1,0 +1,33 @@
+/* Daemon configuration: the config file, overridden by the command line. */
+#ifndef XENVNETD_CONFIG_H
+#define XENVNETD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define XENVNETD_DEFAULT_CONFIG    "/etc/xenvnet/xenvnetd.conf"
+#define XENVNETD_DEFAULT_STATE_DIR "/var/lib/xenvnetd"
+#define XENVNETD_DEFAULT_CTL       "/run/xenvnetd.sock"
+#define XENVNETD_DEFAULT_PORT      1798
+#define XENVNETD_DEFAULT_GROUP     "224.10.0.1"
+#define XENVNETD_DEFAULT_GROUP6    "ff05::a:1798"
+
+struct config {
+	char underlay[16];    /* empty: pick the first device with an address */
+	uint16_t port;        /* VXLAN UDP port */
+	char group[64];       /* multicast group for flooding; empty: family default */
+	char state_dir[256];
+	char ctl_socket[108];
+};
+
+void config_defaults(struct config *c);
+
+/* Read "key = value" lines from path into c.  A missing file is fine when
+ * !must_exist.  Returns 0, or -1 with a reason (file:line) in err. */
+int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
+
+/* Set one option by name, as the file or the command line gives it. */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,36 @@
+/* The narrow interface between the reconciler and the kernel data plane.
+ * One implementation per link kind: in-kernel VXLAN today (dp_vxlan.c);
+ * our own vnet.ko slots in beside it with the same two calls. */
+#ifndef XENVNETD_DATAPLANE_H
+#define XENVNETD_DATAPLANE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kern.h"
+#include "vnet_schema.h"
+
+struct dp_params {
+	uint16_t port;      /* UDP port of the tunnel */
+	const char *group;  /* multicast group; "" for the family's default */
+};
+
+struct dataplane_ops {
+	const char *kind;
+	/* Make the kernel carry vnet @key as @def says: create what is
+	 * missing, fix what differs, touch nothing that works.  A device of
+	 * the same name that is not marked for @key is an error, never
+	 * taken over.  Returns 0, or -1 with a reason. */
+	int (*apply)(struct kern *k, const char *key, const struct vnet_def *def,
+		     const struct kern_underlay *u, const struct dp_params *p, char *err, size_t errlen);
+	/* Delete the named device if, and only if, it carries @key's mark.
+	 * Returns 1 when deleted, 0 when there was nothing of ours, -1. */
+	int (*remove)(struct kern *k, const char *key, const char *name);
+};
+
+extern const struct dataplane_ops dp_vxlan;
+
+/* The MTU that keeps tunnelled frames from fragmenting on @u, lowered to
+ * the definition's mtu when that is smaller. */
+unsigned dp_vnet_mtu(const struct vnet_def *def, const struct kern_underlay *u);
+
+#endif

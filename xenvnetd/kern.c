@@ -1,0 +1,294 @@
+#include "kern.h"
+#include "vnet_err.h"
+
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/rtnl.h>
+#include <stdio.h>
+#include <string.h>
+
+int kern_open(struct kern *k, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	k->sk = nl_socket_alloc();
+	k->ev = nl_socket_alloc();
+	if (!k->sk || !k->ev)
+		goto nomem;
+	if ((rc = nl_connect(k->sk, NETLINK_ROUTE)) < 0 ||
+	    (rc = nl_connect(k->ev, NETLINK_ROUTE)) < 0) {
+		kern_close(k);
+		return vnet_err(err, errlen, "rtnetlink: %s", nl_geterror(rc));
+	}
+	nl_socket_disable_seq_check(k->ev);
+	nl_socket_set_nonblocking(k->ev);
+	nl_socket_set_buffer_size(k->ev, 4 << 20, 0);
+	rc = nl_socket_add_memberships(k->ev, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
+	if (rc < 0) {
+		kern_close(k);
+		return vnet_err(err, errlen, "rtnetlink groups: %s", nl_geterror(rc));
+	}
+	return 0;
+nomem:
+	kern_close(k);
+	return vnet_err(err, errlen, "out of memory");
+}
+
+void kern_close(struct kern *k)
+{
+	nl_socket_free(k->sk);
+	nl_socket_free(k->ev);
+	k->sk = k->ev = NULL;
+}
+
+int kern_event_fd(const struct kern *k)
+{
+	return nl_socket_get_fd(k->ev);
+}
+
+void kern_mark(const char *key, char *buf, size_t size)
+{
+	snprintf(buf, size, KERN_MARK_PREFIX "%s", key);
+}
+
+const char *kern_link_owner(struct rtnl_link *link)
+{
+	const char *alias = rtnl_link_get_ifalias(link);
+
+	if (!alias || strncmp(alias, KERN_MARK_PREFIX, strlen(KERN_MARK_PREFIX)) != 0)
+		return NULL;
+	return alias + strlen(KERN_MARK_PREFIX);
+}
+
+bool kern_link_half_made(struct rtnl_link *link)
+{
+	const char *alias = rtnl_link_get_ifalias(link);
+
+	return rtnl_link_get_group(link) == KERN_GROUP && (!alias || !*alias);
+}
+
+int kern_link_label(struct kern *k, struct rtnl_link *link, const char *key)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	char mark[KERN_MARK_MAX];
+	int rc;
+
+	if (!change)
+		return -NLE_NOMEM;
+	kern_mark(key, mark, sizeof(mark));
+	rtnl_link_set_ifalias(change, mark);
+	rc = rtnl_link_change(k->sk, link, change, 0);
+	rtnl_link_put(change);
+	return rc;
+}
+
+struct event_ctx {
+	kern_event_cb cb;
+	void *arg;
+};
+
+static void parsed_link(struct nl_object *obj, void *arg)
+{
+	struct event_ctx *ctx = arg;
+	struct rtnl_link *link = (struct rtnl_link *)obj;
+	struct kern_event ev = {
+		.name = rtnl_link_get_name(link),
+		.owner = kern_link_owner(link),
+		.ifindex = rtnl_link_get_ifindex(link),
+		.deleted = nl_object_get_msgtype(obj) == RTM_DELLINK,
+	};
+	ctx->cb(ctx->arg, &ev);
+}
+
+static int on_event_msg(struct nl_msg *msg, void *arg)
+{
+	struct event_ctx *ctx = arg;
+	int type = nlmsg_hdr(msg)->nlmsg_type;
+
+	if (type == RTM_NEWLINK || type == RTM_DELLINK) {
+		nl_msg_parse(msg, parsed_link, ctx);
+	} else if (type == RTM_NEWADDR || type == RTM_DELADDR) {
+		struct ifaddrmsg *ifa = nlmsg_data(nlmsg_hdr(msg));
+		struct kern_event ev = { .ifindex = (int)ifa->ifa_index, .deleted = type == RTM_DELADDR };
+		ctx->cb(ctx->arg, &ev);
+	}
+	return NL_OK;
+}
+
+void kern_read_events(struct kern *k, kern_event_cb cb, void *arg)
+{
+	struct event_ctx ctx = { cb, arg };
+	int rc;
+
+	nl_socket_modify_cb(k->ev, NL_CB_VALID, NL_CB_CUSTOM, on_event_msg, &ctx);
+	while ((rc = nl_recvmsgs_default(k->ev)) >= 0)
+		;
+	/* The kernel drops notifications when our buffer fills: resync. */
+	if (rc == -NLE_NOMEM || rc == -NLE_MSG_OVERFLOW) {
+		struct kern_event ev = { .overrun = true };
+		cb(arg, &ev);
+	}
+}
+
+struct rtnl_link *kern_link_get(struct kern *k, const char *name)
+{
+	struct rtnl_link *link = NULL;
+
+	if (rtnl_link_get_kernel(k->sk, 0, name, &link) < 0)
+		return NULL;
+	return link;
+}
+
+/* The first global address of the link, IPv4 preferred. */
+static int link_address(struct nl_cache *addrs, int ifindex, int *family, struct in6_addr *out)
+{
+	int found = 0;
+
+	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+		int fam = rtnl_addr_get_family(a);
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || !local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+			continue;
+		if (fam == AF_INET6 && (rtnl_addr_get_flags(a) & IFA_F_TENTATIVE))
+			continue;
+		if (fam == AF_INET || (fam == AF_INET6 && found == 0)) {
+			memset(out, 0, sizeof(*out));
+			memcpy(out, nl_addr_get_binary_addr(local), fam == AF_INET ? 4 : 16);
+			*family = fam;
+			found = fam == AF_INET ? 2 : 1;
+			if (found == 2)
+				break;
+		}
+	}
+	return found ? 0 : -1;
+}
+
+int kern_find_underlay(struct kern *k, const char *name, struct kern_underlay *u, char *err, size_t errlen)
+{
+	struct nl_cache *links = NULL, *addrs = NULL;
+	int rc = -1;
+
+	memset(u, 0, sizeof(*u));
+	if (rtnl_link_alloc_cache(k->sk, AF_UNSPEC, &links) < 0 ||
+	    rtnl_addr_alloc_cache(k->sk, &addrs) < 0) {
+		vnet_err(err, errlen, "cannot read links and addresses from the kernel");
+		goto out;
+	}
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *n = rtnl_link_get_name(l);
+		unsigned flags = rtnl_link_get_flags(l);
+
+		if (*name ? strcmp(n, name) != 0
+			  : (flags & IFF_LOOPBACK) || !(flags & IFF_UP) || kern_link_owner(l))
+			continue;
+		if (link_address(addrs, rtnl_link_get_ifindex(l), &u->family, &u->addr) < 0) {
+			if (*name) {
+				vnet_err(err, errlen, "underlay %s has no global address yet", name);
+				goto out;
+			}
+			continue;
+		}
+		u->ifindex = rtnl_link_get_ifindex(l);
+		u->mtu = rtnl_link_get_mtu(l);
+		snprintf(u->name, sizeof(u->name), "%s", n);
+		rc = 0;
+		goto out;
+	}
+	if (*name)
+		vnet_err(err, errlen, "underlay device %s does not exist", name);
+	else
+		vnet_err(err, errlen, "no underlay: no device is up with a global address");
+out:
+	nl_cache_free(links);
+	nl_cache_free(addrs);
+	return rc;
+}
+
+int kern_bridge_create(struct kern *k, const char *name, unsigned mtu)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlattr *info, *data;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	/* libnl has no setters for the bridge's own options: build it by hand. */
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    nla_put_u32(msg, IFLA_GROUP, KERN_GROUP) < 0 ||
+	    nla_put_u32(msg, IFLA_MTU, mtu) < 0 ||
+	    !(info = nla_nest_start(msg, IFLA_LINKINFO)) ||
+	    nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(msg, IFLA_INFO_DATA)) ||
+	    nla_put_u32(msg, IFLA_BR_STP_STATE, 0) < 0 ||
+	    nla_put_u32(msg, IFLA_BR_FORWARD_DELAY, 0) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, info);
+	return nl_send_sync(k->sk, msg);
+}
+
+int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int master)
+{
+	struct rtnl_link *change = rtnl_link_alloc();
+	bool needed = false;
+	int rc = 0;
+
+	if (!change)
+		return -NLE_NOMEM;
+	if (mtu && rtnl_link_get_mtu(link) != mtu) {
+		rtnl_link_set_mtu(change, mtu);
+		needed = true;
+	}
+	if (master && rtnl_link_get_master(link) != master) {
+		rtnl_link_set_master(change, master);
+		needed = true;
+	}
+	if (!(rtnl_link_get_flags(link) & IFF_UP)) {
+		rtnl_link_set_flags(change, IFF_UP);
+		needed = true;
+	}
+	if (needed)
+		rc = rtnl_link_change(k->sk, link, change, 0);
+	rtnl_link_put(change);
+	return rc;
+}
+
+int kern_link_delete(struct kern *k, const char *name)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	int rc;
+
+	if (!link)
+		return -NLE_NOMEM;
+	rtnl_link_set_name(link, name);
+	rc = rtnl_link_delete(k->sk, link);
+	rtnl_link_put(link);
+	return rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND ? 0 : rc;
+}
+
+int kern_foreach_owned(struct kern *k, void (*cb)(void *arg, const char *key, const char *name), void *arg)
+{
+	struct nl_cache *links;
+	int rc = rtnl_link_alloc_cache(k->sk, AF_UNSPEC, &links);
+
+	if (rc < 0)
+		return rc;
+	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+		const char *key = kern_link_owner(l);
+		if (key)
+			cb(arg, key, rtnl_link_get_name(l));
+	}
+	nl_cache_free(links);
+	return 0;
+}

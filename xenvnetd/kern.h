@@ -1,0 +1,83 @@
+/* Kernel link programming over rtnetlink (libnl-route-3): the generic part
+ * every data-plane kind shares — ownership marks, bridges, ports, events,
+ * the underlay.  Kind-specific links (VXLAN, vnet.ko) live in dp_*.c. */
+#ifndef XENVNETD_KERN_H
+#define XENVNETD_KERN_H
+
+#include <netinet/in.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <netlink/route/link.h>
+
+/* Every device the daemon creates carries the alias KERN_MARK_PREFIX<key>.
+ * The kernel takes no alias in the message that creates a link, so a new
+ * link is born in device group KERN_GROUP and labelled right after: a
+ * link in that group without a label is ours, half made (we crashed in
+ * between), and may be adopted by the vnet that wants its name. */
+#define KERN_MARK_PREFIX "xenvnet:"
+#define KERN_MARK_MAX 64
+#define KERN_GROUP 0x78766e74u /* "xvnt" */
+
+struct kern {
+	struct nl_sock *sk;   /* requests */
+	struct nl_sock *ev;   /* link and address notifications */
+};
+
+struct kern_underlay {
+	int ifindex;
+	char name[IFNAMSIZ];
+	int family;           /* AF_INET or AF_INET6 */
+	struct in6_addr addr; /* IPv4 in the first 4 bytes when AF_INET */
+	unsigned mtu;
+};
+
+/* A link or address change the daemon may care about. */
+struct kern_event {
+	const char *name;      /* link name; NULL for an address event */
+	const char *owner;     /* vnet key from the mark, or NULL if not ours */
+	int ifindex;
+	bool deleted;
+	bool overrun;          /* notifications were lost: rescan everything */
+};
+
+typedef void (*kern_event_cb)(void *arg, const struct kern_event *ev);
+
+int kern_open(struct kern *k, char *err, size_t errlen);
+void kern_close(struct kern *k);
+int kern_event_fd(const struct kern *k);
+void kern_read_events(struct kern *k, kern_event_cb cb, void *arg);
+
+/* The device named (or, with name empty, the first up device with a global
+ * address) and its address.  Returns 0, or -1 with a reason. */
+int kern_find_underlay(struct kern *k, const char *name, struct kern_underlay *u, char *err, size_t errlen);
+
+/* The link of that name from the kernel, or NULL (caller rtnl_link_put()s). */
+struct rtnl_link *kern_link_get(struct kern *k, const char *name);
+
+/* The vnet key in a link's mark, or NULL when the link is not ours. */
+const char *kern_link_owner(struct rtnl_link *link);
+/* Ours but not labelled yet (see KERN_GROUP). */
+bool kern_link_half_made(struct rtnl_link *link);
+/* Label a link as @key's. */
+int kern_link_label(struct kern *k, struct rtnl_link *link, const char *key);
+
+/* Write "xenvnet:<key>" into buf. */
+void kern_mark(const char *key, char *buf, size_t size);
+
+/* Create a bridge: STP off, forward delay 0, up, in KERN_GROUP (label it
+ * next). */
+int kern_bridge_create(struct kern *k, const char *name, unsigned mtu);
+
+/* Bring an existing link to mtu, master (0: leave) and up, changing only
+ * what differs. */
+int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int master);
+
+/* 0 when deleted or already gone, else a libnl error. */
+int kern_link_delete(struct kern *k, const char *name);
+
+/* Call cb for every link marked as ours. */
+int kern_foreach_owned(struct kern *k, void (*cb)(void *arg, const char *key, const char *name), void *arg);
+
+
+#endif

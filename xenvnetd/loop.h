@@ -1,0 +1,37 @@
+/* The daemon's single event loop: file descriptors (epoll) and timers. */
+#ifndef XENVNETD_LOOP_H
+#define XENVNETD_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+
+typedef void (*loop_fd_cb)(void *arg, uint32_t events);
+
+/* A timer is embedded in its owner; the loop keeps it on a list while armed. */
+struct timer {
+	void (*cb)(void *arg);
+	void *arg;
+	uint64_t due_ms;
+	bool armed;
+	struct timer *next;
+};
+
+struct loop *loop_new(void);
+void loop_free(struct loop *l);
+
+int loop_add_fd(struct loop *l, int fd, loop_fd_cb cb, void *arg);
+void loop_del_fd(struct loop *l, int fd);
+
+void timer_init(struct timer *t, void (*cb)(void *arg), void *arg);
+void loop_timer_arm(struct loop *l, struct timer *t, unsigned ms);
+void loop_timer_cancel(struct loop *l, struct timer *t);
+
+/* Run until loop_stop(); returns 0, or -1 if epoll itself failed. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+
+uint64_t loop_now_ms(void);
+
+#endif

@@ -1,0 +1,225 @@
+/* xenvnetd: turns /vnet definitions in xenstore into bridges and tunnels. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dataplane.h"
+#include "kern.h"
+#include "log.h"
+#include "loop.h"
+#include "persist.h"
+#include "reconcile.h"
+#include "xs.h"
+
+#define VERSION "0.1"
+
+struct daemon {
+	struct loop *loop;
+	struct config cfg;
+	const char *config_path;
+	bool config_given;
+	struct config overrides;   /* options from the command line */
+	unsigned override_mask;
+	struct kern kern;
+	struct reconciler *rec;
+	struct xsconn *xs;
+	int sigfd;
+};
+
+enum { OPT_STATE_DIR = 1, OPT_UNDERLAY, OPT_PORT, OPT_GROUP, OPT_CTL, OPT_HELP, OPT_VERSION };
+
+static const struct option long_opts[] = {
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "underlay", required_argument, NULL, OPT_UNDERLAY },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "ctl-socket", required_argument, NULL, OPT_CTL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+/* Command-line option name for each OPT_*, as config_set knows it. */
+static const char *const opt_key[] = {
+	[OPT_STATE_DIR] = "state_dir", [OPT_UNDERLAY] = "underlay", [OPT_PORT] = "port",
+	[OPT_GROUP] = "group", [OPT_CTL] = "ctl_socket",
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: xenvnetd [-f] [-v] [-c CONFIG] [--state-dir DIR] [--underlay DEV]\n"
+		   "                [--port N] [--group ADDR] [--ctl-socket PATH]\n"
+		   "Watches /vnet in xenstore (XENSTORED_PATH is honoured) and keeps a bridge and\n"
+		   "a VXLAN tunnel per vnet in the kernel.  See xenvnetd(8).\n");
+}
+
+/* The config file, then the command line on top.  Used at start and on HUP. */
+static int load_config(struct daemon *d, struct config *out, char *err, size_t errlen)
+{
+	config_defaults(out);
+	if (config_load(out, d->config_path, d->config_given, err, errlen) < 0)
+		return -1;
+	for (unsigned o = OPT_STATE_DIR; o <= OPT_CTL; o++) {
+		if (!(d->override_mask & (1u << o)))
+			continue;
+		char value[256];
+		switch (o) {
+		case OPT_STATE_DIR: snprintf(value, sizeof(value), "%s", d->overrides.state_dir); break;
+		case OPT_UNDERLAY: snprintf(value, sizeof(value), "%s", d->overrides.underlay); break;
+		case OPT_PORT: snprintf(value, sizeof(value), "%u", d->overrides.port); break;
+		case OPT_GROUP: snprintf(value, sizeof(value), "%s", d->overrides.group); break;
+		default: snprintf(value, sizeof(value), "%s", d->overrides.ctl_socket); break;
+		}
+		config_set(out, opt_key[o], value, NULL, 0);
+	}
+	return 0;
+}
+
+static void on_signal(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	char err[512];
+
+	(void)events;
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			struct config c;
+			if (load_config(d, &c, err, sizeof(err)) < 0) {
+				log_err("reload: %s; keeping the old configuration", err);
+				continue;
+			}
+			if (strcmp(c.state_dir, d->cfg.state_dir) || strcmp(c.ctl_socket, d->cfg.ctl_socket))
+				log_warn("reload: state_dir and ctl_socket changes need a restart");
+			snprintf(c.state_dir, sizeof(c.state_dir), "%s", d->cfg.state_dir);
+			snprintf(c.ctl_socket, sizeof(c.ctl_socket), "%s", d->cfg.ctl_socket);
+			d->cfg = c;
+			log_info("configuration reloaded");
+			reconciler_config_changed(d->rec);
+		} else {
+			/* Kernel state stays: traffic keeps flowing while we are down. */
+			log_info("signal %u: stopping, devices left in place", si.ssi_signo);
+			loop_stop(d->loop);
+		}
+	}
+}
+
+static void on_kernel(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	(void)events;
+	kern_read_events(&d->kern, reconciler_kernel_event, d->rec);
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -1;
+	return loop_add_fd(d->loop, d->sigfd, on_signal, d);
+}
+
+/* libxenctrl is not needed: vif membership comes from xenstore alone. */
+static void note_hypervisor(void)
+{
+	if (access("/proc/xen/capabilities", R_OK) != 0 && access("/dev/xen/privcmd", F_OK) != 0)
+		log_info("no Xen hypervisor found: running on xenstore alone");
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, bool *foreground, bool *verbose)
+{
+	char err[256];
+	int c;
+
+	d->config_path = XENVNETD_DEFAULT_CONFIG;
+	config_defaults(&d->overrides);
+	while ((c = getopt_long(argc, argv, "fc:v", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': *foreground = true; break;
+		case 'v': *verbose = true; break;
+		case 'c': d->config_path = optarg; d->config_given = true; break;
+		case OPT_HELP: usage(stdout); exit(0);
+		case OPT_VERSION: printf("xenvnetd %s\n", VERSION); exit(0);
+		case OPT_STATE_DIR: case OPT_UNDERLAY: case OPT_PORT: case OPT_GROUP: case OPT_CTL:
+			if (config_set(&d->overrides, opt_key[c], optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "xenvnetd: --%s\n", err);
+				return -1;
+			}
+			d->override_mask |= 1u << c;
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .sigfd = -1 };
+	bool foreground = false, verbose = false;
+	char err[512];
+	int rc = 1;
+
+	if (parse_args(&d, argc, argv, &foreground, &verbose) < 0)
+		return 2;
+	if (load_config(&d, &d.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xenvnetd: %s\n", err);
+		return 2;
+	}
+	log_init("xenvnetd", foreground, verbose);
+	if (persist_init(d.cfg.state_dir, err, sizeof(err)) < 0 ||
+	    kern_open(&d.kern, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	note_hypervisor();
+	d.loop = loop_new();
+	if (!d.loop || setup_signals(&d) < 0) {
+		log_err("event loop: %s", strerror(errno));
+		goto out;
+	}
+	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
+	d.xs = d.rec ? xsconn_new(d.loop, &reconciler_xs_ops, d.rec) : NULL;
+	if (!d.xs || loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0) {
+		log_err("start-up: %s", strerror(errno));
+		goto out;
+	}
+	reconciler_set_xs(d.rec, d.xs);
+	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
+		 d.cfg.port, d.cfg.state_dir);
+	xsconn_start(d.xs);
+	rc = loop_run(d.loop) < 0 ? 1 : 0;
+out:
+	xsconn_free(d.xs);
+	reconciler_free(d.rec);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	loop_free(d.loop);
+	kern_close(&d.kern);
+	return rc;
+}

@@ -1,0 +1,671 @@
+#include "reconcile.h"
+#include "log.h"
+#include "persist.h"
+#include "vnet_xs.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_OWNED 4             /* kernel devices one vnet may hold */
+#define UNDERLAY_SETTLE_MS 50   /* batch bursts of address/link events */
+#define MARKER_PATH "/tool/xenvnetd/restored"
+
+struct entry {
+	char *key;
+	uint64_t seq;               /* first-seen order: breaks ties */
+	bool present;               /* /vnet/<key> exists */
+	struct vnet_xs_def xs;      /* as last read */
+	bool valid;
+	struct vnet_def def;
+	char why[256];              /* why invalid */
+	char owned[MAX_OWNED][IFNAMSIZ]; /* devices in the kernel marked for us */
+	int nowned;
+	enum vnet_state state;
+	char reason[256];
+	bool conflict;              /* lost a conflict with another vnet */
+	bool kernel_blocked;        /* the kernel refused: retry on link events */
+	bool dirty;
+	bool saved;                 /* the state directory has xs as it is */
+	bool status_known;          /* xenstore holds w_state/w_reason */
+	enum vnet_state w_state;
+	char w_reason[256];
+};
+
+struct reconciler {
+	struct loop *loop;
+	struct kern *k;
+	const struct dataplane_ops *dp;
+	const struct config *cfg;
+	struct xsconn *xs;
+	struct entry **v;
+	size_t n, cap;
+	uint64_t next_seq;
+	bool have_underlay;
+	struct kern_underlay u;
+	char underlay_err[256];
+	struct timer underlay_timer;
+};
+
+const char *vnet_state_name(enum vnet_state s)
+{
+	switch (s) {
+	case VNET_ST_UP: return "up";
+	case VNET_ST_PENDING: return "pending";
+	case VNET_ST_ERROR: return "error";
+	default: return "unknown";
+	}
+}
+
+/* ---- the table of vnets ---- */
+
+static struct entry *find(struct reconciler *r, const char *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i]->key, key) == 0)
+			return r->v[i];
+	return NULL;
+}
+
+static struct entry *find_or_add(struct reconciler *r, const char *key)
+{
+	struct entry *e = find(r, key);
+
+	if (e)
+		return e;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct entry **v = realloc(r->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		r->v = v;
+		r->cap = cap;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->key = strdup(key))) {
+		free(e);
+		return NULL;
+	}
+	e->seq = r->next_seq++;
+	r->v[r->n++] = e; /* appended: the table stays in seq order */
+	return e;
+}
+
+static void entry_free(struct entry *e)
+{
+	vnet_xs_def_free(&e->xs);
+	free(e->key);
+	free(e);
+}
+
+/* Drop entries that are gone and own nothing, keeping seq order. */
+static void compact(struct reconciler *r)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (!r->v[i]->present && r->v[i]->nowned == 0 && !r->v[i]->dirty)
+			entry_free(r->v[i]);
+		else
+			r->v[w++] = r->v[i];
+	}
+	r->n = w;
+}
+
+static void own(struct entry *e, const char *name)
+{
+	for (int i = 0; i < e->nowned; i++)
+		if (strcmp(e->owned[i], name) == 0)
+			return;
+	if (e->nowned < MAX_OWNED)
+		snprintf(e->owned[e->nowned++], IFNAMSIZ, "%s", name);
+}
+
+static void disown(struct entry *e, const char *name)
+{
+	for (int i = 0; i < e->nowned; i++) {
+		if (strcmp(e->owned[i], name) == 0) {
+			memmove(e->owned[i], e->owned[i + 1], (size_t)(e->nowned - i - 1) * IFNAMSIZ);
+			e->nowned--;
+			return;
+		}
+	}
+}
+
+/* ---- reading definitions ---- */
+
+static bool same_def(const struct vnet_xs_def *a, const struct vnet_xs_def *b)
+{
+	for (int i = 0; i < VNET_NFIELDS; i++) {
+		if (!a->field[i] != !b->field[i])
+			return false;
+		if (a->field[i] && strcmp(a->field[i], b->field[i]) != 0)
+			return false;
+	}
+	return a->exists == b->exists;
+}
+
+static void validate(struct entry *e)
+{
+	struct vnet_raw raw;
+
+	vnet_xs_def_raw(&e->xs, e->key, &raw);
+	e->valid = vnet_def_from_raw(&raw, &e->def, e->why, sizeof(e->why)) == 0;
+	if (e->valid && e->xs.unknown) {
+		snprintf(e->why, sizeof(e->why),
+			 "unknown key '%.60s' (known: bridge, vnetif, security, mtu, vni)", e->xs.unknown);
+		e->valid = false;
+	}
+}
+
+static void mark_conflicts_dirty(struct reconciler *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i]->conflict || r->v[i]->kernel_blocked)
+			r->v[i]->dirty = true;
+}
+
+/* Re-read one vnet from xenstore.  -1 when xenstore failed. */
+static int load(struct reconciler *r, struct entry *e)
+{
+	struct xs_handle *h = xsconn_handle(r->xs);
+	struct vnet_xs_def d;
+
+	if (!h)
+		return -1;
+	if (vnet_xs_read(h, e->key, &d) < 0) {
+		xsconn_failed(r->xs, errno);
+		return -1;
+	}
+	if (!same_def(&d, &e->xs)) {
+		e->saved = false;
+		mark_conflicts_dirty(r);
+	}
+	vnet_xs_def_free(&e->xs);
+	e->xs = d;
+	e->present = d.exists;
+	validate(e);
+	e->dirty = true;
+	return 0;
+}
+
+/* ---- deciding and applying ---- */
+
+/* Does a present, valid vnet o keep e from coming up? */
+static bool beats(const struct entry *o, const struct entry *e)
+{
+	if (o == e || !o->present || !o->valid)
+		return false;
+	if (o->state == VNET_ST_ERROR && o->nowned == 0)
+		return false; /* o is down for reasons of its own */
+	if ((o->nowned > 0) != (e->nowned > 0))
+		return o->nowned > 0; /* what is already up stays up */
+	return o->seq < e->seq;
+}
+
+static bool find_conflict(struct reconciler *r, struct entry *e, char *why, size_t size)
+{
+	const struct vnet_def *d = &e->def;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *o = r->v[i];
+		const struct vnet_def *od = &o->def;
+
+		if (!beats(o, e))
+			continue;
+		if (vnet_id_equal(&d->id, &od->id))
+			snprintf(why, size, "id is already defined as /vnet/%s", o->key);
+		else if (!strcmp(d->bridge, od->bridge) || !strcmp(d->bridge, od->vnetif))
+			snprintf(why, size, "bridge %s is already used by vnet %s", d->bridge, o->key);
+		else if (!strcmp(d->vnetif, od->vnetif) || !strcmp(d->vnetif, od->bridge))
+			snprintf(why, size, "vnetif %s is already used by vnet %s", d->vnetif, o->key);
+		else if (d->vni == od->vni)
+			snprintf(why, size, "vni %u is already used by vnet %s", d->vni, o->key);
+		else
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static void remove_device(struct reconciler *r, struct entry *e, const char *name)
+{
+	int rc = r->dp->remove(r->k, e->key, name);
+
+	if (rc < 0)
+		log_warn("vnet %s: cannot remove %s", e->key, name);
+	else if (rc > 0)
+		log_info("vnet %s: removed %s", e->key, name);
+	disown(e, name);
+}
+
+static void teardown(struct reconciler *r, struct entry *e)
+{
+	while (e->nowned > 0)
+		remove_device(r, e, e->owned[e->nowned - 1]);
+}
+
+/* Devices left over from an earlier definition (a renamed bridge...). */
+static void drop_stale(struct reconciler *r, struct entry *e)
+{
+	for (int i = e->nowned - 1; i >= 0; i--)
+		if (strcmp(e->owned[i], e->def.bridge) && strcmp(e->owned[i], e->def.vnetif))
+			remove_device(r, e, e->owned[i]);
+}
+
+static void write_status(struct reconciler *r, struct entry *e)
+{
+	struct xs_handle *h = xsconn_handle(r->xs);
+
+	if (!h || (e->status_known && e->w_state == e->state && !strcmp(e->w_reason, e->reason)))
+		return;
+	if (vnet_xs_set_status(h, e->key, vnet_state_name(e->state),
+			       e->state == VNET_ST_UP ? NULL : e->reason) < 0) {
+		xsconn_failed(r->xs, errno);
+		return;
+	}
+	e->status_known = true;
+	e->w_state = e->state;
+	snprintf(e->w_reason, sizeof(e->w_reason), "%s", e->reason);
+}
+
+static void save(struct reconciler *r, struct entry *e)
+{
+	struct vnet_raw raw;
+
+	if (e->saved)
+		return;
+	vnet_xs_def_raw(&e->xs, e->key, &raw);
+	if ((e->present ? persist_save(r->cfg->state_dir, &raw)
+			: persist_remove(r->cfg->state_dir, e->key)) < 0) {
+		log_err("vnet %s: cannot save to %s: %s", e->key, r->cfg->state_dir, strerror(errno));
+		return;
+	}
+	e->saved = true;
+}
+
+static void set_state(struct entry *e, enum vnet_state st, const char *reason)
+{
+	if (st != e->state || strcmp(reason, e->reason) != 0) {
+		if (st == VNET_ST_UP)
+			log_info("vnet %s: up (bridge %s, vnetif %s, vni %u)", e->key, e->def.bridge,
+				 e->def.vnetif, e->def.vni);
+		else
+			log_msg(st == VNET_ST_ERROR ? LOG_ERR : LOG_WARNING, "vnet %s: %s: %s", e->key,
+				vnet_state_name(st), reason);
+	}
+	e->state = st;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+}
+
+static void evaluate(struct reconciler *r, struct entry *e)
+{
+	char why[256] = "";
+	enum vnet_state st = VNET_ST_UP;
+
+	e->dirty = false;
+	e->conflict = e->kernel_blocked = false;
+	if (!e->present) {
+		teardown(r, e);
+		if (e->state != VNET_ST_UNKNOWN)
+			log_info("vnet %s: deleted", e->key);
+		save(r, e);
+		return;
+	}
+	if (!e->valid) {
+		st = VNET_ST_ERROR;
+		snprintf(why, sizeof(why), "%s", e->why);
+	} else if (find_conflict(r, e, why, sizeof(why))) {
+		st = VNET_ST_ERROR;
+		e->conflict = true;
+	} else if (e->def.security != VNET_SEC_NONE) {
+		st = VNET_ST_ERROR;
+		snprintf(why, sizeof(why), "security %s needs ESP, which this host's data plane (%s) "
+			 "does not provide yet; refusing to carry it in clear text",
+			 vnet_security_name(e->def.security), r->dp->kind);
+	} else if (!r->have_underlay) {
+		st = VNET_ST_PENDING;
+		snprintf(why, sizeof(why), "%s", r->underlay_err);
+	}
+
+	if (st == VNET_ST_UP) {
+		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group };
+
+		drop_stale(r, e);
+		if (r->dp->apply(r->k, e->key, &e->def, &r->u, &p, why, sizeof(why)) == 0) {
+			own(e, e->def.bridge);
+			own(e, e->def.vnetif);
+		} else {
+			st = VNET_ST_ERROR;
+			e->kernel_blocked = true;
+		}
+	}
+	if (st != VNET_ST_UP)
+		teardown(r, e);
+	set_state(e, st, why);
+	write_status(r, e);
+	save(r, e);
+}
+
+static void process(struct reconciler *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i]->dirty)
+			evaluate(r, r->v[i]);
+	compact(r);
+}
+
+static void mark_all_dirty(struct reconciler *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->v[i]->dirty = true;
+}
+
+/* ---- the underlay ---- */
+
+static bool refresh_underlay(struct reconciler *r)
+{
+	struct kern_underlay u;
+	char err[256];
+	bool have = kern_find_underlay(r->k, r->cfg->underlay, &u, err, sizeof(err)) == 0;
+	bool changed = have != r->have_underlay ||
+		       (have && memcmp(&u, &r->u, sizeof(u)) != 0);
+
+	if (!changed)
+		return false;
+	if (have) {
+		char addr[64];
+		inet_ntop(u.family, &u.addr, addr, sizeof(addr));
+		log_info("underlay %s: %s, mtu %u", u.name, addr, u.mtu);
+		r->u = u;
+	} else {
+		log_warn("%s", err);
+		snprintf(r->underlay_err, sizeof(r->underlay_err), "%s", err);
+	}
+	r->have_underlay = have;
+	return true;
+}
+
+static void underlay_timer_fired(void *arg)
+{
+	struct reconciler *r = arg;
+
+	if (refresh_underlay(r)) {
+		mark_all_dirty(r);
+		process(r);
+	}
+}
+
+/* ---- whole-state scans ---- */
+
+static void adopt_owned(void *arg, const char *key, const char *name)
+{
+	struct reconciler *r = arg;
+	struct entry *e = find(r, key);
+
+	if (e && e->present) {
+		own(e, name);
+		return;
+	}
+	/* Marked for a vnet that no longer exists (deleted while we were away). */
+	if (r->dp->remove(r->k, key, name) > 0)
+		log_info("removed %s of deleted vnet %s", name, key);
+}
+
+static void rescan_kernel(struct reconciler *r)
+{
+	int rc = kern_foreach_owned(r->k, adopt_owned, r);
+
+	if (rc < 0)
+		log_err("cannot list kernel links: %s", nl_geterror(rc));
+}
+
+/* Re-read every definition.  -1 when xenstore failed. */
+static int rescan_xenstore(struct reconciler *r)
+{
+	struct xs_handle *h = xsconn_handle(r->xs);
+	unsigned n = 0;
+	char **keys;
+
+	if (!h)
+		return -1;
+	keys = vnet_xs_list(h, &n);
+	if (!keys && errno != ENOENT) {
+		xsconn_failed(r->xs, errno);
+		return -1;
+	}
+	for (size_t i = 0; i < r->n; i++)
+		r->v[i]->present = false;
+	for (unsigned i = 0; i < n; i++) {
+		struct entry *e = find_or_add(r, keys[i]);
+		if (e && load(r, e) < 0) {
+			free(keys);
+			return -1;
+		}
+	}
+	free(keys);
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->v[i]->present)
+			r->v[i]->dirty = true;
+	return 0;
+}
+
+/* ---- persistence across an emptied xenstore ---- */
+
+struct restore_ctx {
+	struct reconciler *r;
+	struct xs_handle *h;
+	bool fresh;
+};
+
+static void restore_one(void *arg, const struct vnet_raw *raw)
+{
+	struct restore_ctx *c = arg;
+
+	if (c->fresh) {
+		if (vnet_xs_write(c->h, raw, true) < 0)
+			log_err("vnet %s: cannot restore into xenstore: %s", raw->key, strerror(errno));
+		else
+			log_info("vnet %s: restored into xenstore from %s", raw->key, c->r->cfg->state_dir);
+		return;
+	}
+	struct entry *e = find(c->r, raw->key);
+	if (!e || !e->present) {
+		persist_remove(c->r->cfg->state_dir, raw->key);
+		log_info("vnet %s: deleted while xenvnetd was stopped; forgotten", raw->key);
+	}
+}
+
+/* A store without our marker is new (dom0 rebooted, xenstored restarted):
+ * write every saved definition back.  Otherwise xenstore is the truth. */
+static bool store_is_fresh(struct xs_handle *h)
+{
+	unsigned len;
+	char *v = xs_read(h, XBT_NULL, MARKER_PATH, &len);
+
+	free(v);
+	return v == NULL && errno == ENOENT;
+}
+
+static void protect_root(struct xs_handle *h)
+{
+	struct xs_permissions perm = { .id = 0, .perms = XS_PERM_NONE };
+
+	if (!xs_mkdir(h, XBT_NULL, VNET_XS_ROOT) ||
+	    !xs_set_permissions(h, XBT_NULL, VNET_XS_ROOT, &perm, 1))
+		log_warn("cannot restrict %s to dom0: %s", VNET_XS_ROOT, strerror(errno));
+}
+
+static void on_connected(void *arg, struct xs_handle *h)
+{
+	struct reconciler *r = arg;
+	struct restore_ctx c = { r, h, store_is_fresh(h) };
+
+	protect_root(h);
+	if (c.fresh) {
+		persist_foreach(r->cfg->state_dir, restore_one, &c);
+		if (!xs_write(h, XBT_NULL, MARKER_PATH, "1", 1))
+			log_warn("cannot write %s: %s", MARKER_PATH, strerror(errno));
+	}
+	if (!xs_watch(h, VNET_XS_ROOT, "vnet")) {
+		xsconn_failed(r->xs, errno);
+		return;
+	}
+	if (rescan_xenstore(r) < 0)
+		return;
+	if (!c.fresh)
+		persist_foreach(r->cfg->state_dir, restore_one, &c);
+	rescan_kernel(r);
+	mark_all_dirty(r);
+	process(r);
+}
+
+static void on_lost(void *arg)
+{
+	struct reconciler *r = arg;
+
+	/* The new store may hold anything: write every status again. */
+	for (size_t i = 0; i < r->n; i++)
+		r->v[i]->status_known = false;
+}
+
+/* "/vnet/<key>[/<leaf>]" -> key; NULL for "/vnet" itself. */
+static const char *key_of(const char *path, char *buf, size_t size, const char **leaf)
+{
+	const char *p = path + strlen(VNET_XS_ROOT);
+
+	*leaf = NULL;
+	if (strncmp(path, VNET_XS_ROOT, strlen(VNET_XS_ROOT)) != 0 || *p != '/')
+		return NULL;
+	p++;
+	size_t n = strcspn(p, "/");
+	if (n == 0 || n >= size)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	if (p[n] == '/')
+		*leaf = p + n + 1;
+	return buf;
+}
+
+static void on_watch(void *arg, const char *path, const char *token)
+{
+	struct reconciler *r = arg;
+	char buf[256];
+	const char *leaf, *key = key_of(path, buf, sizeof(buf), &leaf);
+
+	(void)token;
+	if (!key) {
+		if (strcmp(path, VNET_XS_ROOT) == 0 && rescan_xenstore(r) == 0)
+			process(r);
+		return;
+	}
+	/* Our own status writes come back as events: nothing to do. */
+	if (leaf && (!strcmp(leaf, VNET_KEY_STATE) || !strcmp(leaf, VNET_KEY_ERROR)))
+		return;
+	struct entry *e = find_or_add(r, key);
+	if (e && load(r, e) == 0)
+		process(r);
+}
+
+const struct xsconn_ops reconciler_xs_ops = {
+	.connected = on_connected,
+	.watch = on_watch,
+	.lost = on_lost,
+};
+
+/* ---- kernel events ---- */
+
+void reconciler_kernel_event(void *arg, const struct kern_event *ev)
+{
+	struct reconciler *r = arg;
+	bool any = false;
+
+	if (ev->overrun) {
+		refresh_underlay(r);
+		rescan_kernel(r);
+		mark_all_dirty(r);
+		process(r);
+		return;
+	}
+	if (!r->have_underlay || ev->ifindex == r->u.ifindex ||
+	    (ev->name && !strcmp(ev->name, r->cfg->underlay)))
+		loop_timer_arm(r->loop, &r->underlay_timer, UNDERLAY_SETTLE_MS);
+	if (!ev->name)
+		return;
+	if (ev->owner) {
+		struct entry *e = find(r, ev->owner);
+		if (e && ev->deleted) {
+			disown(e, ev->name);
+			if (e->present && e->state == VNET_ST_UP) {
+				log_warn("vnet %s: %s was deleted behind our back; recreating", e->key, ev->name);
+				e->dirty = any = true;
+			}
+		}
+	}
+	/* A name that blocked a vnet may have been freed (or taken). */
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *e = r->v[i];
+		if (e->kernel_blocked && (!strcmp(e->def.bridge, ev->name) || !strcmp(e->def.vnetif, ev->name)))
+			e->dirty = any = true;
+	}
+	if (any)
+		process(r);
+}
+
+/* ---- life cycle ---- */
+
+struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct dataplane_ops *dp,
+				  const struct config *cfg)
+{
+	struct reconciler *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->loop = l;
+	r->k = k;
+	r->dp = dp;
+	r->cfg = cfg;
+	timer_init(&r->underlay_timer, underlay_timer_fired, r);
+	snprintf(r->underlay_err, sizeof(r->underlay_err), "underlay not found yet");
+	refresh_underlay(r);
+	return r;
+}
+
+void reconciler_set_xs(struct reconciler *r, struct xsconn *xs)
+{
+	r->xs = xs;
+}
+
+void reconciler_free(struct reconciler *r)
+{
+	if (!r)
+		return;
+	loop_timer_cancel(r->loop, &r->underlay_timer);
+	for (size_t i = 0; i < r->n; i++)
+		entry_free(r->v[i]);
+	free(r->v);
+	free(r);
+}
+
+void reconciler_config_changed(struct reconciler *r)
+{
+	refresh_underlay(r);
+	mark_all_dirty(r);
+	process(r);
+}
+
+void reconciler_foreach(struct reconciler *r, void (*cb)(void *arg, const struct vnet_status *st), void *arg)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *e = r->v[i];
+		struct vnet_status st = {
+			.key = e->key, .valid = e->valid, .def = &e->def,
+			.state = e->state, .reason = e->reason,
+		};
+		if (e->present)
+			cb(arg, &st);
+	}
+}

@@ -1,0 +1,45 @@
+/* The reconciler: /vnet definitions in xenstore -> desired state -> the
+ * kernel, through the data-plane interface.  It keeps no state that
+ * cannot be re-derived from xenstore and the kernel. */
+#ifndef XENVNETD_RECONCILE_H
+#define XENVNETD_RECONCILE_H
+
+#include <stdbool.h>
+#include "config.h"
+#include "dataplane.h"
+#include "kern.h"
+#include "loop.h"
+#include "xs.h"
+
+enum vnet_state { VNET_ST_UNKNOWN, VNET_ST_UP, VNET_ST_PENDING, VNET_ST_ERROR };
+
+/* What the control socket and the logs may see of one vnet. */
+struct vnet_status {
+	const char *key;
+	bool valid;                 /* def is meaningful */
+	const struct vnet_def *def;
+	enum vnet_state state;
+	const char *reason;         /* why it is not up; "" when up */
+};
+
+struct reconciler;
+
+struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct dataplane_ops *dp,
+				  const struct config *cfg);
+void reconciler_free(struct reconciler *r);
+
+/* Hooks for the xenstore connection (see xs.h). */
+extern const struct xsconn_ops reconciler_xs_ops;
+void reconciler_set_xs(struct reconciler *r, struct xsconn *xs);
+
+/* A kernel notification (see kern.h). */
+void reconciler_kernel_event(void *r, const struct kern_event *ev);
+
+/* The configuration changed (SIGHUP): re-check everything. */
+void reconciler_config_changed(struct reconciler *r);
+
+void reconciler_foreach(struct reconciler *r, void (*cb)(void *arg, const struct vnet_status *st), void *arg);
+
+const char *vnet_state_name(enum vnet_state s);
+
+#endif
