@@ -192,7 +192,7 @@ int sxp_parse(const char *buf, size_t len, struct sxp_node **out, struct sxp_err
 		unsigned char c = (unsigned char)*r.p;
 		struct sxp_pos at = r.pos;
 		struct sxp_node *n;
-		size_t n_text;
+		size_t n_text = 0;
 
 		if (is_space(c)) {
 			advance(&r);

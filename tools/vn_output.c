@@ -1,0 +1,161 @@
+/* Table and JSON output. */
+#include "vn_output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GAP 2   /* spaces between columns */
+
+void vn_json_string(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p < 0x20 || *p >= 0x7f)
+			/* Bytes beyond ASCII are not trusted to be UTF-8. */
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static bool is_number(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return false;
+	return strspn(s, "0123456789") == n;
+}
+
+void vn_json_number(FILE *out, const char *s)
+{
+	fputs(is_number(s) ? s : "null", out);
+}
+
+static void json_key(FILE *out, const char *key)
+{
+	fputc('"', out);
+	for (const char *p = key; *p; p++)
+		fputc(*p == '-' ? '_' : *p, out);
+	fputs("\":", out);
+}
+
+static void json_list(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('[', out);
+	if (*s) {
+		char *copy = strdup(s), *save = NULL;
+		bool first = true;
+		for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
+		     t = strtok_r(NULL, ",", &save)) {
+			if (!first)
+				fputc(',', out);
+			vn_json_string(out, t);
+			first = false;
+		}
+		free(copy);
+	}
+	fputc(']', out);
+}
+
+static void print_json(FILE *out, const struct vn_rows *rows, const struct vn_col *cols, size_t ncols)
+{
+	if (rows->n == 0) {
+		fputs("[]\n", out);
+		return;
+	}
+	fputs("[\n", out);
+	for (size_t i = 0; i < rows->n; i++) {
+		fputs("  {", out);
+		for (size_t c = 0; c < ncols; c++) {
+			const char *v = vn_record_get(&rows->v[i], cols[c].key);
+			if (c)
+				fputc(',', out);
+			json_key(out, cols[c].key);
+			switch (cols[c].type) {
+			case VN_COL_NUM:
+				vn_json_number(out, v);
+				break;
+			case VN_COL_LIST:
+				json_list(out, v);
+				break;
+			case VN_COL_BOOL:
+				fputs(v && strcmp(v, "true") == 0 ? "true" : "false", out);
+				break;
+			default:
+				vn_json_string(out, v);
+			}
+		}
+		fputs(i + 1 < rows->n ? "},\n" : "}\n", out);
+	}
+	fputs("]\n", out);
+}
+
+static const char *cell(const struct vn_record *r, const struct vn_col *col)
+{
+	const char *v = vn_record_get(r, col->key);
+
+	return v && *v ? v : "-";
+}
+
+static void print_table(FILE *out, const struct vn_rows *rows, const struct vn_col *cols, size_t ncols)
+{
+	size_t width[32] = { 0 }, last = 0;
+
+	if (rows->n == 0)
+		return;
+	if (ncols > 32)
+		ncols = 32;
+	for (size_t c = 0; c < ncols; c++) {
+		if (!cols[c].head)
+			continue;
+		last = c;
+		width[c] = strlen(cols[c].head);
+		for (size_t i = 0; i < rows->n; i++) {
+			size_t w = strlen(cell(&rows->v[i], &cols[c]));
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (size_t i = 0; i <= rows->n; i++) {
+		for (size_t c = 0; c < ncols; c++) {
+			if (!cols[c].head)
+				continue;
+			const char *s = i == 0 ? cols[c].head : cell(&rows->v[i - 1], &cols[c]);
+			int w = (int)width[c];
+			if (c == last && cols[c].type != VN_COL_NUM)
+				fputs(s, out);     /* no trailing blanks */
+			else if (c == last)
+				fprintf(out, "%*s", w, s);
+			else if (cols[c].type == VN_COL_NUM)
+				fprintf(out, "%*s%*s", w, s, GAP, "");
+			else
+				fprintf(out, "%-*s%*s", w, s, GAP, "");
+		}
+		fputc('\n', out);
+	}
+}
+
+void vn_print_rows(FILE *out, const struct vn_rows *rows, const struct vn_col *cols,
+		   size_t ncols, bool json)
+{
+	if (json)
+		print_json(out, rows, cols, ncols);
+	else
+		print_table(out, rows, cols, ncols);
+}
