@@ -14,6 +14,12 @@ struct dp_params {
 	const char *group;  /* multicast group; "" for the family's default */
 };
 
+/* Another host's tunnel endpoint. */
+struct dp_host {
+	int family;            /* AF_INET or AF_INET6 */
+	struct in6_addr addr;  /* IPv4 in the first 4 bytes */
+};
+
 struct dataplane_ops {
 	const char *kind;
 	/* Make the kernel carry vnet @key as @def says: create what is
@@ -25,6 +31,14 @@ struct dataplane_ops {
 	/* Delete the named device if, and only if, it carries @key's mark.
 	 * Returns 1 when deleted, 0 when there was nothing of ours, -1. */
 	int (*remove)(struct kern *k, const char *key, const char *name);
+	/* Send frames for @mac on the vnet to @host (a static entry that
+	 * replaces whatever the kernel had for @mac). */
+	int (*fdb_set)(struct kern *k, const struct vnet_def *def, const uint8_t mac[6], const struct dp_host *host);
+	int (*fdb_del)(struct kern *k, const struct vnet_def *def, const uint8_t mac[6]);
+	/* Also replicate broadcast and unknown frames of the vnet to @host:
+	 * for hosts that multicast does not reach. */
+	int (*flood_add)(struct kern *k, const struct vnet_def *def, const struct dp_host *host);
+	int (*flood_del)(struct kern *k, const struct vnet_def *def, const struct dp_host *host);
 };
 
 extern const struct dataplane_ops dp_vxlan;

@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "persist.h"
 #include "reconcile.h"
+#include "vifs.h"
 #include "xs.h"
 
 #define VERSION "0.1"
@@ -29,6 +30,7 @@ struct daemon {
 	struct kern kern;
 	struct reconciler *rec;
 	struct xsconn *xs;
+	struct vifs *vifs;
 	int sigfd;
 };
 
@@ -111,6 +113,75 @@ static void on_signal(void *arg, uint32_t events)
 			loop_stop(d->loop);
 		}
 	}
+}
+
+/* xenstore events go to the module that placed the watch. */
+static void xs_connected(void *arg, struct xs_handle *h)
+{
+	struct daemon *d = arg;
+
+	reconciler_xs_connected(d->rec, h);
+	if (xsconn_handle(d->xs) && vifs_connected(d->vifs, h) < 0)
+		xsconn_failed(d->xs, errno);
+}
+
+static void xs_watch_event(void *arg, const char *path, const char *token)
+{
+	struct daemon *d = arg;
+	struct xs_handle *h = xsconn_handle(d->xs);
+
+	if (strcmp(token, "vif") == 0) {
+		if (h && vifs_watch(d->vifs, h, path) < 0)
+			xsconn_failed(d->xs, errno);
+	} else {
+		reconciler_xs_watch(d->rec, path);
+	}
+}
+
+static void xs_lost(void *arg)
+{
+	struct daemon *d = arg;
+
+	reconciler_xs_lost(d->rec);
+}
+
+static const struct xsconn_ops xs_ops = {
+	.connected = xs_connected,
+	.watch = xs_watch_event,
+	.lost = xs_lost,
+};
+
+/* Membership follows the vnets: a vif joins when its bridge's vnet is up. */
+static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
+{
+	struct daemon *d = arg;
+	const struct vnet_def *def = reconciler_find_bridge(d->rec, bridge);
+
+	if (def)
+		*id = def->id;
+	return def != NULL;
+}
+
+static void member_changed(void *arg, const struct vif *v, bool present)
+{
+	(void)arg;
+	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
+		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
+		 v->mac[5]);
+}
+
+static const struct vifs_ops vif_ops = {
+	.vnet_of_bridge = vnet_of_bridge,
+	.member = member_changed,
+};
+
+static void vnet_changed(void *arg, const char *key, bool up)
+{
+	struct daemon *d = arg;
+
+	(void)key;
+	(void)up;
+	vifs_recheck(d->vifs);
 }
 
 static void on_kernel(void *arg, uint32_t events)
@@ -204,18 +275,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
-	d.xs = d.rec ? xsconn_new(d.loop, &reconciler_xs_ops, d.rec) : NULL;
-	if (!d.xs || loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0) {
+	d.vifs = vifs_new(&vif_ops, &d);
+	d.xs = xsconn_new(d.loop, &xs_ops, &d);
+	if (!d.rec || !d.vifs || !d.xs || loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0) {
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
 	reconciler_set_xs(d.rec, d.xs);
+	reconciler_on_change(d.rec, vnet_changed, &d);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
 	xsconn_free(d.xs);
+	vifs_free(d.vifs);
 	reconciler_free(d.rec);
 	if (d.sigfd >= 0)
 		close(d.sigfd);

@@ -47,6 +47,8 @@ struct reconciler {
 	struct kern_underlay u;
 	char underlay_err[256];
 	struct timer underlay_timer;
+	void (*change_cb)(void *arg, const char *key, bool up);
+	void *change_arg;
 };
 
 const char *vnet_state_name(enum vnet_state s)
@@ -286,8 +288,10 @@ static void save(struct reconciler *r, struct entry *e)
 	e->saved = true;
 }
 
-static void set_state(struct entry *e, enum vnet_state st, const char *reason)
+static void set_state(struct reconciler *r, struct entry *e, enum vnet_state st, const char *reason)
 {
+	bool was_up = e->state == VNET_ST_UP;
+
 	if (st != e->state || strcmp(reason, e->reason) != 0) {
 		if (st == VNET_ST_UP)
 			log_info("vnet %s: up (bridge %s, vnetif %s, vni %u)", e->key, e->def.bridge,
@@ -298,6 +302,8 @@ static void set_state(struct entry *e, enum vnet_state st, const char *reason)
 	}
 	e->state = st;
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	if (was_up != (st == VNET_ST_UP) && r->change_cb)
+		r->change_cb(r->change_arg, e->key, st == VNET_ST_UP);
 }
 
 static void evaluate(struct reconciler *r, struct entry *e)
@@ -311,6 +317,7 @@ static void evaluate(struct reconciler *r, struct entry *e)
 		teardown(r, e);
 		if (e->state != VNET_ST_UNKNOWN)
 			log_info("vnet %s: deleted", e->key);
+		set_state(r, e, VNET_ST_UNKNOWN, "");
 		save(r, e);
 		return;
 	}
@@ -344,7 +351,7 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	}
 	if (st != VNET_ST_UP)
 		teardown(r, e);
-	set_state(e, st, why);
+	set_state(r, e, st, why);
 	write_status(r, e);
 	save(r, e);
 }
@@ -498,9 +505,8 @@ static void protect_root(struct xs_handle *h)
 		log_warn("cannot restrict %s to dom0: %s", VNET_XS_ROOT, strerror(errno));
 }
 
-static void on_connected(void *arg, struct xs_handle *h)
+void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h)
 {
-	struct reconciler *r = arg;
 	struct restore_ctx c = { r, h, store_is_fresh(h) };
 
 	protect_root(h);
@@ -522,9 +528,8 @@ static void on_connected(void *arg, struct xs_handle *h)
 	process(r);
 }
 
-static void on_lost(void *arg)
+void reconciler_xs_lost(struct reconciler *r)
 {
-	struct reconciler *r = arg;
 
 	/* The new store may hold anything: write every status again. */
 	for (size_t i = 0; i < r->n; i++)
@@ -550,13 +555,11 @@ static const char *key_of(const char *path, char *buf, size_t size, const char *
 	return buf;
 }
 
-static void on_watch(void *arg, const char *path, const char *token)
+void reconciler_xs_watch(struct reconciler *r, const char *path)
 {
-	struct reconciler *r = arg;
 	char buf[256];
 	const char *leaf, *key = key_of(path, buf, sizeof(buf), &leaf);
 
-	(void)token;
 	if (!key) {
 		if (strcmp(path, VNET_XS_ROOT) == 0 && rescan_xenstore(r) == 0)
 			process(r);
@@ -569,12 +572,6 @@ static void on_watch(void *arg, const char *path, const char *token)
 	if (e && load(r, e) == 0)
 		process(r);
 }
-
-const struct xsconn_ops reconciler_xs_ops = {
-	.connected = on_connected,
-	.watch = on_watch,
-	.lost = on_lost,
-};
 
 /* ---- kernel events ---- */
 
@@ -655,6 +652,33 @@ void reconciler_config_changed(struct reconciler *r)
 	refresh_underlay(r);
 	mark_all_dirty(r);
 	process(r);
+}
+
+void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const char *key, bool up), void *arg)
+{
+	r->change_cb = cb;
+	r->change_arg = arg;
+}
+
+const struct vnet_def *reconciler_find_bridge(struct reconciler *r, const char *bridge)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i]->state == VNET_ST_UP && strcmp(r->v[i]->def.bridge, bridge) == 0)
+			return &r->v[i]->def;
+	return NULL;
+}
+
+const struct vnet_def *reconciler_find_id(struct reconciler *r, const struct vnet_id *id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i]->state == VNET_ST_UP && vnet_id_equal(&r->v[i]->def.id, id))
+			return &r->v[i]->def;
+	return NULL;
+}
+
+const struct kern_underlay *reconciler_underlay(struct reconciler *r)
+{
+	return r->have_underlay ? &r->u : NULL;
 }
 
 void reconciler_foreach(struct reconciler *r, void (*cb)(void *arg, const struct vnet_status *st), void *arg)

@@ -28,9 +28,21 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 				  const struct config *cfg);
 void reconciler_free(struct reconciler *r);
 
-/* Hooks for the xenstore connection (see xs.h). */
-extern const struct xsconn_ops reconciler_xs_ops;
+/* The xenstore connection (see xs.h): set it, then pass on its events. */
 void reconciler_set_xs(struct reconciler *r, struct xsconn *xs);
+void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h);
+void reconciler_xs_watch(struct reconciler *r, const char *path);
+void reconciler_xs_lost(struct reconciler *r);
+
+/* Told whenever a vnet comes up or stops being up. */
+void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const char *key, bool up), void *arg);
+
+/* The vnet that is up with bridge @bridge; NULL when none. */
+const struct vnet_def *reconciler_find_bridge(struct reconciler *r, const char *bridge);
+/* The vnet that is up with id @id; NULL when none. */
+const struct vnet_def *reconciler_find_id(struct reconciler *r, const struct vnet_id *id);
+/* The underlay in use, or NULL while there is none. */
+const struct kern_underlay *reconciler_underlay(struct reconciler *r);
 
 /* A kernel notification (see kern.h). */
 void reconciler_kernel_event(void *r, const struct kern_event *ev);

@@ -1,0 +1,236 @@
+#include "vifs.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vifs {
+	const struct vifs_ops *ops;
+	void *arg;
+	struct vif *v;
+	size_t n, cap;
+};
+
+int mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char tail;
+
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+struct vifs *vifs_new(const struct vifs_ops *ops, void *arg)
+{
+	struct vifs *s = calloc(1, sizeof(*s));
+
+	if (s) {
+		s->ops = ops;
+		s->arg = arg;
+	}
+	return s;
+}
+
+void vifs_free(struct vifs *s)
+{
+	if (s) {
+		free(s->v);
+		free(s);
+	}
+}
+
+static struct vif *find(struct vifs *s, unsigned domid, unsigned devid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].domid == domid && s->v[i].devid == devid)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Tell the owner when a vif starts or stops being a connected member. */
+static void decide(struct vifs *s, struct vif *v, bool gone)
+{
+	struct vnet_id id;
+	bool member = !gone && v->mac_ok && v->bridge[0] && s->ops->vnet_of_bridge(s->arg, v->bridge, &id);
+	bool announce = member && v->online && v->state == XENBUS_CONNECTED;
+
+	if (v->announced && (!announce || !vnet_id_equal(&id, &v->vnet))) {
+		s->ops->member(s->arg, v, false);
+		v->announced = false;
+	}
+	v->member = member;
+	if (member)
+		v->vnet = id;
+	if (announce && !v->announced) {
+		s->ops->member(s->arg, v, true);
+		v->announced = true;
+	}
+}
+
+static void remove_at(struct vifs *s, struct vif *v)
+{
+	decide(s, v, true);
+	*v = s->v[--s->n];
+}
+
+static char *read_key(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *key)
+{
+	char path[256];
+	unsigned len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, key);
+	return xs_read(h, t, path, &len);
+}
+
+/* Read one vif's keys into @v; 0, 1 when it does not exist, -1 on failure. */
+static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct vif *v)
+{
+	char dir[128];
+	xs_transaction_t t;
+	char *mac, *bridge, *state, *online, *name;
+	int rc = 0;
+
+	snprintf(dir, sizeof(dir), VIFS_XS_ROOT "/%u/%u", domid, devid);
+	for (int tries = 0; tries < 8; tries++) {
+		if ((t = xs_transaction_start(h)) == XBT_NULL)
+			return -1;
+		mac = read_key(h, t, dir, "mac");
+		bridge = read_key(h, t, dir, "bridge");
+		state = read_key(h, t, dir, "state");
+		online = read_key(h, t, dir, "online");
+		name = read_key(h, t, dir, "vifname");
+		int err = errno;
+		bool exists = mac || bridge || state || online;
+		if (!xs_transaction_end(h, t, false)) {
+			free(mac); free(bridge); free(state); free(online); free(name);
+			if (errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		if (!exists && err != ENOENT)
+			rc = -1;
+		else if (!exists)
+			rc = 1;
+		else {
+			memset(v, 0, sizeof(*v));
+			v->domid = domid;
+			v->devid = devid;
+			v->mac_ok = mac_parse(mac, v->mac) == 0;
+			snprintf(v->bridge, sizeof(v->bridge), "%s", bridge ? bridge : "");
+			v->state = state ? atoi(state) : 0;
+			v->online = online && strcmp(online, "1") == 0;
+			if (name && *name)
+				snprintf(v->dev, sizeof(v->dev), "%s", name);
+			else
+				snprintf(v->dev, sizeof(v->dev), "vif%u.%u", domid, devid);
+		}
+		free(mac); free(bridge); free(state); free(online); free(name);
+		return rc;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned devid)
+{
+	struct vif fresh, *v = find(s, domid, devid);
+	int rc = read_vif(h, domid, devid, &fresh);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		if (v)
+			remove_at(s, v);
+		return 0;
+	}
+	if (!v) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 32;
+			struct vif *nv = realloc(s->v, cap * sizeof(*nv));
+			if (!nv)
+				return 0;
+			s->v = nv;
+			s->cap = cap;
+		}
+		v = &s->v[s->n++];
+		memset(v, 0, sizeof(*v));
+	}
+	/* A vif whose MAC changed is a new member: withdraw the old one. */
+	if (v->announced && memcmp(v->mac, fresh.mac, 6) != 0)
+		decide(s, v, true);
+	fresh.member = v->member;
+	fresh.vnet = v->vnet;
+	fresh.announced = v->announced;
+	*v = fresh;
+	decide(s, v, false);
+	return 0;
+}
+
+/* Read every vif below VIFS_XS_ROOT (forgetting ones that are gone). */
+static int rescan(struct vifs *s, struct xs_handle *h)
+{
+	unsigned nd, nv;
+	char **doms = xs_directory(h, XBT_NULL, VIFS_XS_ROOT, &nd);
+	char path[128];
+
+	if (!doms && errno != ENOENT)
+		return -1;
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i].state = -1; /* unseen so far */
+	for (unsigned i = 0; doms && i < nd; i++) {
+		snprintf(path, sizeof(path), VIFS_XS_ROOT "/%s", doms[i]);
+		char **devs = xs_directory(h, XBT_NULL, path, &nv);
+		for (unsigned j = 0; devs && j < nv; j++) {
+			if (load(s, h, (unsigned)strtoul(doms[i], NULL, 10), (unsigned)strtoul(devs[j], NULL, 10)) < 0) {
+				free(devs);
+				free(doms);
+				return -1;
+			}
+		}
+		free(devs);
+	}
+	free(doms);
+	for (size_t i = 0; i < s->n;) {
+		if (s->v[i].state == -1)
+			remove_at(s, &s->v[i]);
+		else
+			i++;
+	}
+	return 0;
+}
+
+int vifs_connected(struct vifs *s, struct xs_handle *h)
+{
+	if (!xs_watch(h, VIFS_XS_ROOT, "vif"))
+		return -1;
+	return rescan(s, h);
+}
+
+int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path)
+{
+	unsigned domid, devid;
+	int used = 0;
+
+	if (sscanf(path, VIFS_XS_ROOT "/%u/%u%n", &domid, &devid, &used) == 2 &&
+	    (path[used] == '\0' || path[used] == '/'))
+		return load(s, h, domid, devid);
+	/* The root or a whole domain went: read everything again. */
+	return rescan(s, h);
+}
+
+void vifs_recheck(struct vifs *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		decide(s, &s->v[i], false);
+}
+
+void vifs_foreach(struct vifs *s, void (*cb)(void *arg, const struct vif *v), void *arg)
+{
+	for (size_t i = 0; i < s->n; i++)
+		cb(arg, &s->v[i]);
+}

@@ -1,0 +1,58 @@
+/* vif backends in xenstore (/local/domain/0/backend/vif/<domid>/<devid>/)
+ * and the vnet membership they imply.
+ *
+ * A vif whose `bridge` is an up vnet's bridge is a member of that vnet.
+ * Membership is keyed on (vnet, MAC), never on the domid: a migrated
+ * domain has a new domid but the same MAC and devid. */
+#ifndef XENVNETD_VIFS_H
+#define XENVNETD_VIFS_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <xenstore.h>
+#include "vnet_id.h"
+
+#define VIFS_XS_ROOT "/local/domain/0/backend/vif"
+#define XENBUS_CONNECTED 4
+
+struct vif {
+	unsigned domid, devid;
+	uint8_t mac[6];
+	bool mac_ok;
+	char bridge[IFNAMSIZ];
+	char dev[IFNAMSIZ];       /* vifname, or vif<domid>.<devid> */
+	int state;                /* xenbus state of the backend */
+	bool online;
+	/* membership, decided against the vnets that are up */
+	bool member;
+	struct vnet_id vnet;
+	bool announced;           /* told the cluster (connected member) */
+};
+
+/* What the membership changes are reported to. */
+struct vifs_ops {
+	/* The vnet whose bridge is @bridge, if it is up. */
+	bool (*vnet_of_bridge)(void *arg, const char *bridge, struct vnet_id *id);
+	/* A member reached Connected (present) or stopped being one (!present). */
+	void (*member)(void *arg, const struct vif *v, bool present);
+};
+
+struct vifs;
+
+struct vifs *vifs_new(const struct vifs_ops *ops, void *arg);
+void vifs_free(struct vifs *s);
+
+/* Add the watch (token "vif") and read every vif.  -1: xenstore failed. */
+int vifs_connected(struct vifs *s, struct xs_handle *h);
+/* A watch event under VIFS_XS_ROOT.  -1: xenstore failed. */
+int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path);
+/* Vnets came up or went: decide membership again for every vif. */
+void vifs_recheck(struct vifs *s);
+
+void vifs_foreach(struct vifs *s, void (*cb)(void *arg, const struct vif *v), void *arg);
+
+/* "aa:00:00:01:02:03" -> bytes; -1 when malformed. */
+int mac_parse(const char *s, uint8_t mac[6]);
+
+#endif
