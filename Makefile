@@ -92,6 +92,8 @@ install: all
 	sed -i 's|@SBINDIR@|$(SBINDIR)|g' $(DESTDIR)$(UNITDIR)/xenvnetd.service
 	test -e $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf || \
 		install -D -m 0644 xenvnetd/xenvnetd.conf $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf
+	install -D -m 0755 hotplug/vif-vnet $(DESTDIR)$(XEN_SCRIPTS)/vif-vnet
+	install -D -m 0755 hotplug/vif-post.d/xenvnet.hook $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
 	for m in docs/*.[0-9]; do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
