@@ -309,16 +309,21 @@ int vn_cmd_vnets(const struct vn_opts *o, int argc, char **argv)
 	if (rc != VN_OK)
 		goto out;
 	qsort(rows.v, rows.n, sizeof(rows.v[0]), by_id);
-	for (size_t i = 0; i < rows.n; i++)
-		if (strcmp(vn_record_get(&rows.v[i], "valid"), "true") != 0)
-			vn_record_set(&rows.v[i], "state", "invalid");
+	for (size_t i = 0; i < rows.n; i++) {
+		struct vn_record *r = &rows.v[i];
+		const char *lid = vn_record_get(r, "long-id");
+		/* -l shows what is written for ids that do not parse. */
+		vn_record_set(r, "shown-long-id", lid ? lid : vn_record_get(r, "key"));
+		if (strcmp(vn_record_get(r, "valid"), "true") != 0)
+			vn_record_set(r, "state", "invalid");
+	}
 
 	/* Definitions print even when the daemon is down; -a then fails after. */
 	int ports_rc = all ? attach_ports(o, &rows) : VN_OK;
 
 	memcpy(human, cols, sizeof(cols));
 	if (lng) {
-		human[C_ID].key = "long-id";
+		human[C_ID].key = "shown-long-id";
 		human[C_MTU].head = "MTU";
 		human[C_ERROR].head = "ERROR";
 	}
