@@ -86,7 +86,8 @@ static bool name_valid(const char *s, size_t n)
 	return true;
 }
 
-/* Undo %XX in place; only printable ASCII may result. */
+/* Undo %XX in place.  Escaped control bytes (a newline in an error text)
+ * become '?': nothing read from the socket can steer the terminal. */
 static int unescape(char *s, char *err, size_t errlen)
 {
 	char *out = s;
@@ -99,7 +100,7 @@ static int unescape(char *s, char *err, size_t errlen)
 				return fail(err, errlen, "bad %%-escape in a value");
 			c = (char)(hi << 4 | lo);
 			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-				return fail(err, errlen, "value escapes byte 0x%02x", (unsigned char)c);
+				c = '?';
 			p += 2;
 		} else if (c == '=') {
 			return fail(err, errlen, "'=' inside a value");

@@ -155,7 +155,7 @@ int ctl_request_decode(const char *buf, size_t len, struct ctl_request *req,
 		unsigned char c = (unsigned char)buf[k];
 		if (c == ' ' && (k == 0 || buf[k - 1] == ' ' || k + 2 == len))
 			return bad(err, errlen, "stray space at byte %zu", k);
-		if (c != ' ' && c != '=' && !value_char(c))
+		if (c != ' ' && c != '=' && c != '/' && !value_char(c))
 			return bad(err, errlen, "byte 0x%02x at %zu is not allowed", c, k);
 	}
 	memcpy(line, buf, len - 1);
@@ -184,7 +184,10 @@ int ctl_request_decode(const char *buf, size_t len, struct ctl_request *req,
 		for (const char *k = tok; *k; k++)
 			if (!key_char((unsigned char)*k))
 				return bad(err, errlen, "argument name '%.32s' is not allowed", tok);
-		if (!*val || strlen(val) > CTL_VALUE_MAX || strchr(val, '='))
+		bool val_ok = *val && strlen(val) <= CTL_VALUE_MAX;
+		for (const char *v = val; *v && val_ok; v++)
+			val_ok = value_char((unsigned char)*v);
+		if (!val_ok)
 			return bad(err, errlen, "argument '%.32s' has a bad value", tok);
 		if (apply_arg(req, tok, val, &seen, err, errlen) < 0)
 			return -1;
