@@ -368,6 +368,19 @@ lab_wait_link() {
 		lab_fail "h$n: link $dev is not $what"
 }
 
+# lab_sync N: a barrier.  Defines a throw-away vnet, waits for it to be up
+# and deletes it again: everything written to host N's xenstore before has
+# then been seen by its daemon (which handles events in order).
+LAB_SYNC_ID=4094
+lab_sync() {
+	local n=$1 id
+	id=$(printf '%x' $((LAB_SYNC_ID++)))
+	xs "$n" write "/vnet/$id/bridge" "sync$id"
+	lab_vnet_up "$n" "$id"
+	xs "$n" rm "/vnet/$id"
+	lab_wait_link "$n" "sync$id" gone
+}
+
 # ---------------------------------------------------------------- domains
 
 # lab_domain HOST DOMID IP MAC [BRIDGE] [DEVID]: domain DOMID on HOST with
@@ -408,9 +421,10 @@ lab_plug() {
 	lab_wait_link "$h" "$br" exists
 	mtu=$(ip -n "$hns" -o link show dev "$br" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 	ip -n "$hns" link set "$vif" mtu "$mtu"
-	ip -n "${LAB_PREFIX}d$domid" link set eth0 mtu "$mtu"
-	xs "$h" write "$be/mtu" "$mtu"
 	ip -n "$hns" link set "$vif" master "$br" up
+	# hotplug/vif-post.d/xenvnet.hook; netfront then applies it in the guest.
+	xs "$h" write "$be/mtu" "$mtu"
+	ip -n "${LAB_PREFIX}d$domid" link set eth0 mtu "$mtu"
 }
 
 # lab_bg CMD...: run CMD in the background; cleanup kills it.  Sets LAB_BG.
