@@ -175,16 +175,17 @@ int vn_cmd_vnet_delete(const struct vn_opts *o, int argc, char **argv)
 		{ "bridge", no_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char why[160], bridge[VNET_NAME_MAX + 1], key[VNET_ID_STRLEN];
-	bool del_bridge = false;
+	char why[160];
+	bool force = false;
 	struct vnet_id id;
 	int ch;
 
+	(void)o;
 	optind = 0;
 	while ((ch = vn_getopt("vnet-delete", argc, argv, ":b", longopts)) != -1) {
 		if (ch != 'b')
 			return VN_EUSAGE;
-		del_bridge = true;
+		force = true;
 	}
 	if (argc - optind != 1)
 		return vn_usage_error("vnet-delete", "needs exactly one ID");
@@ -192,28 +193,13 @@ int vn_cmd_vnet_delete(const struct vn_opts *o, int argc, char **argv)
 		vn_err("id: %s", why);
 		return VN_EUSAGE;
 	}
-	/* -b needs the daemon: find out before changing anything. */
-	if (del_bridge && !vn_ctl_alive(o)) {
-		vn_err("-b needs xenvnetd to remove the bridge, and it does not answer on %s; "
-		       "nothing was deleted", vn_socket_path(o));
-		return VN_EFAIL;
-	}
 	struct xs_handle *h = vn_xs_open();
 	if (!h)
 		return VN_EFAIL;
-	int rc = vn_xs_delete(h, &id, bridge);
+	/* The daemon sees the definition go and removes the bridge and
+	 * tunnel it made for it; -b only lifts the attached-ports check. */
+	int rc = vn_xs_delete(h, &id, force);
 	xs_close(h);
-	if (rc != VN_OK || !del_bridge)
-		return rc;
-
-	struct vn_reply rep;
-	vnet_id_format_key(&id, key);
-	const char *kv[] = { "vnet", key, NULL };
-	rc = vn_ctl_call(o, CTL_VERB_BRIDGE_DEL, kv, &rep);
-	vn_reply_free(&rep);
-	if (rc != VN_OK)
-		vn_err("the definition of vnet %s is deleted, but its bridge %s may remain", key,
-		       bridge[0] ? bridge : "");
 	return rc;
 }
 

@@ -11,7 +11,7 @@ const struct vn_command vn_commands[] = {
 	  "FILE | ID [-s none|auth|conf] [-b BRIDGE] [-v VNETIF] [-m MTU] [-n VNI]",
 	  "define a vnet from an SXP file or from options" },
 	{ "vnet-delete", NULL, vn_cmd_vnet_delete, "ID [-b]",
-	  "remove a vnet's definition (-b: and its bridge, even with ports)" },
+	  "remove a vnet (-b: even while vifs are attached)" },
 	{ "vnets", "vnet-list", vn_cmd_vnets, "[-a] [-l]",
 	  "list vnet definitions (-a: with ports, -l: long ids, all fields)" },
 	{ "vnifs", NULL, vn_cmd_vnifs, "", "list the vnet interfaces (VXLAN devices)" },

@@ -1,6 +1,7 @@
 /* /vnet definitions in xenstore. */
 #include "vn_xs.h"
 #include "vn.h"
+#include "vn_bridge.h"
 #include "vnet_xs.h"
 
 #include <errno.h>
@@ -109,13 +110,30 @@ static char *read_field(struct xs_handle *h, xs_transaction_t t, const char *key
 }
 
 struct scan {
-	char key[VNET_ID_STRLEN + 64];
-	char bridge[VNET_NAME_MAX + 1];
-	char clash[160];
+	char key[VNET_ID_STRLEN + 64];          /* the id's key as written */
+	char bridge[VNET_NAME_MAX + 1];         /* its bridge ("" if none) */
+	char vnetif[VNET_NAME_MAX + 1];         /* its vnetif, the default if unset */
+	char clash[192];                        /* why a new def cannot coexist */
 };
 
-/* Within t: the key of id (any spelling), and a clash with another vnet's
- * bridge or vnetif.  Returns 1 found, 0 not, -1 xenstore error. */
+/* A new vnet may not share a bridge, a vnetif or a VNI with another one. */
+static void check_clash(const char *key, const struct vnet_def *other, const struct vnet_def *want,
+			char *clash, size_t len)
+{
+	const char *names[] = { other->bridge, other->vnetif };
+
+	for (int i = 0; i < 2; i++)
+		if (strcmp(names[i], want->bridge) == 0 || strcmp(names[i], want->vnetif) == 0) {
+			snprintf(clash, len, "vnet %s already uses the name '%s' for its %s", key,
+				 names[i], i ? "vnetif" : "bridge");
+			return;
+		}
+	if (other->vni == want->vni)
+		snprintf(clash, len, "vni: vnet %s already uses VNI %u", key, (unsigned)other->vni);
+}
+
+/* Within t: the key of id (any spelling), and a clash with another vnet.
+ * Returns 1 found, 0 not, -1 xenstore error. */
 static int scan(struct xs_handle *h, xs_transaction_t t, const struct vnet_id *id,
 		const struct vnet_def *want, struct scan *out)
 {
@@ -127,29 +145,27 @@ static int scan(struct xs_handle *h, xs_transaction_t t, const struct vnet_id *i
 	if (!keys)
 		return errno == ENOENT ? 0 : -1;
 	for (unsigned i = 0; i < n; i++) {
+		struct vnet_raw raw = { .key = keys[i] };
+		struct vnet_def def;
 		struct vnet_id other;
+		char *val[VNET_NFIELDS] = { 0 };
+
 		if (vnet_id_parse(keys[i], &other, NULL, 0) < 0)
 			continue;   /* not a vnet key; the daemon reports it */
-		char *bridge = read_field(h, t, keys[i], VNET_KEY_BRIDGE);
-		char *vnetif = read_field(h, t, keys[i], VNET_KEY_VNETIF);
+		for (size_t f = 0; f < VNET_NFIELDS; f++)
+			*vnet_raw_field(&raw, f) = val[f] = read_field(h, t, keys[i], vnet_field_names[f]);
+		bool valid = vnet_def_from_raw(&raw, &def, NULL, 0) == 0;
 		if (vnet_id_equal(&other, id)) {
 			snprintf(out->key, sizeof(out->key), "%s", keys[i]);
-			snprintf(out->bridge, sizeof(out->bridge), "%s", bridge ? bridge : "");
+			snprintf(out->bridge, sizeof(out->bridge), "%s", raw.bridge ? raw.bridge : "");
+			if (valid)
+				snprintf(out->vnetif, sizeof(out->vnetif), "%s", def.vnetif);
 			found = 1;
-		} else if (want && !out->clash[0]) {
-			char def_vnetif[VNET_NAME_MAX + 1];
-			if (!vnetif)
-				vnet_default_vnetif(&other, def_vnetif);
-			const char *vif = vnetif ? vnetif : def_vnetif;
-			if (bridge && (strcmp(bridge, want->bridge) == 0 || strcmp(bridge, want->vnetif) == 0))
-				snprintf(out->clash, sizeof(out->clash), "vnet %s already uses the name '%s' for its bridge",
-					 keys[i], bridge);
-			else if (strcmp(vif, want->bridge) == 0 || strcmp(vif, want->vnetif) == 0)
-				snprintf(out->clash, sizeof(out->clash), "vnet %s already uses the name '%s' for its vnetif",
-					 keys[i], vif);
+		} else if (want && valid && !out->clash[0]) {
+			check_clash(keys[i], &def, want, out->clash, sizeof(out->clash));
 		}
-		free(bridge);
-		free(vnetif);
+		for (size_t f = 0; f < VNET_NFIELDS; f++)
+			free(val[f]);
 	}
 	free(keys);
 	return found;
@@ -211,13 +227,12 @@ int vn_xs_create(struct xs_handle *h, const struct vnet_raw *raw, const struct v
 	}
 }
 
-int vn_xs_delete(struct xs_handle *h, const struct vnet_id *id, char bridge[VNET_NAME_MAX + 1])
+int vn_xs_delete(struct xs_handle *h, const struct vnet_id *id, bool force)
 {
-	char path[128];
+	char path[128], ports[512];
 	struct scan s;
 	int tries = 0;
 
-	bridge[0] = '\0';
 	for (;;) {
 		xs_transaction_t t = xs_transaction_start(h);
 		if (t == XBT_NULL)
@@ -235,6 +250,14 @@ int vn_xs_delete(struct xs_handle *h, const struct vnet_id *id, char bridge[VNET
 			vn_err("id: no vnet %s", name);
 			return VN_EUSAGE;
 		}
+		int nports = force ? 0 : vn_bridge_ports(s.bridge, s.key, s.vnetif, ports, sizeof(ports));
+		if (nports > 0) {
+			xs_transaction_end(h, t, true);
+			vn_err("vnet %s: bridge %s still has %d port%s attached (%s); nothing was deleted. "
+			       "Detach them, or use -b to delete anyway and cut them off",
+			       s.key, s.bridge, nports, nports > 1 ? "s" : "", ports);
+			return VN_EFAIL;
+		}
 		snprintf(path, sizeof(path), VNET_XS_ROOT "/%s", s.key);
 		if (!xs_rm(h, t, path)) {
 			int e = errno;
@@ -245,9 +268,7 @@ int vn_xs_delete(struct xs_handle *h, const struct vnet_id *id, char bridge[VNET
 		int rc = commit(h, t, &tries);
 		if (rc < 0)
 			return xs_failed("committing the removal");
-		if (rc == 0) {
-			snprintf(bridge, VNET_NAME_MAX + 1, "%s", s.bridge);
+		if (rc == 0)
 			return VN_OK;
-		}
 	}
 }

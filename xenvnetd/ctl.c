@@ -97,7 +97,6 @@ void ctl_dispatch(const struct ctl_ops *ops, void *arg, const char *buf, size_t 
 			CALL(peer_add, arg, q.addr, q.port, r);
 		break;
 	case CTL_PEER_DEL:   CALL(peer_del, arg, q.addr, r); break;
-	case CTL_BRIDGE_DEL: CALL(bridge_del, arg, &q.vnet, r); break;
 	default:
 		ctl_reply_fail(r, CTL_E_BAD_REQUEST, "unknown verb");
 		break;

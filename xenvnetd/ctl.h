@@ -38,10 +38,6 @@ struct ctl_ops {
 	void (*peer_add)(void *arg, const char *addr, uint16_t port, struct ctl_reply *r);
 	/* Unknown addr: CTL_E_NOT_FOUND. */
 	void (*peer_del)(void *arg, const char *addr, struct ctl_reply *r);
-	/* `vn vnet-delete -b`: vn has already removed /vnet/<key>; remove the
-	 * bridge the daemon made for it even if ports remain (the kernel
-	 * detaches them).  Refuse (CTL_E_EXISTS) if the vnet is defined again. */
-	void (*bridge_del)(void *arg, const struct vnet_id *vnet, struct ctl_reply *r);
 	/* Optional: a message for the daemon's log (denied peer, bad request). */
 	void (*log)(void *arg, const char *msg);
 };

@@ -17,7 +17,6 @@ static const char *const verb_names[CTL_NVERBS] = {
 	[CTL_PEERS] = CTL_VERB_PEERS,
 	[CTL_PEER_ADD] = CTL_VERB_PEER_ADD,
 	[CTL_PEER_DEL] = CTL_VERB_PEER_DEL,
-	[CTL_BRIDGE_DEL] = CTL_VERB_BRIDGE_DEL,
 };
 
 static const char *const err_names[CTL_NERRS] = {
@@ -49,12 +48,10 @@ static const unsigned verb_args[CTL_NVERBS] = {
 	[CTL_FDB_FLUSH] = ARG_VNET,
 	[CTL_PEER_ADD] = ARG_ADDR | ARG_PORT,
 	[CTL_PEER_DEL] = ARG_ADDR,
-	[CTL_BRIDGE_DEL] = ARG_VNET,
 };
 static const unsigned verb_required[CTL_NVERBS] = {
 	[CTL_PEER_ADD] = ARG_ADDR,
 	[CTL_PEER_DEL] = ARG_ADDR,
-	[CTL_BRIDGE_DEL] = ARG_VNET,
 };
 
 static int bad(char *err, size_t errlen, const char *fmt, ...)
@@ -193,8 +190,7 @@ int ctl_request_decode(const char *buf, size_t len, struct ctl_request *req,
 			return -1;
 	}
 	if ((verb_required[req->verb] & seen) != verb_required[req->verb])
-		return bad(err, errlen, "%s needs %s", ctl_verb_name(req->verb),
-			   (verb_required[req->verb] & ~seen & ARG_VNET) ? "vnet=ID" : "addr=ADDRESS");
+		return bad(err, errlen, "%s needs addr=ADDRESS", ctl_verb_name(req->verb));
 	if (req->verb != CTL_PEER_ADD)
 		req->port = 0;
 	return 0;

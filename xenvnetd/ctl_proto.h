@@ -35,7 +35,6 @@
 #define CTL_VERB_PEERS      "peers"
 #define CTL_VERB_PEER_ADD   "peer-add"
 #define CTL_VERB_PEER_DEL   "peer-del"
-#define CTL_VERB_BRIDGE_DEL "bridge-del"
 
 enum ctl_verb {
 	CTL_STATUS,
@@ -46,7 +45,6 @@ enum ctl_verb {
 	CTL_PEERS,
 	CTL_PEER_ADD,
 	CTL_PEER_DEL,
-	CTL_BRIDGE_DEL,
 	CTL_NVERBS
 };
 
@@ -68,7 +66,7 @@ const char *ctl_err_name(enum ctl_err e);
 /* A decoded request.  Fields not allowed for the verb stay zero. */
 struct ctl_request {
 	enum ctl_verb verb;
-	bool has_vnet;                 /* fdb, fdb-flush: optional; bridge-del: required */
+	bool has_vnet;                 /* fdb, fdb-flush: optional */
 	struct vnet_id vnet;
 	char addr[CTL_ADDR_MAX + 1];   /* peer-add, peer-del: required */
 	uint16_t port;                 /* peer-add: optional, CTL_DEFAULT_PORT */

@@ -135,7 +135,6 @@ static const struct ctl_ops fake_ops = {
 	.list_peers = fake_peers,
 	.peer_add = fake_peer_add,
 	.peer_del = fake_peer_del,
-	/* bridge_del left out: "unsupported" */
 	.log = fake_log,
 };
 
@@ -251,7 +250,6 @@ static void bad_requests_by_hand(void **state)
 		{ "XVNCTL/1 status", "XVNCTL/1 error bad-request request does not end with a newline\n" },
 		{ "XVNCTL/2 status\n", "XVNCTL/1 error bad-request request does not start with XVNCTL/1\n" },
 		{ "XVNCTL/1 reboot\n", "XVNCTL/1 error bad-request unknown verb 'reboot'\n" },
-		{ "XVNCTL/1 bridge-del vnet=97\n", "XVNCTL/1 error unsupported bridge-del is not supported by this daemon\n" },
 		{ "XVNCTL/1 peer-add addr=-bad-\n", "XVNCTL/1 error bad-request addr '-bad-' is neither an IP address nor a host name\n" },
 		{ "XVNCTL/1 fdb vnet=97 vnet=98\n", "XVNCTL/1 error bad-request argument 'vnet' given twice\n" },
 		{ "XVNCTL/1 status\nXVNCTL/1 status\n", "XVNCTL/1 error bad-request byte 0x0a at 15 is not allowed\n" },
@@ -259,6 +257,26 @@ static void bad_requests_by_hand(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_string_equal(raw_call(x, cases[i].req, strlen(cases[i].req), true), cases[i].want);
 	assert_non_null(strstr(x->fake.logged, "bad-request"));
+}
+
+static void missing_op_is_unsupported(void **state)
+{
+	(void)state;
+	static const struct ctl_ops bare = { .status = fake_status };
+	struct ctl_reply r;
+	struct vn_reply rep;
+	size_t len;
+	char err[128];
+	const char *req = "XVNCTL/1 peers\n";
+
+	ctl_reply_init(&r);
+	ctl_dispatch(&bare, NULL, req, strlen(req), &r);
+	const char *out = ctl_reply_finish(&r, &len);
+	assert_string_equal(out, "XVNCTL/1 error unsupported peers is not supported by this daemon\n");
+	assert_int_equal(vn_reply_decode(out, len, &rep, err, sizeof(err)), 0);
+	assert_string_equal(rep.code, "unsupported");
+	vn_reply_free(&rep);
+	ctl_reply_free(&r);
 }
 
 static void oversized_request(void **state)
@@ -322,11 +340,10 @@ static void vn_client_round_trip(void **state)
 	assert_int_equal(x->fake.flushed_vnet_short, 0x42);
 	vn_reply_free(&rep);
 
-	/* The daemon's "unsupported" is a runtime failure, exit 1. */
-	const char *bd[] = { "vnet", "97", NULL };
-	assert_int_equal(vn_ctl_call(&x->opts, CTL_VERB_BRIDGE_DEL, bd, &rep), VN_EFAIL);
-	assert_false(rep.ok);
-	assert_string_equal(rep.code, "unsupported");
+	/* The daemon's refusals map to exit codes: bad input 2, else 1. */
+	const char *bad_vnet[] = { "vnet", "1:2:3:4:5:6:7:8:9", NULL };
+	assert_int_equal(vn_ctl_call(&x->opts, CTL_VERB_FDB, bad_vnet, &rep), VN_EUSAGE);
+	assert_string_equal(rep.code, "bad-request");
 	vn_reply_free(&rep);
 	stop(x);
 }
@@ -457,6 +474,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(status_by_hand, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests_by_hand, setup, teardown),
+		cmocka_unit_test(missing_op_is_unsupported),
 		cmocka_unit_test_setup_teardown(oversized_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(silent_client_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(socket_is_private, setup, teardown),

@@ -48,8 +48,6 @@ static void requests_accepted(void **state)
 	assert_int_equal(q.port, CTL_DEFAULT_PORT);
 	decode_ok("XVNCTL/1 peer-del addr=10.0.0.2\n", &q);
 	assert_int_equal(q.port, 0);
-	decode_ok("XVNCTL/1 bridge-del vnet=97\n", &q);
-	assert_int_equal(q.verb, CTL_BRIDGE_DEL);
 }
 
 static void requests_refused(void **state)
@@ -80,7 +78,6 @@ static void requests_refused(void **state)
 	decode_bad("XVNCTL/1 peer-add addr=a port=0\n", 32, "port");
 	decode_bad("XVNCTL/1 peer-add addr=a port=65536\n", 36, "port");
 	decode_bad("XVNCTL/1 peer-add addr=a port=01798x\n", 37, "port");
-	decode_bad("XVNCTL/1 bridge-del\n", 20, "needs vnet");
 	decode_bad("XVNCTL/1 status\n\n", 17, "0x0a");
 	memset(big, 'a', sizeof(big));
 	decode_bad(big, sizeof(big), "longer than");
@@ -101,7 +98,7 @@ static void vn_requests_decode(void **state)
 
 	for (int v = 0; v < CTL_NVERBS; v++) {
 		const char *by_vnet[] = { "vnet", "97", NULL }, *by_addr[] = { "addr", "h", NULL };
-		const char **use = v == CTL_BRIDGE_DEL ? by_vnet : v == CTL_PEER_ADD || v == CTL_PEER_DEL ? by_addr : NULL;
+		const char **use = v == CTL_FDB ? by_vnet : v == CTL_PEER_ADD || v == CTL_PEER_DEL ? by_addr : NULL;
 		n = vn_request_encode(line, sizeof(line), ctl_verb_name((enum ctl_verb)v), use, err, sizeof(err));
 		assert_true(n > 0);
 		if (ctl_request_decode(line, (size_t)n, &q, err, sizeof(err)) != 0)
