@@ -89,7 +89,7 @@ static int read_field(struct vnet_sxp *v, const struct sxp_node *f, struct sxp_e
 			    name->atom);
 	if (present(&v->at[idx]))
 		return fail(err, name->pos, "duplicate field '%s' (first given at %u:%u)",
-			    field_names[idx], v->at[idx].line, v->at[idx].col);
+			    field_names[idx], v->name_at[idx].line, v->name_at[idx].col);
 	val = name->next;
 	if (!val)
 		return fail(err, f->pos, "field '%s' has no value", field_names[idx]);
@@ -98,6 +98,7 @@ static int read_field(struct vnet_sxp *v, const struct sxp_node *f, struct sxp_e
 	if (val->next)
 		return fail(err, val->next->pos, "field '%s' takes exactly one value", field_names[idx]);
 	v->at[idx] = val->pos;
+	v->name_at[idx] = name->pos;
 	*raw_slot(&v->raw, (enum vnet_sxp_field)idx) = val->atom;
 	return 0;
 }

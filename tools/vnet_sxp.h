@@ -24,6 +24,7 @@ struct vnet_sxp {
 	struct vnet_def def;            /* validated, defaults filled in */
 	struct sxp_pos form;            /* the (vnet ...) form */
 	struct sxp_pos at[VNET_SXP_NFIELDS];  /* each field's value; 0:0 if absent */
+	struct sxp_pos name_at[VNET_SXP_NFIELDS];  /* and its name */
 };
 
 /* Read and validate one vnet definition.  Returns 0, or -1 with err naming

@@ -104,14 +104,19 @@ static void example_quoted(void **state)
 	vnet_sxp_free(&v);
 }
 
+/* The refused files of vnet.sxp(5), with the exact message shown there. */
 static void example_errors(void **state)
 {
 	(void)state;
-	read_bad("(vnet (id 97) (bridge vnet97)", 1, 1, "never closed");
-	read_bad("(vnet (id 97) (bridge vnet97) (bridge br2))", 1, 32, "duplicate field 'bridge'");
-	read_bad("(vnet (id 97) (bridge vnet97) (colour blue))", 1, 32, "unknown field 'colour'");
-	read_bad("(vnet (id 97) (bridge \"vn;rm -rf /\"))", 1, 23, "bridge");
-	read_bad("(vnet (id 1:2:3:4:5:6:7:8:9) (bridge vnet9))", 1, 11, "id");
+	read_bad("(vnet (id 97) (bridge vnet97)", 1, 1, "'(' is never closed");
+	read_bad("(vnet (id 97) (bridge vnet97) (bridge br2))", 1, 32,
+		 "duplicate field 'bridge' (first given at 1:16)");
+	read_bad("(vnet (id 97) (bridge vnet97) (colour blue))", 1, 32,
+		 "unknown field 'colour' (known: id, bridge, vnetif, security, mtu, vni)");
+	read_bad("(vnet (id 97) (bridge \"vn;rm -rf /\"))", 1, 23,
+		 "bridge 'vn;rm -rf /' may only use the characters A-Z a-z 0-9 _ . -");
+	read_bad("(vnet (id 1:2:3:4:5:6:7:8:9) (bridge vnet9))", 1, 11,
+		 "id '1:2:3:4:5:6:7:8:9' has more than 8 fields");
 }
 
 /* ---- hostile input ---- */
@@ -203,7 +208,7 @@ static void names_with_metacharacters(void **state)
 static void duplicate_and_unknown_fields(void **state)
 {
 	(void)state;
-	read_bad("(vnet (id 97) (id 98) (bridge b))", 1, 16, "duplicate field 'id' (first given at 1:11)");
+	read_bad("(vnet (id 97) (id 98) (bridge b))", 1, 16, "duplicate field 'id' (first given at 1:8)");
 	read_bad("(vnet (id 97) (bridge b) (state up))", 1, 27, "unknown field 'state'");
 	read_bad("(vnet (id 97) (bridge b) (Bridge c))", 1, 27, "unknown field 'Bridge'");
 }
