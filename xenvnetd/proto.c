@@ -100,16 +100,16 @@ static bool mac_ok(const uint8_t mac[6])
 	return !(mac[0] & 1) && memcmp(mac, zero, 6) != 0;
 }
 
-/* A unicast host address: not ::, not ::ffff:0.0.0.0, not multicast. */
+/* An address a host can have: not ::, not multicast (ff00::/8), and for
+ * IPv4 not 0.0.0.0/8 and not 224.0.0.0/3 (multicast, class E, broadcast). */
 static bool addr_ok(const struct proto_addr *a)
 {
 	static const struct proto_addr zero;
-	struct in_addr in;
 
 	if (memcmp(a, &zero, sizeof(zero)) == 0 || a->b[0] == 0xff)
 		return false;
-	if (proto_addr_to_in(a, &in))
-		return in.s_addr != 0 && !IN_MULTICAST(ntohl(in.s_addr));
+	if (proto_addr_to_in(a, NULL))
+		return a->b[12] != 0 && a->b[12] < 224;
 	return true;
 }
 
