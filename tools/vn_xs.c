@@ -253,9 +253,10 @@ int vn_xs_delete(struct xs_handle *h, const struct vnet_id *id, bool force)
 		int nports = force ? 0 : vn_bridge_ports(s.bridge, s.key, s.vnetif, ports, sizeof(ports));
 		if (nports > 0) {
 			xs_transaction_end(h, t, true);
+			const char *them = nports > 1 ? "them" : "it";
 			vn_err("vnet %s: bridge %s still has %d port%s attached (%s); nothing was deleted. "
-			       "Detach them, or use -b to delete anyway and cut them off",
-			       s.key, s.bridge, nports, nports > 1 ? "s" : "", ports);
+			       "Detach %s, or use -b to delete anyway and cut %s off",
+			       s.key, s.bridge, nports, nports > 1 ? "s" : "", ports, them, them);
 			return VN_EFAIL;
 		}
 		snprintf(path, sizeof(path), VNET_XS_ROOT "/%s", s.key);
