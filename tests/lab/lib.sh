@@ -389,24 +389,31 @@ lab_sync() {
 # Defines the function dDOMID (domids are unique across the lab).
 lab_domain() {
 	local h=$1 domid=$2 ip=$3 mac=$4 bridge=$5 devid=${6:-0}
-	local hns=${LAB_PREFIX}h$h dns=${LAB_PREFIX}d$domid vif=vif$2.${6:-0}
-	local be=/local/domain/0/backend/vif/$domid/$devid
-	local fe=/local/domain/$domid/device/vif/$devid
+	local hns=${LAB_PREFIX}h$h dns=${LAB_PREFIX}d$domid
 	lab_ns "d$domid" "d$domid"
 	# Netback's vif carries fe:ff:ff:ff:ff:ff; the guest's NIC the real MAC.
-	ip -n "$hns" link add "$vif" address fe:ff:ff:ff:ff:ff type veth \
+	ip -n "$hns" link add "vif$domid.$devid" address fe:ff:ff:ff:ff:ff type veth \
 		peer name eth0 address "$mac" netns "$dns"
 	ip -n "$dns" addr add "$ip/24" dev eth0
 	ip -n "$dns" link set eth0 up
+	lab_domain_keys "$h" "$domid" "$mac" "${bridge:-xenbr0}" "$devid"
+	[ -z "$bridge" ] || lab_plug "$h" "$domid" "$devid"
+}
+
+# lab_domain_keys HOST DOMID MAC BRIDGE [DEVID]: what libxl writes for a
+# domain with one connected vif (frontend and backend), in one transaction.
+lab_domain_keys() {
+	local h=$1 domid=$2 mac=$3 bridge=$4 devid=${5:-0}
+	local be=/local/domain/0/backend/vif/$domid/$devid
+	local fe=/local/domain/$domid/device/vif/$devid
 	xs "$h" write /local/domain/"$domid"/name "d$domid" \
 		/local/domain/"$domid"/domid "$domid" \
 		"$fe/backend" "$be" "$fe/backend-id" 0 "$fe/mac" "$mac" \
 		"$fe/handle" "$devid" "$fe/state" 4 \
 		"$be/frontend" "$fe" "$be/frontend-id" "$domid" "$be/mac" "$mac" \
-		"$be/bridge" "${bridge:-xenbr0}" "$be/script" /etc/xen/scripts/vif-bridge \
+		"$be/bridge" "$bridge" "$be/script" /etc/xen/scripts/vif-bridge \
 		"$be/handle" "$devid" "$be/type" vif "$be/online" 1 "$be/state" 4 \
 		"$be/hotplug-status" connected
-	[ -z "$bridge" ] || lab_plug "$h" "$domid" "$devid"
 }
 
 # lab_plug HOST DOMID [DEVID]: what /etc/xen/scripts/vif-bridge does on
@@ -427,9 +434,13 @@ lab_plug() {
 	ip -n "${LAB_PREFIX}d$domid" link set eth0 mtu "$mtu"
 }
 
-# lab_bg CMD...: run CMD in the background; cleanup kills it.  Sets LAB_BG.
+# lab_bg NS CMD...: run CMD in the background in namespace NS (h1, d2, sw).
+# LAB_BG is CMD's own pid (ip netns exec execs it), so signals reach it;
+# cleanup kills it.
 lab_bg() {
-	"$@" &
+	local ns=$LAB_PREFIX$1
+	shift
+	ip netns exec "$ns" "$@" &
 	LAB_BG=$!
 	LAB_PIDS+=("$LAB_BG")
 }
