@@ -13,6 +13,26 @@ void config_defaults(struct config *c)
 	c->port = XENVNETD_DEFAULT_PORT;
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", XENVNETD_DEFAULT_STATE_DIR);
 	snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", XENVNETD_DEFAULT_CTL);
+	snprintf(c->key_file, sizeof(c->key_file), "%s", XENVNETD_DEFAULT_KEY_FILE);
+	c->control_port = XENVNETD_DEFAULT_CTL_PORT;
+	c->ttl = 1;
+	c->hello_ms = 1000;
+	c->hold_s = 3;
+	c->refresh_s = 30;
+}
+
+/* A whole decimal number in [lo, hi]. */
+static int set_uint(unsigned *dst, unsigned lo, unsigned hi, const char *key, const char *value,
+		    char *err, size_t errlen)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long v = strtoul(value, &end, 10);
+	if (errno || *end || !*value || *value == '-' || v < lo || v > hi)
+		return vnet_err(err, errlen, "%s: '%s' is not a number from %u to %u", key, value, lo, hi);
+	*dst = (unsigned)v;
+	return 0;
 }
 
 static int set_str(char *dst, size_t size, const char *key, const char *value, char *err, size_t errlen)
@@ -33,15 +53,23 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->state_dir, sizeof(c->state_dir), key, value, err, errlen);
 	if (strcmp(key, "ctl_socket") == 0)
 		return set_str(c->ctl_socket, sizeof(c->ctl_socket), key, value, err, errlen);
-	if (strcmp(key, "port") == 0) {
-		char *end;
-		errno = 0;
-		unsigned long p = strtoul(value, &end, 10);
-		if (errno || *end || !*value || p == 0 || p > 65535)
-			return vnet_err(err, errlen, "port: '%s' is not a port number", value);
-		c->port = (uint16_t)p;
+	if (strcmp(key, "key_file") == 0)
+		return set_str(c->key_file, sizeof(c->key_file), key, value, err, errlen);
+	if (strcmp(key, "port") == 0 || strcmp(key, "control_port") == 0) {
+		unsigned p;
+		if (set_uint(&p, 1, 65535, key, value, err, errlen) < 0)
+			return -1;
+		*(key[0] == 'p' ? &c->port : &c->control_port) = (uint16_t)p;
 		return 0;
 	}
+	if (strcmp(key, "ttl") == 0)
+		return set_uint(&c->ttl, 1, 255, key, value, err, errlen);
+	if (strcmp(key, "hello_ms") == 0)
+		return set_uint(&c->hello_ms, 50, 60000, key, value, err, errlen);
+	if (strcmp(key, "hold_s") == 0)
+		return set_uint(&c->hold_s, 1, 3600, key, value, err, errlen);
+	if (strcmp(key, "refresh_s") == 0)
+		return set_uint(&c->refresh_s, 1, 86400, key, value, err, errlen);
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

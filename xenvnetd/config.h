@@ -12,6 +12,8 @@
 #define XENVNETD_DEFAULT_PORT      1798
 #define XENVNETD_DEFAULT_GROUP     "224.10.0.1"
 #define XENVNETD_DEFAULT_GROUP6    "ff05::a:1798"
+#define XENVNETD_DEFAULT_KEY_FILE  "/etc/xenvnet/cluster.key"
+#define XENVNETD_DEFAULT_CTL_PORT  1799
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
@@ -19,6 +21,13 @@ struct config {
 	char group[64];       /* multicast group for flooding; empty: family default */
 	char state_dir[256];
 	char ctl_socket[108];
+	/* the host-to-host control protocol */
+	char key_file[256];   /* cluster key; the protocol stays off without it */
+	uint16_t control_port;
+	unsigned ttl;         /* multicast TTL of discovery and flooding */
+	unsigned hello_ms;
+	unsigned hold_s;
+	unsigned refresh_s;
 };
 
 void config_defaults(struct config *c);

@@ -245,14 +245,16 @@ static struct rtnl_neigh *fdb_entry(const struct vnet_def *def, const uint8_t ma
 	ll = nl_addr_build(AF_LLC, mac, 6);
 	if (host)
 		dst = nl_addr_build(host->family, &host->addr, host->family == AF_INET ? 4 : 16);
+	/* libnl refuses a dst whose family differs from the neighbour's:
+	 * give the dst first, then make it a bridge-family entry. */
+	if (dst)
+		rtnl_neigh_set_dst(n, dst);
 	rtnl_neigh_set_family(n, AF_BRIDGE);
 	rtnl_neigh_set_ifindex(n, ifindex);
 	rtnl_neigh_set_state(n, NUD_NOARP | NUD_PERMANENT);
 	rtnl_neigh_set_flags(n, NTF_SELF);
 	if (ll)
 		rtnl_neigh_set_lladdr(n, ll);
-	if (dst)
-		rtnl_neigh_set_dst(n, dst);
 	nl_addr_put(ll);
 	nl_addr_put(dst);
 	return n;

@@ -6,6 +6,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/rtnl.h>
 #include <stdio.h>
 #include <string.h>
@@ -276,7 +277,7 @@ int kern_link_delete(struct kern *k, const char *name)
 	return rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND ? 0 : rc;
 }
 
-int kern_foreach_owned(struct kern *k, void (*cb)(void *arg, const char *key, const char *name), void *arg)
+int kern_links_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_link_info *l), void *arg)
 {
 	struct nl_cache *links;
 	int rc = rtnl_link_alloc_cache(k->sk, AF_UNSPEC, &links);
@@ -285,10 +286,77 @@ int kern_foreach_owned(struct kern *k, void (*cb)(void *arg, const char *key, co
 		return rc;
 	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *key = kern_link_owner(l);
-		if (key)
-			cb(arg, key, rtnl_link_get_name(l));
+		struct nl_addr *ll = rtnl_link_get_addr(l);
+		struct kern_link_info info = {
+			.name = rtnl_link_get_name(l),
+			.ifindex = rtnl_link_get_ifindex(l),
+			.master = rtnl_link_get_master(l),
+			.up = rtnl_link_get_flags(l) & IFF_UP,
+			.mtu = rtnl_link_get_mtu(l),
+			.mac = ll && nl_addr_get_len(ll) == 6 ? nl_addr_get_binary_addr(ll) : NULL,
+			.owner = kern_link_owner(l),
+			.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS),
+			.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES),
+			.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS),
+			.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES),
+		};
+		cb(arg, &info);
 	}
 	nl_cache_free(links);
 	return 0;
+}
+
+int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb *f), void *arg)
+{
+	struct nl_cache *cache;
+	int rc = rtnl_neigh_alloc_cache_flags(k->sk, &cache, NL_CACHE_AF_ITER);
+
+	if (rc < 0)
+		return rc;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
+		struct nl_addr *ll = rtnl_neigh_get_lladdr(n), *dst = rtnl_neigh_get_dst(n);
+		struct kern_fdb f = {
+			.ifindex = rtnl_neigh_get_ifindex(n),
+			.master = rtnl_neigh_get_master(n),
+			.state = rtnl_neigh_get_state(n),
+			.flags = rtnl_neigh_get_flags(n),
+		};
+		if (rtnl_neigh_get_family(n) != AF_BRIDGE || !ll || nl_addr_get_len(ll) != 6)
+			continue;
+		memcpy(f.mac, nl_addr_get_binary_addr(ll), 6);
+		if (dst && (nl_addr_get_family(dst) == AF_INET || nl_addr_get_family(dst) == AF_INET6)) {
+			f.has_dst = true;
+			f.family = nl_addr_get_family(dst);
+			memcpy(&f.dst, nl_addr_get_binary_addr(dst), f.family == AF_INET ? 4 : 16);
+		}
+		cb(arg, &f);
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
+int kern_fdb_delete(struct kern *k, const struct kern_fdb *f)
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *ll, *dst = NULL;
+	int rc;
+
+	if (!n)
+		return -NLE_NOMEM;
+	ll = nl_addr_build(AF_LLC, f->mac, 6);
+	if (f->has_dst)
+		dst = nl_addr_build(f->family, &f->dst, f->family == AF_INET ? 4 : 16);
+	if (dst) /* before the family: see fdb_entry() in dp_vxlan.c */
+		rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_family(n, AF_BRIDGE);
+	rtnl_neigh_set_ifindex(n, f->ifindex);
+	rtnl_neigh_set_flags(n, f->flags & (NTF_SELF | NTF_MASTER));
+	if (ll)
+		rtnl_neigh_set_lladdr(n, ll);
+	rc = rtnl_neigh_delete(k->sk, n, 0);
+	nl_addr_put(ll);
+	nl_addr_put(dst);
+	rtnl_neigh_put(n);
+	return rc;
 }

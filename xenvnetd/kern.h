@@ -76,8 +76,36 @@ int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int m
 /* 0 when deleted or already gone, else a libnl error. */
 int kern_link_delete(struct kern *k, const char *name);
 
-/* Call cb for every link marked as ours. */
-int kern_foreach_owned(struct kern *k, void (*cb)(void *arg, const char *key, const char *name), void *arg);
+/* One link as a listing shows it. */
+struct kern_link_info {
+	const char *name;
+	int ifindex;
+	int master;           /* 0: none */
+	bool up;
+	unsigned mtu;
+	const uint8_t *mac;   /* 6 bytes, or NULL */
+	const char *owner;    /* vnet key from our mark, or NULL */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
+
+/* Call cb for every link in the kernel. */
+int kern_links_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_link_info *l), void *arg);
+
+/* One bridge-family FDB entry. */
+struct kern_fdb {
+	int ifindex;          /* the port (or tunnel device) it is on */
+	int master;           /* its bridge, when the bridge holds it */
+	uint8_t mac[6];
+	bool has_dst;         /* tunnel entries: the remote endpoint */
+	int family;
+	struct in6_addr dst;
+	int state;            /* NUD_* */
+	unsigned flags;       /* NTF_* */
+};
+
+int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb *f), void *arg);
+/* Delete exactly that entry. */
+int kern_fdb_delete(struct kern *k, const struct kern_fdb *f);
 
 
 #endif

@@ -16,6 +16,11 @@
 #include "persist.h"
 #include "reconcile.h"
 #include "vifs.h"
+#include "auth.h"
+#include "cluster.h"
+#include "ctl.h"
+#include "peers.h"
+#include "runtime.h"
 #include "xs.h"
 
 #define VERSION "0.1"
@@ -25,16 +30,22 @@ struct daemon {
 	struct config cfg;
 	const char *config_path;
 	bool config_given;
-	struct config overrides;   /* options from the command line */
-	unsigned override_mask;
+	const char *ov_key[16];    /* options from the command line, which */
+	const char *ov_val[16];    /* win over the config file */
+	int nov;
 	struct kern kern;
 	struct reconciler *rec;
 	struct xsconn *xs;
 	struct vifs *vifs;
+	struct peers peers;
+	struct auth_key key;
+	struct cluster *cluster;
+	struct ctl *ctl;
+	struct runtime rt;
 	int sigfd;
 };
 
-enum { OPT_STATE_DIR = 1, OPT_UNDERLAY, OPT_PORT, OPT_GROUP, OPT_CTL, OPT_HELP, OPT_VERSION };
+enum { OPT_STATE_DIR = 1, OPT_UNDERLAY, OPT_PORT, OPT_GROUP, OPT_CTL, OPT_KEY_FILE, OPT_HELP, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -45,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "ctl-socket", required_argument, NULL, OPT_CTL },
+	{ "key-file", required_argument, NULL, OPT_KEY_FILE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ 0 },
@@ -53,13 +65,13 @@ static const struct option long_opts[] = {
 /* Command-line option name for each OPT_*, as config_set knows it. */
 static const char *const opt_key[] = {
 	[OPT_STATE_DIR] = "state_dir", [OPT_UNDERLAY] = "underlay", [OPT_PORT] = "port",
-	[OPT_GROUP] = "group", [OPT_CTL] = "ctl_socket",
+	[OPT_GROUP] = "group", [OPT_CTL] = "ctl_socket", [OPT_KEY_FILE] = "key_file",
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xenvnetd [-f] [-v] [-c CONFIG] [--state-dir DIR] [--underlay DEV]\n"
-		   "                [--port N] [--group ADDR] [--ctl-socket PATH]\n"
+		   "                [--port N] [--group ADDR] [--ctl-socket PATH] [--key-file FILE]\n"
 		   "Watches /vnet in xenstore (XENSTORED_PATH is honoured) and keeps a bridge and\n"
 		   "a VXLAN tunnel per vnet in the kernel.  See xenvnetd(8).\n");
 }
@@ -70,21 +82,13 @@ static int load_config(struct daemon *d, struct config *out, char *err, size_t e
 	config_defaults(out);
 	if (config_load(out, d->config_path, d->config_given, err, errlen) < 0)
 		return -1;
-	for (unsigned o = OPT_STATE_DIR; o <= OPT_CTL; o++) {
-		if (!(d->override_mask & (1u << o)))
-			continue;
-		char value[256];
-		switch (o) {
-		case OPT_STATE_DIR: snprintf(value, sizeof(value), "%s", d->overrides.state_dir); break;
-		case OPT_UNDERLAY: snprintf(value, sizeof(value), "%s", d->overrides.underlay); break;
-		case OPT_PORT: snprintf(value, sizeof(value), "%u", d->overrides.port); break;
-		case OPT_GROUP: snprintf(value, sizeof(value), "%s", d->overrides.group); break;
-		default: snprintf(value, sizeof(value), "%s", d->overrides.ctl_socket); break;
-		}
-		config_set(out, opt_key[o], value, NULL, 0);
-	}
+	for (int i = 0; i < d->nov; i++)
+		if (config_set(out, d->ov_key[i], d->ov_val[i], err, errlen) < 0)
+			return -1;
 	return 0;
 }
+
+static void start_cluster(struct daemon *d);
 
 static void on_signal(void *arg, uint32_t events)
 {
@@ -107,6 +111,8 @@ static void on_signal(void *arg, uint32_t events)
 			d->cfg = c;
 			log_info("configuration reloaded");
 			reconciler_config_changed(d->rec);
+			cluster_stop(d->cluster);
+			start_cluster(d);
 		} else {
 			/* Kernel state stays: traffic keeps flowing while we are down. */
 			log_info("signal %u: stopping, devices left in place", si.ssi_signo);
@@ -164,24 +170,60 @@ static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
 
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
-	(void)arg;
+	struct daemon *d = arg;
+
+	cluster_member(d->cluster, &v->vnet, v->mac, present);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
 }
 
-static const struct vifs_ops vif_ops = {
-	.vnet_of_bridge = vnet_of_bridge,
-	.member = member_changed,
-};
-
-static void vnet_changed(void *arg, const char *key, bool up)
+static void member_expected(void *arg, const struct vif *v)
 {
 	struct daemon *d = arg;
 
-	(void)key;
-	(void)up;
+	cluster_prime(d->cluster, &v->vnet, v->mac);
+}
+
+static const struct vifs_ops vif_ops = {
+	.vnet_of_bridge = vnet_of_bridge,
+	.member = member_changed,
+	.prime = member_expected,
+};
+
+static void vnet_changed(void *arg, const struct vnet_def *def, bool up)
+{
+	struct daemon *d = arg;
+
+	cluster_vnet_changed(d->cluster, &def->id, up);
 	vifs_recheck(d->vifs);
+}
+
+static void on_ctl(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	(void)events;
+	ctl_on_readable(d->ctl);
+}
+
+/* The control protocol runs only with a usable cluster key. */
+static void start_cluster(struct daemon *d)
+{
+	char err[512];
+	struct cluster_params p = {
+		.port = d->cfg.control_port, .group = d->cfg.group, .ttl = d->cfg.ttl,
+		.hello_ms = d->cfg.hello_ms, .hold_s = d->cfg.hold_s, .refresh_s = d->cfg.refresh_s,
+	};
+
+	if (auth_load_key(d->cfg.key_file, &d->key, err, sizeof(err)) < 0) {
+		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", err);
+		return;
+	}
+	if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0)
+		log_err("control protocol: %s", err);
+	else
+		log_info("control protocol on port %u", p.port);
 }
 
 static void on_kernel(void *arg, uint32_t events)
@@ -221,8 +263,10 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *foreground,
 	char err[256];
 	int c;
 
+	struct config scratch;
+
 	d->config_path = XENVNETD_DEFAULT_CONFIG;
-	config_defaults(&d->overrides);
+	config_defaults(&scratch);
 	while ((c = getopt_long(argc, argv, "fc:v", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': *foreground = true; break;
@@ -231,11 +275,15 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *foreground,
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: printf("xenvnetd %s\n", VERSION); exit(0);
 		case OPT_STATE_DIR: case OPT_UNDERLAY: case OPT_PORT: case OPT_GROUP: case OPT_CTL:
-			if (config_set(&d->overrides, opt_key[c], optarg, err, sizeof(err)) < 0) {
+		case OPT_KEY_FILE:
+			if (config_set(&scratch, opt_key[c], optarg, err, sizeof(err)) < 0) {
 				fprintf(stderr, "xenvnetd: --%s\n", err);
 				return -1;
 			}
-			d->override_mask |= 1u << c;
+			if (d->nov < (int)(sizeof(d->ov_key) / sizeof(d->ov_key[0]))) {
+				d->ov_key[d->nov] = opt_key[c];
+				d->ov_val[d->nov++] = optarg;
+			}
 			break;
 		default:
 			usage(stderr);
@@ -274,23 +322,40 @@ int main(int argc, char **argv)
 		log_err("event loop: %s", strerror(errno));
 		goto out;
 	}
+	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
+		log_err("%s", err);
 	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
 	d.vifs = vifs_new(&vif_ops, &d);
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
-	if (!d.rec || !d.vifs || !d.xs || loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0) {
+	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
+	if (!d.rec || !d.vifs || !d.xs || !d.cluster ||
+	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0) {
 		log_err("start-up: %s", strerror(errno));
+		goto out;
+	}
+	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = &dp_vxlan, .vifs = d.vifs,
+				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg,
+				 .version = VERSION, .started_ms = loop_now_ms() };
+	d.ctl = ctl_open(d.cfg.ctl_socket, &runtime_ctl_ops, &d.rt, err, sizeof(err));
+	if (!d.ctl || loop_add_fd(d.loop, ctl_fd(d.ctl), on_ctl, &d) < 0) {
+		log_err("control socket: %s", d.ctl ? strerror(errno) : err);
 		goto out;
 	}
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
+	start_cluster(&d);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
+	ctl_close(d.ctl);
+	cluster_free(d.cluster);
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);
 	reconciler_free(d.rec);
+	auth_key_free(&d.key);
+	peers_free(&d.peers);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	loop_free(d.loop);

@@ -47,7 +47,7 @@ struct reconciler {
 	struct kern_underlay u;
 	char underlay_err[256];
 	struct timer underlay_timer;
-	void (*change_cb)(void *arg, const char *key, bool up);
+	void (*change_cb)(void *arg, const struct vnet_def *def, bool up);
 	void *change_arg;
 };
 
@@ -303,7 +303,7 @@ static void set_state(struct reconciler *r, struct entry *e, enum vnet_state st,
 	e->state = st;
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 	if (was_up != (st == VNET_ST_UP) && r->change_cb)
-		r->change_cb(r->change_arg, e->key, st == VNET_ST_UP);
+		r->change_cb(r->change_arg, &e->def, st == VNET_ST_UP);
 }
 
 static void evaluate(struct reconciler *r, struct entry *e)
@@ -407,23 +407,26 @@ static void underlay_timer_fired(void *arg)
 
 /* ---- whole-state scans ---- */
 
-static void adopt_owned(void *arg, const char *key, const char *name)
+static void adopt_owned(void *arg, const struct kern_link_info *l)
 {
 	struct reconciler *r = arg;
-	struct entry *e = find(r, key);
+	struct entry *e;
 
+	if (!l->owner)
+		return;
+	e = find(r, l->owner);
 	if (e && e->present) {
-		own(e, name);
+		own(e, l->name);
 		return;
 	}
 	/* Marked for a vnet that no longer exists (deleted while we were away). */
-	if (r->dp->remove(r->k, key, name) > 0)
-		log_info("removed %s of deleted vnet %s", name, key);
+	if (r->dp->remove(r->k, l->owner, l->name) > 0)
+		log_info("removed %s of deleted vnet %s", l->name, l->owner);
 }
 
 static void rescan_kernel(struct reconciler *r)
 {
-	int rc = kern_foreach_owned(r->k, adopt_owned, r);
+	int rc = kern_links_foreach(r->k, adopt_owned, r);
 
 	if (rc < 0)
 		log_err("cannot list kernel links: %s", nl_geterror(rc));
@@ -654,7 +657,7 @@ void reconciler_config_changed(struct reconciler *r)
 	process(r);
 }
 
-void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const char *key, bool up), void *arg)
+void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, bool up), void *arg)
 {
 	r->change_cb = cb;
 	r->change_arg = arg;

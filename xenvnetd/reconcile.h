@@ -35,7 +35,7 @@ void reconciler_xs_watch(struct reconciler *r, const char *path);
 void reconciler_xs_lost(struct reconciler *r);
 
 /* Told whenever a vnet comes up or stops being up. */
-void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const char *key, bool up), void *arg);
+void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, bool up), void *arg);
 
 /* The vnet that is up with bridge @bridge; NULL when none. */
 const struct vnet_def *reconciler_find_bridge(struct reconciler *r, const char *bridge);

@@ -66,6 +66,10 @@ static void decide(struct vifs *s, struct vif *v, bool gone)
 	v->member = member;
 	if (member)
 		v->vnet = id;
+	if (member && !announce && !v->announced && !v->primed) {
+		s->ops->prime(s->arg, v);
+		v->primed = true;
+	}
 	if (announce && !v->announced) {
 		s->ops->member(s->arg, v, true);
 		v->announced = true;
@@ -166,6 +170,7 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 	fresh.member = v->member;
 	fresh.vnet = v->vnet;
 	fresh.announced = v->announced;
+	fresh.primed = v->primed;
 	*v = fresh;
 	decide(s, v, false);
 	return 0;

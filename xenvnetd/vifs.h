@@ -28,6 +28,7 @@ struct vif {
 	bool member;
 	struct vnet_id vnet;
 	bool announced;           /* told the cluster (connected member) */
+	bool primed;              /* asked where its MAC is before connecting */
 };
 
 /* What the membership changes are reported to. */
@@ -36,6 +37,8 @@ struct vifs_ops {
 	bool (*vnet_of_bridge)(void *arg, const char *bridge, struct vnet_id *id);
 	/* A member reached Connected (present) or stopped being one (!present). */
 	void (*member)(void *arg, const struct vif *v, bool present);
+	/* A member exists but is not connected yet (a migration target). */
+	void (*prime)(void *arg, const struct vif *v);
 };
 
 struct vifs;

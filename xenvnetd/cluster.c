@@ -1,0 +1,798 @@
+#include "cluster.h"
+#include "cluster_net.h"
+#include "log.h"
+#include "replay.h"
+#include "vnet_err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TOMBSTONE_MS   60000   /* how long a withdrawn MAC's seq is remembered */
+#define RX_BURST       256     /* datagrams per wake-up: keep the loop fair */
+
+struct host_vnet {
+	struct vnet_id id;
+	uint64_t expires_ms;
+	bool flooded;          /* head-end replication entry installed */
+};
+
+struct host {
+	struct proto_addr addr;
+	uint64_t last_ms;      /* last HELLO */
+	unsigned hold_s;
+	uint64_t direct_until_ms; /* multicast reaches it until then */
+	struct host_vnet *vnets;
+	size_t nvnets, cap;
+};
+
+struct cluster {
+	struct loop *loop;
+	struct kern *k;
+	const struct dataplane_ops *dp;
+	struct reconciler *rec;
+	struct peers *peers;
+	const struct auth_key *key;
+	struct cluster_params p;
+	char group[64];
+	bool running;
+	struct cnet net;
+	struct kern_underlay u;
+	struct proto_addr self;
+	struct replay *replay;
+	struct proto_stats stats;
+	uint64_t moves;
+	uint64_t counter;
+	struct mactab tab;
+	struct host *hosts;
+	size_t nhosts, hcap;
+	struct timer hello_timer, refresh_timer;
+	uint8_t rx[PROTO_MAX_LEN + 64];
+	struct vnet_id rx_vnets[PROTO_MAX_VNETS];
+	struct proto_entry rx_entries[PROTO_MAX_ENTRIES];
+};
+
+static uint64_t realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void fmt_mac(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static struct dp_host dp_host_of(const struct proto_addr *a)
+{
+	struct dp_host h = { 0 };
+	struct in_addr v4;
+
+	if (proto_addr_to_in(a, &v4)) {
+		h.family = AF_INET;
+		memcpy(&h.addr, &v4, 4);
+	} else {
+		h.family = AF_INET6;
+		memcpy(&h.addr, a->b, 16);
+	}
+	return h;
+}
+
+/* ---- sending ---- */
+
+/* Every address our messages go to by unicast: the peers.  (Hosts that
+ * multicast reaches hear the group.) */
+static void send_peers(struct cluster *c, const uint8_t *buf, size_t len, const struct proto_addr *skip1,
+		       const struct proto_addr *skip2)
+{
+	for (size_t i = 0; c->peers && i < c->peers->n; i++) {
+		struct proto_addr a;
+		if (cnet_parse_addr(c->peers->v[i].addr, &a) < 0)
+			continue; /* a host name that is not resolved: see peers.h */
+		if ((skip1 && proto_addr_equal(&a, skip1)) || (skip2 && proto_addr_equal(&a, skip2)) ||
+		    proto_addr_equal(&a, &c->self))
+			continue;
+		cnet_send_to(&c->net, &a, c->peers->v[i].port ? c->peers->v[i].port : c->p.port, buf, len);
+	}
+}
+
+/* Sign and send m: to one host, or (to == NULL) to the group and peers. */
+static void send_msg(struct cluster *c, struct proto_msg *m, const struct proto_addr *to)
+{
+	uint8_t buf[PROTO_MAX_LEN];
+	ssize_t len;
+
+	m->hops = PROTO_HOPS_DEFAULT;
+	m->flags = 0;
+	m->origin = c->self;
+	m->counter = ++c->counter;
+	m->time_us = realtime_us();
+	len = proto_encode(m, c->key, buf, sizeof(buf));
+	if (len < 0) {
+		log_err("control: cannot encode %s: %s", proto_type_name(m->type), proto_err_name((int)len));
+		return;
+	}
+	if (to) {
+		cnet_send_to(&c->net, to, c->p.port, buf, (size_t)len);
+		return;
+	}
+	cnet_send_group(&c->net, buf, (size_t)len);
+	send_peers(c, buf, (size_t)len, NULL, NULL);
+}
+
+/* Send entries of one type in as many messages as they need. */
+static void send_entries(struct cluster *c, uint8_t type, struct proto_entry *e, size_t n,
+			 const struct proto_addr *to)
+{
+	size_t per = proto_fit(type, PROTO_MAX_LEN);
+
+	for (size_t i = 0; i < n; i += per) {
+		struct proto_msg m = { .type = type, .entries = e + i, .nentries = n - i < per ? n - i : per };
+		send_msg(c, &m, to);
+	}
+}
+
+static void send_one(struct cluster *c, uint8_t type, const struct mac_entry *me, const struct proto_addr *to)
+{
+	struct proto_entry e = { .vnet = me->vnet, .seq = me->seq, .host = me->host };
+
+	memcpy(e.mac, me->mac, 6);
+	if (type != PROTO_ANNOUNCE)
+		memset(&e.host, 0, sizeof(e.host));
+	send_entries(c, type, &e, 1, to);
+}
+
+/* ---- the kernel FDB ---- */
+
+static void install(struct cluster *c, struct mac_entry *e)
+{
+	const struct vnet_def *def = reconciler_find_id(c->rec, &e->vnet);
+	struct dp_host h;
+	int rc;
+
+	if (!def || e->local || e->withdrawn || proto_addr_equal(&e->host, &c->self)) {
+		e->installed = false;
+		return;
+	}
+	h = dp_host_of(&e->host);
+	rc = c->dp->fdb_set(c->k, def, e->mac, &h);
+	if (rc < 0) {
+		char m[18];
+		fmt_mac(e->mac, m);
+		log_warn("vnet %s: cannot point %s at its host: %s", def->vnetif, m, nl_geterror(rc));
+	}
+	e->installed = rc == 0;
+}
+
+static void uninstall(struct cluster *c, struct mac_entry *e)
+{
+	const struct vnet_def *def;
+
+	if (!e->installed)
+		return;
+	e->installed = false;
+	def = reconciler_find_id(c->rec, &e->vnet);
+	if (def)
+		c->dp->fdb_del(c->k, def, e->mac);
+}
+
+/* ---- applying what others say ---- */
+
+static void announce_one(struct cluster *c, const struct proto_entry *in)
+{
+	struct mac_entry *e = mactab_get(&c->tab, &in->vnet, in->mac);
+	uint64_t now = loop_now_ms();
+	bool known;
+
+	if (!e)
+		return;
+	known = e->local || e->installed || e->withdrawn || e->seq || e->since_ms;
+	if (known) {
+		if (in->seq < e->seq)
+			return; /* stale news */
+		if (in->seq == e->seq) {
+			if (proto_addr_equal(&e->host, &in->host) && !e->withdrawn) {
+				if (!e->installed)
+					install(c, e); /* a refresh */
+				return;
+			}
+			/* One seq, two hosts: the lower address wins (RFC 7432 15.1). */
+			if (memcmp(in->host.b, e->host.b, 16) > 0 && !e->withdrawn)
+				return;
+		}
+		if (!proto_addr_equal(&e->host, &in->host) && !e->withdrawn) {
+			char m[18], to[PROTO_ADDR_STRLEN];
+			fmt_mac(in->mac, m);
+			proto_addr_format(&in->host, to);
+			log_info("%s moved to %s (seq %u)", m, to, in->seq);
+			c->moves++;
+		}
+	}
+	e->local = false;
+	e->withdrawn = false;
+	e->seq = in->seq;
+	e->host = in->host;
+	e->since_ms = now;
+	install(c, e);
+}
+
+static void withdraw_one(struct cluster *c, const struct proto_entry *in, const struct proto_addr *origin)
+{
+	struct mac_entry *e = mactab_find(&c->tab, &in->vnet, in->mac);
+
+	if (!e || e->local || e->withdrawn || !proto_addr_equal(&e->host, origin) || in->seq < e->seq)
+		return; /* a newer location stands */
+	uninstall(c, e);
+	e->withdrawn = true;
+	e->seq = in->seq;
+	e->since_ms = loop_now_ms();
+}
+
+static void answer_requests(struct cluster *c, const struct proto_msg *m)
+{
+	struct proto_entry out[PROTO_MAX_ENTRIES];
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nentries; i++) {
+		struct mac_entry *e = mactab_find(&c->tab, &m->entries[i].vnet, m->entries[i].mac);
+		if (!e || !e->local)
+			continue;
+		out[n] = (struct proto_entry){ .vnet = e->vnet, .seq = e->seq, .host = e->host };
+		memcpy(out[n++].mac, e->mac, 6);
+	}
+	if (n)
+		send_entries(c, PROTO_ANNOUNCE, out, n, &m->origin);
+}
+
+/* ---- hosts ---- */
+
+static struct host *host_find(struct cluster *c, const struct proto_addr *a)
+{
+	for (size_t i = 0; i < c->nhosts; i++)
+		if (proto_addr_equal(&c->hosts[i].addr, a))
+			return &c->hosts[i];
+	return NULL;
+}
+
+static bool host_direct(const struct host *h, uint64_t now)
+{
+	return h->direct_until_ms > now;
+}
+
+static void host_flood(struct cluster *c, struct host *h, struct host_vnet *hv, bool want)
+{
+	const struct vnet_def *def = reconciler_find_id(c->rec, &hv->id);
+	struct dp_host dh = dp_host_of(&h->addr);
+
+	if (!def) {
+		hv->flooded = false; /* no device, no entry */
+		return;
+	}
+	if (want == hv->flooded)
+		return;
+	int rc = want ? c->dp->flood_add(c->k, def, &dh) : c->dp->flood_del(c->k, def, &dh);
+	if (rc == 0 || !want)
+		hv->flooded = want;
+}
+
+/* Broadcast and unknown frames reach hosts that multicast does not reach
+ * only through head-end replication entries: keep one per (vnet, host). */
+static void host_update_flood(struct cluster *c, struct host *h)
+{
+	uint64_t now = loop_now_ms();
+
+	for (size_t i = 0; i < h->nvnets; i++)
+		host_flood(c, h, &h->vnets[i], !host_direct(h, now) && h->vnets[i].expires_ms > now);
+}
+
+static void sync_to(struct cluster *c, const struct proto_addr *to);
+static void send_hello(struct cluster *c);
+
+static struct host *host_heard(struct cluster *c, const struct proto_addr *a, bool *fresh)
+{
+	struct host *h = host_find(c, a);
+
+	*fresh = false;
+	if (h)
+		return h;
+	if (c->nhosts == c->hcap) {
+		size_t cap = c->hcap ? c->hcap * 2 : 16;
+		struct host *v = realloc(c->hosts, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		c->hosts = v;
+		c->hcap = cap;
+	}
+	h = &c->hosts[c->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->addr = *a;
+	*fresh = true;
+	return h;
+}
+
+static void host_touch_vnet(struct host *h, const struct vnet_id *id, uint64_t expires)
+{
+	for (size_t i = 0; i < h->nvnets; i++) {
+		if (vnet_id_equal(&h->vnets[i].id, id)) {
+			h->vnets[i].expires_ms = expires;
+			return;
+		}
+	}
+	if (h->nvnets == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		struct host_vnet *v = realloc(h->vnets, cap * sizeof(*v));
+		if (!v)
+			return;
+		h->vnets = v;
+		h->cap = cap;
+	}
+	h->vnets[h->nvnets++] = (struct host_vnet){ .id = *id, .expires_ms = expires };
+}
+
+struct forget_ctx {
+	struct cluster *c;
+	const struct proto_addr *host;
+};
+
+static void forget_mac_of(void *arg, struct mac_entry *e)
+{
+	struct forget_ctx *f = arg;
+
+	if (!e->local && proto_addr_equal(&e->host, f->host)) {
+		uninstall(f->c, e);
+		mactab_del(&f->c->tab, e);
+	}
+}
+
+static void host_remove(struct cluster *c, struct host *h)
+{
+	char a[PROTO_ADDR_STRLEN];
+	struct forget_ctx f = { c, &h->addr };
+
+	proto_addr_format(&h->addr, a);
+	log_info("host %s: silent for %us, forgetting its MACs", a, h->hold_s);
+	for (size_t i = 0; i < h->nvnets; i++)
+		host_flood(c, h, &h->vnets[i], false);
+	mactab_foreach(&c->tab, forget_mac_of, &f);
+	replay_forget(c->replay, &h->addr);
+	free(h->vnets);
+	*h = c->hosts[--c->nhosts];
+}
+
+static void on_hello(struct cluster *c, const struct proto_msg *m, const struct cnet_rx *rx)
+{
+	uint64_t now = loop_now_ms();
+	bool fresh;
+	struct host *h = host_heard(c, &m->origin, &fresh);
+
+	if (!h)
+		return;
+	h->last_ms = now;
+	h->hold_s = m->hold_s ? m->hold_s : c->p.hold_s;
+	if (rx->multicast && !(m->flags & PROTO_F_RELAYED) && proto_addr_equal(&rx->src, &m->origin))
+		h->direct_until_ms = now + (uint64_t)h->hold_s * 1000u;
+	for (size_t i = 0; i < m->nvnets; i++)
+		host_touch_vnet(h, &m->vnets[i], now + (uint64_t)h->hold_s * 1000u);
+	host_update_flood(c, h);
+	if (fresh) {
+		char a[PROTO_ADDR_STRLEN];
+		proto_addr_format(&h->addr, a);
+		log_info("host %s: joined (%s)", a, host_direct(h, now) ? "multicast" : "through peers");
+		sync_to(c, &h->addr);
+	}
+}
+
+/* ---- receiving ---- */
+
+/* Relay an accepted message: what came by multicast goes to the peers,
+ * what came from a peer goes to the group and the other peers. */
+static void relay(struct cluster *c, const struct cnet_rx *rx, const struct proto_msg *m)
+{
+	bool from_peer = false;
+
+	if (proto_forward_hops(c->rx, rx->len) < 0)
+		return;
+	if (!rx->multicast) {
+		for (size_t i = 0; c->peers && i < c->peers->n && !from_peer; i++) {
+			struct proto_addr a;
+			from_peer = cnet_parse_addr(c->peers->v[i].addr, &a) == 0 && proto_addr_equal(&a, &rx->src);
+		}
+		if (!from_peer)
+			return; /* meant for us alone */
+		cnet_send_group(&c->net, c->rx, rx->len);
+	}
+	send_peers(c, c->rx, rx->len, &rx->src, &m->origin);
+}
+
+static void handle(struct cluster *c, const struct cnet_rx *rx)
+{
+	struct proto_msg m;
+	int rc = proto_decode(c->rx, rx->len, c->key, &m, c->rx_vnets, PROTO_MAX_VNETS, c->rx_entries,
+			      PROTO_MAX_ENTRIES);
+
+	if (replay_accept(c->replay, &c->self, rc, &m, realtime_us(), &c->stats) < 0) {
+		if (rc == PROTO_E_MAC) {
+			char a[PROTO_ADDR_STRLEN];
+			proto_addr_format(&rx->src, a);
+			log_debug("control: dropped a message from %s: bad MAC", a);
+		}
+		return;
+	}
+	switch (m.type) {
+	case PROTO_HELLO:
+		on_hello(c, &m, rx);
+		break;
+	case PROTO_ANNOUNCE:
+		for (size_t i = 0; i < m.nentries; i++)
+			announce_one(c, &m.entries[i]);
+		break;
+	case PROTO_WITHDRAW:
+		for (size_t i = 0; i < m.nentries; i++)
+			withdraw_one(c, &m.entries[i], &m.origin);
+		break;
+	case PROTO_REQUEST:
+		answer_requests(c, &m);
+		break;
+	}
+	relay(c, rx, &m);
+}
+
+static void on_readable(void *arg, uint32_t events)
+{
+	struct cluster *c = arg;
+	struct cnet_rx rx;
+
+	(void)events;
+	for (int i = 0; i < RX_BURST && c->running; i++) {
+		if (cnet_recv(&c->net, c->rx, PROTO_MAX_LEN + 64, &rx) != 0)
+			return;
+		handle(c, &rx);
+	}
+}
+
+/* ---- what we say ---- */
+
+struct collect {
+	struct cluster *c;
+	struct proto_entry *v;
+	size_t n, cap;
+};
+
+static void collect_local(void *arg, struct mac_entry *e)
+{
+	struct collect *col = arg;
+
+	if (!e->local)
+		return;
+	if (col->n == col->cap) {
+		size_t cap = col->cap ? col->cap * 2 : 64;
+		struct proto_entry *v = realloc(col->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		col->v = v;
+		col->cap = cap;
+	}
+	col->v[col->n] = (struct proto_entry){ .vnet = e->vnet, .seq = e->seq, .host = e->host };
+	memcpy(col->v[col->n++].mac, e->mac, 6);
+}
+
+/* Announce every local MAC, to one host or to everyone. */
+static void sync_to(struct cluster *c, const struct proto_addr *to)
+{
+	struct collect col = { .c = c };
+
+	mactab_foreach(&c->tab, collect_local, &col);
+	if (col.n)
+		send_entries(c, PROTO_ANNOUNCE, col.v, col.n, to);
+	free(col.v);
+}
+
+struct vnet_list {
+	struct vnet_id v[4096];
+	size_t n;
+};
+
+static void collect_up(void *arg, const struct vnet_status *st)
+{
+	struct vnet_list *l = arg;
+
+	if (st->state == VNET_ST_UP && l->n < sizeof(l->v) / sizeof(l->v[0]))
+		l->v[l->n++] = st->def->id;
+}
+
+static void send_hello(struct cluster *c)
+{
+	struct vnet_list *l = calloc(1, sizeof(*l));
+	size_t per = PROTO_MAX_VNETS, parts;
+
+	if (!l)
+		return;
+	reconciler_foreach(c->rec, collect_up, l);
+	parts = l->n ? (l->n + per - 1) / per : 1;
+	for (size_t p = 0; p < parts && p < 256; p++) {
+		size_t at = p * per;
+		struct proto_msg m = {
+			.type = PROTO_HELLO, .hold_s = (uint16_t)c->p.hold_s, .part = (uint8_t)p,
+			.parts = (uint8_t)parts, .vnets = l->v + at,
+			.nvnets = l->n - at < per ? l->n - at : per,
+		};
+		send_msg(c, &m, NULL);
+	}
+	free(l);
+}
+
+static void drop_tombstone(void *arg, struct mac_entry *e)
+{
+	struct cluster *c = arg;
+
+	if (e->withdrawn && loop_now_ms() - e->since_ms > TOMBSTONE_MS)
+		mactab_del(&c->tab, e);
+}
+
+static void hello_tick(void *arg)
+{
+	struct cluster *c = arg;
+	uint64_t now = loop_now_ms();
+
+	cluster_underlay_changed(c); /* cheap when nothing changed */
+	if (c->net.fd >= 0)
+		send_hello(c);
+	for (size_t i = 0; i < c->nhosts;) {
+		struct host *h = &c->hosts[i];
+		if (now - h->last_ms > (uint64_t)h->hold_s * 1000u) {
+			host_remove(c, h);
+			continue;
+		}
+		for (size_t j = 0; j < h->nvnets;) {
+			if (h->vnets[j].expires_ms <= now) {
+				host_flood(c, h, &h->vnets[j], false);
+				h->vnets[j] = h->vnets[--h->nvnets];
+			} else {
+				j++;
+			}
+		}
+		host_update_flood(c, h);
+		i++;
+	}
+	mactab_foreach(&c->tab, drop_tombstone, c);
+	loop_timer_arm(c->loop, &c->hello_timer, c->p.hello_ms);
+}
+
+static void refresh_tick(void *arg)
+{
+	struct cluster *c = arg;
+
+	sync_to(c, NULL);
+	loop_timer_arm(c->loop, &c->refresh_timer, c->p.refresh_s * 1000u);
+}
+
+void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t mac[6], bool present)
+{
+	struct mac_entry *e;
+
+	if (!c->running)
+		return;
+	if (!present) {
+		e = mactab_find(&c->tab, vnet, mac);
+		if (!e || !e->local)
+			return;
+		send_one(c, PROTO_WITHDRAW, e, NULL);
+		e->local = false;
+		e->withdrawn = true;
+		e->since_ms = loop_now_ms();
+		return;
+	}
+	e = mactab_get(&c->tab, vnet, mac);
+	if (!e)
+		return;
+	if (!e->local) {
+		/* Outrank wherever it was before (MAC mobility). */
+		uninstall(c, e);
+		e->seq++;
+		e->local = true;
+		e->withdrawn = false;
+		e->host = c->self;
+		e->since_ms = loop_now_ms();
+	}
+	send_one(c, PROTO_ANNOUNCE, e, NULL);
+}
+
+void cluster_prime(struct cluster *c, const struct vnet_id *vnet, const uint8_t mac[6])
+{
+	struct mac_entry e = { .vnet = *vnet };
+
+	if (!c->running)
+		return;
+	memcpy(e.mac, mac, 6);
+	send_one(c, PROTO_REQUEST, &e, NULL);
+}
+
+static void reinstall_vnet(void *arg, struct mac_entry *e)
+{
+	struct cluster *c = ((void **)arg)[0];
+	const struct vnet_id *id = ((void **)arg)[1];
+
+	if (vnet_id_equal(&e->vnet, id))
+		install(c, e);
+}
+
+void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, bool up)
+{
+	void *arg[2] = { c, (void *)vnet };
+
+	if (!c->running)
+		return;
+	for (size_t i = 0; i < c->nhosts; i++)
+		for (size_t j = 0; j < c->hosts[i].nvnets; j++)
+			if (vnet_id_equal(&c->hosts[i].vnets[j].id, vnet))
+				c->hosts[i].vnets[j].flooded = false; /* went with the device */
+	if (!up) {
+		return;
+	}
+	mactab_foreach(&c->tab, reinstall_vnet, arg);
+	for (size_t i = 0; i < c->nhosts; i++)
+		host_update_flood(c, &c->hosts[i]);
+	send_hello(c); /* let the others replicate to us at once */
+}
+
+void cluster_peers_changed(struct cluster *c)
+{
+	if (c->running)
+		send_hello(c);
+}
+
+/* ---- life cycle ---- */
+
+struct cluster *cluster_new(struct loop *l, struct kern *k, const struct dataplane_ops *dp,
+			    struct reconciler *rec, struct peers *peers)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+
+	if (!c || mactab_init(&c->tab) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->loop = l;
+	c->k = k;
+	c->dp = dp;
+	c->rec = rec;
+	c->peers = peers;
+	c->net.fd = -1;
+	timer_init(&c->hello_timer, hello_tick, c);
+	timer_init(&c->refresh_timer, refresh_tick, c);
+	return c;
+}
+
+static int open_socket(struct cluster *c, char *err, size_t errlen)
+{
+	const struct kern_underlay *u = reconciler_underlay(c->rec);
+
+	if (!u)
+		return vnet_err(err, errlen, "no underlay yet");
+	if (cnet_open(&c->net, u, c->p.port, c->group, c->p.ttl, err, errlen) < 0)
+		return -1;
+	c->u = *u;
+	if (u->family == AF_INET)
+		proto_addr_from_in(&c->self, (const struct in_addr *)&u->addr);
+	else
+		proto_addr_from_in6(&c->self, &u->addr);
+	if (loop_add_fd(c->loop, c->net.fd, on_readable, c) < 0) {
+		cnet_close(&c->net);
+		return vnet_err(err, errlen, "control socket: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void close_socket(struct cluster *c)
+{
+	if (c->net.fd < 0)
+		return;
+	loop_del_fd(c->loop, c->net.fd);
+	cnet_close(&c->net);
+}
+
+int cluster_start(struct cluster *c, const struct auth_key *key, const struct cluster_params *p,
+		  char *err, size_t errlen)
+{
+	c->key = key;
+	c->p = *p;
+	snprintf(c->group, sizeof(c->group), "%s", p->group ? p->group : "");
+	if (!c->replay)
+		c->replay = replay_new(REPLAY_WINDOW_DEFAULT, REPLAY_SKEW_DEFAULT, 0);
+	if (!c->replay)
+		return vnet_err(err, errlen, "out of memory");
+	/* Counters survive restarts: start from the clock, not from zero. */
+	c->counter = realtime_us();
+	c->running = true;
+	if (open_socket(c, err, errlen) < 0)
+		log_warn("control protocol waits: %s", err);
+	loop_timer_arm(c->loop, &c->hello_timer, 0);
+	loop_timer_arm(c->loop, &c->refresh_timer, c->p.refresh_s * 1000u);
+	return 0;
+}
+
+void cluster_underlay_changed(struct cluster *c)
+{
+	const struct kern_underlay *u = reconciler_underlay(c->rec);
+	char err[256];
+
+	if (!c->running || (u && c->net.fd >= 0 && !memcmp(u, &c->u, sizeof(*u))))
+		return;
+	close_socket(c);
+	if (u && open_socket(c, err, sizeof(err)) < 0)
+		log_err("control protocol: %s", err);
+	else if (u)
+		send_hello(c);
+}
+
+bool cluster_running(const struct cluster *c)
+{
+	return c->running;
+}
+
+void cluster_stop(struct cluster *c)
+{
+	c->running = false;
+	close_socket(c);
+	loop_timer_cancel(c->loop, &c->hello_timer);
+	loop_timer_cancel(c->loop, &c->refresh_timer);
+}
+
+void cluster_free(struct cluster *c)
+{
+	if (!c)
+		return;
+	cluster_stop(c);
+	for (size_t i = 0; i < c->nhosts; i++)
+		free(c->hosts[i].vnets);
+	free(c->hosts);
+	mactab_free(&c->tab);
+	replay_free(c->replay);
+	free(c);
+}
+
+struct mac_visit {
+	void (*cb)(void *arg, const struct mac_entry *e);
+	void *arg;
+};
+
+static void visit_mac(void *arg, struct mac_entry *e)
+{
+	struct mac_visit *v = arg;
+
+	v->cb(v->arg, e);
+}
+
+void cluster_foreach_mac(struct cluster *c, void (*cb)(void *arg, const struct mac_entry *e), void *arg)
+{
+	struct mac_visit v = { cb, arg };
+
+	mactab_foreach(&c->tab, visit_mac, &v);
+}
+
+void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct cluster_host_info *h), void *arg)
+{
+	uint64_t now = loop_now_ms();
+
+	for (size_t i = 0; i < c->nhosts; i++) {
+		struct cluster_host_info info = {
+			.addr = &c->hosts[i].addr, .multicast = host_direct(&c->hosts[i], now),
+			.nvnets = c->hosts[i].nvnets, .age_ms = now - c->hosts[i].last_ms,
+		};
+		cb(arg, &info);
+	}
+}
+
+const struct proto_stats *cluster_stats(const struct cluster *c)
+{
+	return &c->stats;
+}
+
+uint64_t cluster_moves(const struct cluster *c)
+{
+	return c->moves;
+}

@@ -1,0 +1,69 @@
+/* The cluster: what this host tells the others and learns from them over
+ * the control protocol (proto.h) — which MACs live behind which host, and
+ * which hosts carry which vnets — and how that becomes kernel FDB entries.
+ *
+ * Discovery is by multicast on the underlay; configured peers extend it
+ * across subnets that do not carry multicast.  Messages heard by multicast
+ * are relayed to the peers and vice versa; replay_accept() lets every host
+ * relay each message at most once, so any peer mesh is loop-free. */
+#ifndef XENVNETD_CLUSTER_H
+#define XENVNETD_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "auth.h"
+#include "dataplane.h"
+#include "kern.h"
+#include "loop.h"
+#include "mactab.h"
+#include "peers.h"
+#include "proto.h"
+#include "reconcile.h"
+
+struct cluster_params {
+	uint16_t port;        /* control port (UDP) */
+	const char *group;    /* discovery group; "" for the family's default */
+	unsigned ttl;         /* multicast TTL / hop limit */
+	unsigned hello_ms;    /* HELLO interval */
+	unsigned hold_s;      /* a host unheard for this long is gone */
+	unsigned refresh_s;   /* re-announce every local MAC this often */
+};
+
+struct cluster_host_info {
+	const struct proto_addr *addr;
+	bool multicast;       /* heard directly by multicast (else through peers) */
+	size_t nvnets;
+	uint64_t age_ms;      /* since its last HELLO */
+};
+
+struct cluster;
+
+struct cluster *cluster_new(struct loop *l, struct kern *k, const struct dataplane_ops *dp,
+			    struct reconciler *rec, struct peers *peers);
+void cluster_free(struct cluster *c);
+
+/* Start speaking the protocol on the reconciler's underlay; the key must
+ * stay valid while running.  Returns 0 or -1 with a reason. */
+int cluster_start(struct cluster *c, const struct auth_key *key, const struct cluster_params *p,
+		  char *err, size_t errlen);
+void cluster_stop(struct cluster *c);
+bool cluster_running(const struct cluster *c);
+
+/* The underlay changed: re-open the socket on the new one. */
+void cluster_underlay_changed(struct cluster *c);
+/* A vif became a connected member of a vnet (present) or stopped being one. */
+void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t mac[6], bool present);
+/* A vif was created but is not connected yet (a migration target): ask
+ * who has its MAC now, so that our announcement will outrank theirs. */
+void cluster_prime(struct cluster *c, const struct vnet_id *vnet, const uint8_t mac[6]);
+/* A vnet came up (its FDB is to be filled) or went down. */
+void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, bool up);
+/* The peer list changed. */
+void cluster_peers_changed(struct cluster *c);
+
+void cluster_foreach_mac(struct cluster *c, void (*cb)(void *arg, const struct mac_entry *e), void *arg);
+void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct cluster_host_info *h), void *arg);
+const struct proto_stats *cluster_stats(const struct cluster *c);
+uint64_t cluster_moves(const struct cluster *c);
+
+#endif

@@ -1,0 +1,441 @@
+#include "runtime.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <linux/neighbour.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a snapshot of the links, to map names and indexes ---- */
+
+struct link_row {
+	char name[IFNAMSIZ];
+	int ifindex, master;
+	bool up;
+	unsigned mtu;
+	bool has_mac;
+	uint8_t mac[6];
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+};
+
+struct links {
+	struct link_row *v;
+	size_t n, cap;
+};
+
+static void add_link(void *arg, const struct kern_link_info *l)
+{
+	struct links *ls = arg;
+
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 64;
+		struct link_row *v = realloc(ls->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		ls->v = v;
+		ls->cap = cap;
+	}
+	struct link_row *r = &ls->v[ls->n++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", l->name);
+	r->ifindex = l->ifindex;
+	r->master = l->master;
+	r->up = l->up;
+	r->mtu = l->mtu;
+	if (l->mac) {
+		r->has_mac = true;
+		memcpy(r->mac, l->mac, 6);
+	}
+	r->rx_packets = l->rx_packets;
+	r->rx_bytes = l->rx_bytes;
+	r->tx_packets = l->tx_packets;
+	r->tx_bytes = l->tx_bytes;
+}
+
+static int load_links(struct runtime *rt, struct links *ls)
+{
+	memset(ls, 0, sizeof(*ls));
+	return kern_links_foreach(rt->k, add_link, ls);
+}
+
+static const struct link_row *link_named(const struct links *ls, const char *name)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (strcmp(ls->v[i].name, name) == 0)
+			return &ls->v[i];
+	return NULL;
+}
+
+static const struct link_row *link_index(const struct links *ls, int ifindex)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->v[i].ifindex == ifindex)
+			return &ls->v[i];
+	return NULL;
+}
+
+static unsigned count_ports(const struct links *ls, int bridge)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ls->n; i++)
+		n += bridge && ls->v[i].master == bridge;
+	return n;
+}
+
+/* ---- the vnets that are up, with their devices ---- */
+
+struct up_vnet {
+	struct vnet_def def;
+	int bridge, vnetif;   /* ifindexes; 0 when missing */
+};
+
+struct up_list {
+	struct up_vnet *v;
+	size_t n, cap;
+	const struct links *ls;
+	const struct vnet_id *only;
+};
+
+static void add_up(void *arg, const struct vnet_status *st)
+{
+	struct up_list *l = arg;
+	const struct link_row *br, *vx;
+
+	if (st->state != VNET_ST_UP || (l->only && !vnet_id_equal(l->only, &st->def->id)))
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct up_vnet *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	br = link_named(l->ls, st->def->bridge);
+	vx = link_named(l->ls, st->def->vnetif);
+	l->v[l->n++] = (struct up_vnet){ .def = *st->def, .bridge = br ? br->ifindex : 0,
+					 .vnetif = vx ? vx->ifindex : 0 };
+}
+
+static void load_up(struct runtime *rt, const struct links *ls, const struct vnet_id *only, struct up_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->ls = ls;
+	l->only = only;
+	reconciler_foreach(rt->rec, add_up, l);
+}
+
+/* ---- status ---- */
+
+struct tally {
+	unsigned all, up, error;
+};
+
+static void count_vnet(void *arg, const struct vnet_status *st)
+{
+	struct tally *t = arg;
+
+	t->all++;
+	t->up += st->state == VNET_ST_UP;
+	t->error += st->state == VNET_ST_ERROR;
+}
+
+struct host_tally {
+	unsigned hosts, multicast;
+};
+
+static void count_host(void *arg, const struct cluster_host_info *h)
+{
+	struct host_tally *t = arg;
+
+	t->hosts++;
+	t->multicast += h->multicast;
+}
+
+static void count_mac(void *arg, const struct mac_entry *e)
+{
+	uint64_t *n = arg;
+
+	n[0] += e->local && !e->withdrawn;
+	n[1] += !e->local && e->installed;
+}
+
+static void rt_status(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+	const struct kern_underlay *u = reconciler_underlay(rt->rec);
+	struct tally t = { 0 };
+	struct ctl_status s = {
+		.version = rt->version, .dataplane = rt->dp->kind, .underlay = u ? u->name : NULL,
+		.port = rt->cfg->port, .peers = (unsigned)rt->peers->n,
+		.uptime_s = (loop_now_ms() - rt->started_ms) / 1000u,
+	};
+
+	reconciler_foreach(rt->rec, count_vnet, &t);
+	s.vnets = t.all;
+	s.vnets_up = t.up;
+	s.vnets_error = t.error;
+	ctl_emit_status(r, &s);
+	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
+	if (!cluster_running(rt->cluster))
+		return;
+	const struct proto_stats *st = cluster_stats(rt->cluster);
+	struct host_tally ht = { 0 };
+	uint64_t macs[2] = { 0, 0 };
+	cluster_foreach_host(rt->cluster, count_host, &ht);
+	cluster_foreach_mac(rt->cluster, count_mac, macs);
+	ctl_emit_counter(r, "hosts", ht.hosts);
+	ctl_emit_counter(r, "hosts-multicast", ht.multicast);
+	ctl_emit_counter(r, "macs-local", macs[0]);
+	ctl_emit_counter(r, "macs-remote", macs[1]);
+	ctl_emit_counter(r, "msgs-ok", st->ok);
+	ctl_emit_counter(r, "msgs-bad-mac", st->bad_mac);
+	ctl_emit_counter(r, "msgs-replayed", st->replayed);
+	ctl_emit_counter(r, "msgs-dup", st->dup);
+	ctl_emit_counter(r, "msgs-stale", st->stale);
+	ctl_emit_counter(r, "msgs-malformed", st->malformed);
+	ctl_emit_counter(r, "msgs-version", st->version);
+	ctl_emit_counter(r, "mac-moves", cluster_moves(rt->cluster));
+}
+
+/* ---- vnets and ports ---- */
+
+struct vnet_emit {
+	struct runtime *rt;
+	struct ctl_reply *r;
+	const struct links *ls;
+};
+
+static void emit_vnet(void *arg, const struct vnet_status *st)
+{
+	struct vnet_emit *ve = arg;
+	const struct link_row *br = link_named(ve->ls, st->def->bridge);
+	const struct link_row *vx = link_named(ve->ls, st->def->vnetif);
+	struct ctl_vnet v = {
+		.bridge = st->valid ? st->def->bridge : "", .vnetif = st->valid ? st->def->vnetif : "",
+		.vni = st->valid ? st->def->vni : 0, .mtu = st->state == VNET_ST_UP && vx ? vx->mtu : 0,
+		.state = vnet_state_name(st->state),
+		.error = st->state == VNET_ST_UP ? NULL : st->reason,
+		.ports = st->state == VNET_ST_UP && br ? count_ports(ve->ls, br->ifindex) : 0,
+	};
+
+	if (!st->valid)
+		return; /* no id to show it under: vn lists it from xenstore */
+	v.id = st->def->id;
+	ctl_emit_vnet(ve->r, &v);
+}
+
+static void rt_list_vnets(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+	struct links ls;
+	struct vnet_emit ve = { rt, r, &ls };
+
+	if (load_links(rt, &ls) < 0) {
+		ctl_reply_fail(r, CTL_E_FAILED, "cannot read links from the kernel");
+		return;
+	}
+	reconciler_foreach(rt->rec, emit_vnet, &ve);
+	free(ls.v);
+}
+
+struct vif_lookup {
+	const char *name;
+	int domid;
+};
+
+static void match_vif(void *arg, const struct vif *v)
+{
+	struct vif_lookup *l = arg;
+
+	if (strcmp(v->dev, l->name) == 0)
+		l->domid = (int)v->domid;
+}
+
+static void rt_list_ports(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+	struct links ls;
+	struct up_list up;
+
+	if (load_links(rt, &ls) < 0) {
+		ctl_reply_fail(r, CTL_E_FAILED, "cannot read links from the kernel");
+		return;
+	}
+	load_up(rt, &ls, NULL, &up);
+	for (size_t i = 0; i < up.n; i++) {
+		for (size_t j = 0; j < ls.n; j++) {
+			const struct link_row *l = &ls.v[j];
+			struct vif_lookup vl = { l->name, -1 };
+			if (!up.v[i].bridge || l->master != up.v[i].bridge)
+				continue;
+			vifs_foreach(rt->vifs, match_vif, &vl);
+			struct ctl_port p = {
+				.vnet = up.v[i].def.id, .bridge = up.v[i].def.bridge, .name = l->name,
+				.kind = l->ifindex == up.v[i].vnetif ? CTL_PORT_VNIF
+					: vl.domid >= 0 ? CTL_PORT_VIF : CTL_PORT_OTHER,
+				.mac = l->has_mac ? l->mac : NULL, .up = l->up, .mtu = l->mtu, .domid = vl.domid,
+				.has_stats = true, .rx_packets = l->rx_packets, .rx_bytes = l->rx_bytes,
+				.tx_packets = l->tx_packets, .tx_bytes = l->tx_bytes,
+			};
+			ctl_emit_port(r, &p);
+		}
+	}
+	free(up.v);
+	free(ls.v);
+}
+
+/* ---- the MAC table ---- */
+
+struct fdb_walk {
+	struct runtime *rt;
+	struct ctl_reply *r;
+	const struct links *ls;
+	const struct up_list *up;
+	bool flush;
+	unsigned long flushed;
+};
+
+static const struct up_vnet *vnet_of_fdb(const struct fdb_walk *w, const struct kern_fdb *f, bool *on_tunnel)
+{
+	for (size_t i = 0; i < w->up->n; i++) {
+		const struct up_vnet *v = &w->up->v[i];
+		if (v->vnetif && f->ifindex == v->vnetif) {
+			*on_tunnel = true;
+			return v;
+		}
+		if (v->bridge && f->master == v->bridge) {
+			*on_tunnel = false;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static bool zero_mac(const uint8_t m[6])
+{
+	static const uint8_t z[6];
+	return memcmp(m, z, 6) == 0;
+}
+
+static void walk_fdb(void *arg, const struct kern_fdb *f)
+{
+	struct fdb_walk *w = arg;
+	bool tunnel = false;
+	const struct up_vnet *v = vnet_of_fdb(w, f, &tunnel);
+	bool fixed = f->state & (NUD_PERMANENT | NUD_NOARP);
+	char remote[INET6_ADDRSTRLEN] = "";
+
+	if (!v || zero_mac(f->mac) || (f->mac[0] & 1))
+		return; /* not a vnet's, a flood list entry, or multicast */
+	if (w->flush) {
+		/* Forget what the kernel learned; what we (or the bridge) set stays. */
+		if (!fixed && (tunnel || f->ifindex == v->vnetif) && kern_fdb_delete(w->rt->k, f) == 0)
+			w->flushed++;
+		return;
+	}
+	if (tunnel) {
+		if (!f->has_dst)
+			return;
+		inet_ntop(f->family, &f->dst, remote, sizeof(remote));
+	} else if (fixed || f->ifindex == v->vnetif || f->ifindex == v->bridge) {
+		return; /* a port's own address, or learned behind the tunnel (shown above) */
+	}
+	const struct link_row *port = tunnel ? NULL : link_index(w->ls, f->ifindex);
+	struct ctl_fdb e = {
+		.vnet = v->def.id, .remote = tunnel ? remote : NULL, .dev = port ? port->name : NULL,
+		.state = !tunnel ? CTL_FDB_LOCAL : fixed ? CTL_FDB_STATIC : CTL_FDB_LEARNED,
+	};
+	memcpy(e.mac, f->mac, 6);
+	ctl_emit_fdb(w->r, &e);
+}
+
+static void fdb_common(struct runtime *rt, const struct vnet_id *vnet, struct ctl_reply *r, bool flush)
+{
+	struct links ls;
+	struct up_list up;
+	struct fdb_walk w = { rt, r, &ls, &up, flush, 0 };
+
+	if (load_links(rt, &ls) < 0) {
+		ctl_reply_fail(r, CTL_E_FAILED, "cannot read links from the kernel");
+		return;
+	}
+	load_up(rt, &ls, vnet, &up);
+	if (vnet && up.n == 0)
+		ctl_reply_fail(r, CTL_E_NOT_FOUND, "no vnet with that id is up");
+	else if (kern_fdb_foreach(rt->k, walk_fdb, &w) < 0)
+		ctl_reply_fail(r, CTL_E_FAILED, "cannot read the forwarding database");
+	else if (flush)
+		ctl_emit_flushed(r, w.flushed);
+	free(up.v);
+	free(ls.v);
+}
+
+static void rt_list_fdb(void *arg, const struct vnet_id *vnet, struct ctl_reply *r)
+{
+	fdb_common(arg, vnet, r, false);
+}
+
+static void rt_fdb_flush(void *arg, const struct vnet_id *vnet, struct ctl_reply *r)
+{
+	fdb_common(arg, vnet, r, true);
+}
+
+/* ---- peers ---- */
+
+static void rt_list_peers(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+
+	for (size_t i = 0; i < rt->peers->n; i++) {
+		struct ctl_peer p = { rt->peers->v[i].addr, rt->peers->v[i].port };
+		ctl_emit_peer(r, &p);
+	}
+}
+
+static void rt_peer_add(void *arg, const char *addr, uint16_t port, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+	char err[256];
+
+	if (peers_add(rt->peers, addr, port, err, sizeof(err)) < 0) {
+		ctl_reply_fail(r, CTL_E_FAILED, "%s", err);
+		return;
+	}
+	log_info("peer %s port %u added", addr, port);
+	cluster_peers_changed(rt->cluster);
+}
+
+static void rt_peer_del(void *arg, const char *addr, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+	char err[256];
+	int rc = peers_del(rt->peers, addr, err, sizeof(err));
+
+	if (rc < 0)
+		ctl_reply_fail(r, CTL_E_FAILED, "%s", err);
+	else if (rc == 1)
+		ctl_reply_fail(r, CTL_E_NOT_FOUND, "%s is not a peer", addr);
+	else
+		log_info("peer %s deleted", addr);
+}
+
+static void rt_log(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warn("control socket: %s", msg);
+}
+
+const struct ctl_ops runtime_ctl_ops = {
+	.status = rt_status,
+	.list_vnets = rt_list_vnets,
+	.list_ports = rt_list_ports,
+	.list_fdb = rt_list_fdb,
+	.fdb_flush = rt_fdb_flush,
+	.list_peers = rt_list_peers,
+	.peer_add = rt_peer_add,
+	.peer_del = rt_peer_del,
+	.log = rt_log,
+};
