@@ -43,7 +43,7 @@ struct cluster {
 	struct proto_addr self;
 	struct replay *replay;
 	struct proto_stats stats;
-	uint64_t moves;
+	uint64_t moves, flaps;
 	uint64_t counter;
 	struct mactab tab;
 	struct host *hosts;
@@ -182,6 +182,28 @@ static void uninstall(struct cluster *c, struct mac_entry *e)
 
 /* ---- applying what others say ---- */
 
+/* Count a move of e; more than flap_moves within flap_s is a flapping MAC
+ * (a duplicate MAC on two hosts, or a migration loop): logged and counted
+ * once per window.  Each move is one FDB rewrite, driven by a new sequence
+ * number from the owner, so even a flapping MAC cannot cause a storm. */
+static void count_move(struct cluster *c, struct mac_entry *e, uint64_t now)
+{
+	c->moves++;
+	if (now - e->window_ms > (uint64_t)c->p.flap_s * 1000u) {
+		e->window_ms = now;
+		e->moves = 0;
+	}
+	if (e->moves < UINT16_MAX)
+		e->moves++;
+	if (e->moves == c->p.flap_moves + 1) {
+		char m[18];
+		fmt_mac(e->mac, m);
+		log_warn("%s is flapping: %u moves within %us (a duplicate MAC, or a migration loop)", m,
+			 e->moves, c->p.flap_s);
+		c->flaps++;
+	}
+}
+
 static void announce_one(struct cluster *c, const struct proto_entry *in)
 {
 	struct mac_entry *e = mactab_get(&c->tab, &in->vnet, in->mac);
@@ -209,7 +231,7 @@ static void announce_one(struct cluster *c, const struct proto_entry *in)
 			fmt_mac(in->mac, m);
 			proto_addr_format(&in->host, to);
 			log_info("%s moved to %s (seq %u)", m, to, in->seq);
-			c->moves++;
+			count_move(c, e, now);
 		}
 	}
 	e->local = false;
@@ -220,16 +242,35 @@ static void announce_one(struct cluster *c, const struct proto_entry *in)
 	install(c, e);
 }
 
-static void withdraw_one(struct cluster *c, const struct proto_entry *in, const struct proto_addr *origin)
+/* Returns true when the MAC was withdrawn here. */
+static bool withdraw_one(struct cluster *c, const struct proto_entry *in, const struct proto_addr *origin)
 {
 	struct mac_entry *e = mactab_find(&c->tab, &in->vnet, in->mac);
 
 	if (!e || e->local || e->withdrawn || !proto_addr_equal(&e->host, origin) || in->seq < e->seq)
-		return; /* a newer location stands */
+		return false; /* a newer location stands */
 	uninstall(c, e);
 	e->withdrawn = true;
 	e->seq = in->seq;
 	e->since_ms = loop_now_ms();
+	return true;
+}
+
+/* MACs withdrawn by their host may live on elsewhere (a migration whose
+ * announcement we missed): ask, and whoever has them answers at once. */
+static void on_withdraw(struct cluster *c, const struct proto_msg *m)
+{
+	struct proto_entry ask[PROTO_MAX_ENTRIES];
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nentries; i++) {
+		if (!withdraw_one(c, &m->entries[i], &m->origin))
+			continue;
+		ask[n] = m->entries[i];
+		memset(&ask[n++].host, 0, sizeof(ask[0].host));
+	}
+	if (n)
+		send_entries(c, PROTO_REQUEST, ask, n, NULL);
 }
 
 static void answer_requests(struct cluster *c, const struct proto_msg *m)
@@ -431,8 +472,7 @@ static void handle(struct cluster *c, const struct cnet_rx *rx)
 			announce_one(c, &m.entries[i]);
 		break;
 	case PROTO_WITHDRAW:
-		for (size_t i = 0; i < m.nentries; i++)
-			withdraw_one(c, &m.entries[i], &m.origin);
+		on_withdraw(c, &m);
 		break;
 	case PROTO_REQUEST:
 		answer_requests(c, &m);
@@ -795,4 +835,9 @@ const struct proto_stats *cluster_stats(const struct cluster *c)
 uint64_t cluster_moves(const struct cluster *c)
 {
 	return c->moves;
+}
+
+uint64_t cluster_flaps(const struct cluster *c)
+{
+	return c->flaps;
 }

@@ -27,6 +27,8 @@ struct cluster_params {
 	unsigned hello_ms;    /* HELLO interval */
 	unsigned hold_s;      /* a host unheard for this long is gone */
 	unsigned refresh_s;   /* re-announce every local MAC this often */
+	unsigned flap_moves;  /* more moves than this ... */
+	unsigned flap_s;      /* ... within this window is a flapping MAC */
 };
 
 struct cluster_host_info {
@@ -65,5 +67,6 @@ void cluster_foreach_mac(struct cluster *c, void (*cb)(void *arg, const struct m
 void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct cluster_host_info *h), void *arg);
 const struct proto_stats *cluster_stats(const struct cluster *c);
 uint64_t cluster_moves(const struct cluster *c);
+uint64_t cluster_flaps(const struct cluster *c);
 
 #endif

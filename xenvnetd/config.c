@@ -19,6 +19,8 @@ void config_defaults(struct config *c)
 	c->hello_ms = 1000;
 	c->hold_s = 3;
 	c->refresh_s = 30;
+	c->flap_moves = 5;
+	c->flap_s = 180;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -70,6 +72,10 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->hold_s, 1, 3600, key, value, err, errlen);
 	if (strcmp(key, "refresh_s") == 0)
 		return set_uint(&c->refresh_s, 1, 86400, key, value, err, errlen);
+	if (strcmp(key, "flap_moves") == 0)
+		return set_uint(&c->flap_moves, 1, 1000, key, value, err, errlen);
+	if (strcmp(key, "flap_s") == 0)
+		return set_uint(&c->flap_s, 1, 86400, key, value, err, errlen);
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

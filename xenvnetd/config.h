@@ -28,6 +28,8 @@ struct config {
 	unsigned hello_ms;
 	unsigned hold_s;
 	unsigned refresh_s;
+	unsigned flap_moves;  /* RFC 7432 15.1: 5 moves ... */
+	unsigned flap_s;      /* ... in 180 s */
 };
 
 void config_defaults(struct config *c);

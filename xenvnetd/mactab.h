@@ -19,6 +19,8 @@ struct mac_entry {
 	uint32_t seq;
 	struct proto_addr host;
 	uint64_t since_ms;     /* when host/seq last changed (tombstone age) */
+	uint64_t window_ms;    /* start of the current move-counting window */
+	uint16_t moves;        /* moves seen in that window */
 	struct mac_entry *next;
 };
 

@@ -18,6 +18,7 @@
 #include "vifs.h"
 #include "auth.h"
 #include "cluster.h"
+#include "hostannounce.h"
 #include "ctl.h"
 #include "peers.h"
 #include "runtime.h"
@@ -173,6 +174,9 @@ static void member_changed(void *arg, const struct vif *v, bool present)
 	struct daemon *d = arg;
 
 	cluster_member(d->cluster, &v->vnet, v->mac, present);
+	/* After the announcement, so peers already point at us. */
+	if (present && host_announce(v->bridge, v->mac, v->ip) < 0)
+		log_warn("vif %s: cannot announce its MAC on %s", v->dev, v->bridge);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
@@ -214,6 +218,7 @@ static void start_cluster(struct daemon *d)
 	struct cluster_params p = {
 		.port = d->cfg.control_port, .group = d->cfg.group, .ttl = d->cfg.ttl,
 		.hello_ms = d->cfg.hello_ms, .hold_s = d->cfg.hold_s, .refresh_s = d->cfg.refresh_s,
+		.flap_moves = d->cfg.flap_moves, .flap_s = d->cfg.flap_s,
 	};
 
 	if (auth_load_key(d->cfg.key_file, &d->key, err, sizeof(err)) < 0) {

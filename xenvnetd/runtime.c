@@ -198,6 +198,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "msgs-malformed", st->malformed);
 	ctl_emit_counter(r, "msgs-version", st->version);
 	ctl_emit_counter(r, "mac-moves", cluster_moves(rt->cluster));
+	ctl_emit_counter(r, "mac-flaps", cluster_flaps(rt->cluster));
 }
 
 /* ---- vnets and ports ---- */

@@ -96,7 +96,7 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 {
 	char dir[128];
 	xs_transaction_t t;
-	char *mac, *bridge, *state, *online, *name;
+	char *mac, *bridge, *state, *online, *name, *ip;
 	int rc = 0;
 
 	snprintf(dir, sizeof(dir), VIFS_XS_ROOT "/%u/%u", domid, devid);
@@ -108,10 +108,11 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 		state = read_key(h, t, dir, "state");
 		online = read_key(h, t, dir, "online");
 		name = read_key(h, t, dir, "vifname");
+		ip = read_key(h, t, dir, "ip");
 		int err = errno;
 		bool exists = mac || bridge || state || online;
 		if (!xs_transaction_end(h, t, false)) {
-			free(mac); free(bridge); free(state); free(online); free(name);
+			free(mac); free(bridge); free(state); free(online); free(name); free(ip);
 			if (errno == EAGAIN)
 				continue;
 			return -1;
@@ -132,8 +133,9 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 				snprintf(v->dev, sizeof(v->dev), "%s", name);
 			else
 				snprintf(v->dev, sizeof(v->dev), "vif%u.%u", domid, devid);
+			snprintf(v->ip, sizeof(v->ip), "%s", ip ? ip : "");
 		}
-		free(mac); free(bridge); free(state); free(online); free(name);
+		free(mac); free(bridge); free(state); free(online); free(name); free(ip);
 		return rc;
 	}
 	errno = EAGAIN;

@@ -22,6 +22,7 @@ struct vif {
 	bool mac_ok;
 	char bridge[IFNAMSIZ];
 	char dev[IFNAMSIZ];       /* vifname, or vif<domid>.<devid> */
+	char ip[256];             /* the `ip` key: the guest's addresses, if known */
 	int state;                /* xenbus state of the backend */
 	bool online;
 	/* membership, decided against the vnets that are up */
