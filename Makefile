@@ -57,13 +57,17 @@ $(SHIM): tests/xs-shim/xs_shim.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -shared -fPIC -o $@ $< -ldl
 
-$(O)/tests/unit/test_%: tests/unit/test_%.c $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $^ -lcmocka -lxenstore $(NL_LIBS) -lcrypto
+# Everything but the two mains, for unit tests and benchmarks.
+LIB_OBJ := $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
+LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto
 
-$(O)/tests/bench/%: tests/bench/%.c $(SCHEMA_OBJ)
+$(O)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) -lcmocka $(LIB_LIBS)
+
+$(O)/tests/bench/%: tests/bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LIB_LIBS) -lm
 
 deps:
 	scripts/install-deps.sh
