@@ -3,6 +3,7 @@
 #include "log.h"
 #include "replay.h"
 #include "vnet_err.h"
+#include "vnetmap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +47,7 @@ struct cluster {
 	uint64_t moves, flaps;
 	uint64_t counter;
 	struct mactab tab;
+	struct vnetmap tunnels;   /* the vnets up here: id -> tunnel ifindex */
 	struct host *hosts;
 	size_t nhosts, hcap;
 	struct timer hello_timer, refresh_timer;
@@ -150,34 +152,30 @@ static void send_one(struct cluster *c, uint8_t type, const struct mac_entry *me
 
 static void install(struct cluster *c, struct mac_entry *e)
 {
-	const struct vnet_def *def = reconciler_find_id(c->rec, &e->vnet);
+	int tunnel = vnetmap_get(&c->tunnels, &e->vnet);
 	struct dp_host h;
-	int rc;
 
-	if (!def || e->local || e->withdrawn || proto_addr_equal(&e->host, &c->self)) {
+	if (!tunnel || e->local || e->withdrawn || proto_addr_equal(&e->host, &c->self)) {
 		e->installed = false;
 		return;
 	}
 	h = dp_host_of(&e->host);
-	rc = c->dp->fdb_set(c->k, def, e->mac, &h);
-	if (rc < 0) {
-		char m[18];
-		fmt_mac(e->mac, m);
-		log_warn("vnet %s: cannot point %s at its host: %s", def->vnetif, m, nl_geterror(rc));
-	}
-	e->installed = rc == 0;
+	e->installed = c->dp->fdb_set(c->k, tunnel, e->mac, &h) == 0;
 }
 
 static void uninstall(struct cluster *c, struct mac_entry *e)
 {
-	const struct vnet_def *def;
+	int tunnel = vnetmap_get(&c->tunnels, &e->vnet);
 
-	if (!e->installed)
-		return;
+	if (e->installed && tunnel)
+		c->dp->fdb_del(c->k, tunnel, e->mac);
 	e->installed = false;
-	def = reconciler_find_id(c->rec, &e->vnet);
-	if (def)
-		c->dp->fdb_del(c->k, def, e->mac);
+}
+
+/* Queued FDB writes go to the kernel at the end of every entry point. */
+static void flush(struct cluster *c)
+{
+	c->dp->flush(c->k);
 }
 
 /* ---- applying what others say ---- */
@@ -306,16 +304,16 @@ static bool host_direct(const struct host *h, uint64_t now)
 
 static void host_flood(struct cluster *c, struct host *h, struct host_vnet *hv, bool want)
 {
-	const struct vnet_def *def = reconciler_find_id(c->rec, &hv->id);
+	int tunnel = vnetmap_get(&c->tunnels, &hv->id);
 	struct dp_host dh = dp_host_of(&h->addr);
 
-	if (!def) {
+	if (!tunnel) {
 		hv->flooded = false; /* no device, no entry */
 		return;
 	}
 	if (want == hv->flooded)
 		return;
-	int rc = want ? c->dp->flood_add(c->k, def, &dh) : c->dp->flood_del(c->k, def, &dh);
+	int rc = want ? c->dp->flood_add(c->k, tunnel, &dh) : c->dp->flood_del(c->k, tunnel, &dh);
 	if (rc == 0 || !want)
 		hv->flooded = want;
 }
@@ -489,9 +487,10 @@ static void on_readable(void *arg, uint32_t events)
 	(void)events;
 	for (int i = 0; i < RX_BURST && c->running; i++) {
 		if (cnet_recv(&c->net, c->rx, PROTO_MAX_LEN + 64, &rx) != 0)
-			return;
+			break;
 		handle(c, &rx);
 	}
+	flush(c);
 }
 
 /* ---- what we say ---- */
@@ -599,6 +598,7 @@ static void hello_tick(void *arg)
 		i++;
 	}
 	mactab_foreach(&c->tab, drop_tombstone, c);
+	flush(c);
 	loop_timer_arm(c->loop, &c->hello_timer, c->p.hello_ms);
 }
 
@@ -632,6 +632,7 @@ void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t
 	if (!e->local) {
 		/* Outrank wherever it was before (MAC mobility). */
 		uninstall(c, e);
+		flush(c);
 		e->seq++;
 		e->local = true;
 		e->withdrawn = false;
@@ -651,32 +652,40 @@ void cluster_prime(struct cluster *c, const struct vnet_id *vnet, const uint8_t 
 	send_one(c, PROTO_REQUEST, &e, NULL);
 }
 
+struct vnet_visit {
+	struct cluster *c;
+	const struct vnet_id *id;
+};
+
 static void reinstall_vnet(void *arg, struct mac_entry *e)
 {
-	struct cluster *c = ((void **)arg)[0];
-	const struct vnet_id *id = ((void **)arg)[1];
+	struct vnet_visit *v = arg;
 
-	if (vnet_id_equal(&e->vnet, id))
-		install(c, e);
+	if (vnet_id_equal(&e->vnet, v->id)) {
+		e->installed = false; /* a new device starts empty */
+		install(v->c, e);
+	}
 }
 
-void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, bool up)
+void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tunnel)
 {
-	void *arg[2] = { c, (void *)vnet };
+	struct vnet_visit v = { c, vnet };
 
+	/* Kept even while the protocol is off: it may start on a reload. */
+	vnetmap_set(&c->tunnels, vnet, tunnel);
 	if (!c->running)
 		return;
 	for (size_t i = 0; i < c->nhosts; i++)
 		for (size_t j = 0; j < c->hosts[i].nvnets; j++)
 			if (vnet_id_equal(&c->hosts[i].vnets[j].id, vnet))
 				c->hosts[i].vnets[j].flooded = false; /* went with the device */
-	if (!up) {
-		return;
+	mactab_foreach(&c->tab, reinstall_vnet, &v);
+	if (tunnel) {
+		for (size_t i = 0; i < c->nhosts; i++)
+			host_update_flood(c, &c->hosts[i]);
+		send_hello(c); /* let the others replicate to us at once */
 	}
-	mactab_foreach(&c->tab, reinstall_vnet, arg);
-	for (size_t i = 0; i < c->nhosts; i++)
-		host_update_flood(c, &c->hosts[i]);
-	send_hello(c); /* let the others replicate to us at once */
+	flush(c);
 }
 
 void cluster_peers_changed(struct cluster *c)
@@ -702,6 +711,7 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	c->rec = rec;
 	c->peers = peers;
 	c->net.fd = -1;
+	vnetmap_init(&c->tunnels);
 	timer_init(&c->hello_timer, hello_tick, c);
 	timer_init(&c->refresh_timer, refresh_tick, c);
 	return c;
@@ -791,6 +801,7 @@ void cluster_free(struct cluster *c)
 		free(c->hosts[i].vnets);
 	free(c->hosts);
 	mactab_free(&c->tab);
+	vnetmap_free(&c->tunnels);
 	replay_free(c->replay);
 	free(c);
 }

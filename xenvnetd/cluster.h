@@ -58,8 +58,9 @@ void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t
 /* A vif was created but is not connected yet (a migration target): ask
  * who has its MAC now, so that our announcement will outrank theirs. */
 void cluster_prime(struct cluster *c, const struct vnet_id *vnet, const uint8_t mac[6]);
-/* A vnet came up (its FDB is to be filled) or went down. */
-void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, bool up);
+/* A vnet came up or got a new tunnel device (its FDB is to be filled),
+ * or went down (tunnel 0). */
+void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tunnel);
 /* The peer list changed. */
 void cluster_peers_changed(struct cluster *c);
 

@@ -31,14 +31,17 @@ struct dataplane_ops {
 	/* Delete the named device if, and only if, it carries @key's mark.
 	 * Returns 1 when deleted, 0 when there was nothing of ours, -1. */
 	int (*remove)(struct kern *k, const char *key, const char *name);
+	/* The calls below take the vnet's tunnel device by ifindex, are
+	 * queued, and reach the kernel at the latest on flush(). */
 	/* Send frames for @mac on the vnet to @host (a static entry that
 	 * replaces whatever the kernel had for @mac). */
-	int (*fdb_set)(struct kern *k, const struct vnet_def *def, const uint8_t mac[6], const struct dp_host *host);
-	int (*fdb_del)(struct kern *k, const struct vnet_def *def, const uint8_t mac[6]);
+	int (*fdb_set)(struct kern *k, int tunnel, const uint8_t mac[6], const struct dp_host *host);
+	int (*fdb_del)(struct kern *k, int tunnel, const uint8_t mac[6]);
 	/* Also replicate broadcast and unknown frames of the vnet to @host:
 	 * for hosts that multicast does not reach. */
-	int (*flood_add)(struct kern *k, const struct vnet_def *def, const struct dp_host *host);
-	int (*flood_del)(struct kern *k, const struct vnet_def *def, const struct dp_host *host);
+	int (*flood_add)(struct kern *k, int tunnel, const struct dp_host *host);
+	int (*flood_del)(struct kern *k, int tunnel, const struct dp_host *host);
+	int (*flush)(struct kern *k);
 };
 
 extern const struct dataplane_ops dp_vxlan;

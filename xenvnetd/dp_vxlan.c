@@ -3,9 +3,7 @@
 #include "vnet_err.h"
 
 #include <arpa/inet.h>
-#include <linux/neighbour.h>
 #include <netlink/route/link/vxlan.h>
-#include <netlink/route/neighbour.h>
 #include <string.h>
 
 #include "config.h"
@@ -233,68 +231,27 @@ static int vxlan_remove(struct kern *k, const char *key, const char *name)
 	return rc;
 }
 
-/* A bridge-family neighbour on the tunnel device: one FDB entry. */
-static struct rtnl_neigh *fdb_entry(const struct vnet_def *def, const uint8_t mac[6], const struct dp_host *host)
-{
-	int ifindex = (int)if_nametoindex(def->vnetif);
-	struct rtnl_neigh *n;
-	struct nl_addr *ll, *dst = NULL;
-
-	if (!ifindex || !(n = rtnl_neigh_alloc()))
-		return NULL;
-	ll = nl_addr_build(AF_LLC, mac, 6);
-	if (host)
-		dst = nl_addr_build(host->family, &host->addr, host->family == AF_INET ? 4 : 16);
-	/* libnl refuses a dst whose family differs from the neighbour's:
-	 * give the dst first, then make it a bridge-family entry. */
-	if (dst)
-		rtnl_neigh_set_dst(n, dst);
-	rtnl_neigh_set_family(n, AF_BRIDGE);
-	rtnl_neigh_set_ifindex(n, ifindex);
-	rtnl_neigh_set_state(n, NUD_NOARP | NUD_PERMANENT);
-	rtnl_neigh_set_flags(n, NTF_SELF);
-	if (ll)
-		rtnl_neigh_set_lladdr(n, ll);
-	nl_addr_put(ll);
-	nl_addr_put(dst);
-	return n;
-}
-
-static int fdb_op(struct kern *k, const struct vnet_def *def, const uint8_t mac[6], const struct dp_host *host,
-		  bool add, int flags)
-{
-	struct rtnl_neigh *n = fdb_entry(def, mac, host);
-	int rc;
-
-	if (!n)
-		return -NLE_NOMEM;
-	rc = add ? rtnl_neigh_add(k->sk, n, flags) : rtnl_neigh_delete(k->sk, n, flags);
-	rtnl_neigh_put(n);
-	if (!add && rc == -NLE_OBJ_NOTFOUND)
-		rc = 0; /* already gone */
-	return rc;
-}
-
-static int vxlan_fdb_set(struct kern *k, const struct vnet_def *def, const uint8_t mac[6], const struct dp_host *host)
-{
-	return fdb_op(k, def, mac, host, true, NLM_F_CREATE | NLM_F_REPLACE);
-}
-
-static int vxlan_fdb_del(struct kern *k, const struct vnet_def *def, const uint8_t mac[6])
-{
-	return fdb_op(k, def, mac, NULL, false, 0);
-}
-
 static const uint8_t all_zero_mac[6];
 
-static int vxlan_flood_add(struct kern *k, const struct vnet_def *def, const struct dp_host *host)
+static int vxlan_fdb_set(struct kern *k, int tunnel, const uint8_t mac[6], const struct dp_host *host)
 {
-	return fdb_op(k, def, all_zero_mac, host, true, NLM_F_CREATE | NLM_F_APPEND);
+	return kern_fdb_queue(k, KERN_FDB_REPLACE, tunnel, mac, host->family, &host->addr);
 }
 
-static int vxlan_flood_del(struct kern *k, const struct vnet_def *def, const struct dp_host *host)
+static int vxlan_fdb_del(struct kern *k, int tunnel, const uint8_t mac[6])
 {
-	return fdb_op(k, def, all_zero_mac, host, false, 0);
+	return kern_fdb_queue(k, KERN_FDB_DELETE, tunnel, mac, 0, NULL);
+}
+
+/* Head-end replication: more destinations on the all-zero entry. */
+static int vxlan_flood_add(struct kern *k, int tunnel, const struct dp_host *host)
+{
+	return kern_fdb_queue(k, KERN_FDB_APPEND, tunnel, all_zero_mac, host->family, &host->addr);
+}
+
+static int vxlan_flood_del(struct kern *k, int tunnel, const struct dp_host *host)
+{
+	return kern_fdb_queue(k, KERN_FDB_DELETE, tunnel, all_zero_mac, host->family, &host->addr);
 }
 
 const struct dataplane_ops dp_vxlan = {
@@ -305,4 +262,5 @@ const struct dataplane_ops dp_vxlan = {
 	.fdb_del = vxlan_fdb_del,
 	.flood_add = vxlan_flood_add,
 	.flood_del = vxlan_flood_del,
+	.flush = kern_fdb_flush,
 };

@@ -2,14 +2,21 @@
 #include "vnet_err.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include "log.h"
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/neighbour.h>
+#include <linux/neighbour.h>
 #include <netlink/route/rtnl.h>
 #include <stdio.h>
 #include <string.h>
+
+#define KERN_QUEUE_MAX (64 * 1024)
+#define KERN_FDB_MSG_MAX 64 /* header 16, ndmsg 12, lladdr 12, dst 20 */
 
 int kern_open(struct kern *k, char *err, size_t errlen)
 {
@@ -18,14 +25,19 @@ int kern_open(struct kern *k, char *err, size_t errlen)
 	memset(k, 0, sizeof(*k));
 	k->sk = nl_socket_alloc();
 	k->ev = nl_socket_alloc();
-	if (!k->sk || !k->ev)
+	k->batch = nl_socket_alloc();
+	k->q = malloc(KERN_QUEUE_MAX);
+	if (!k->sk || !k->ev || !k->batch || !k->q)
 		goto nomem;
 	if ((rc = nl_connect(k->sk, NETLINK_ROUTE)) < 0 ||
-	    (rc = nl_connect(k->ev, NETLINK_ROUTE)) < 0) {
+	    (rc = nl_connect(k->ev, NETLINK_ROUTE)) < 0 ||
+	    (rc = nl_connect(k->batch, NETLINK_ROUTE)) < 0) {
 		kern_close(k);
 		return vnet_err(err, errlen, "rtnetlink: %s", nl_geterror(rc));
 	}
 	nl_socket_disable_seq_check(k->ev);
+	nl_socket_set_nonblocking(k->batch);
+	nl_socket_set_buffer_size(k->batch, 1 << 20, 1 << 20);
 	nl_socket_set_nonblocking(k->ev);
 	nl_socket_set_buffer_size(k->ev, 4 << 20, 0);
 	rc = nl_socket_add_memberships(k->ev, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
@@ -43,7 +55,89 @@ void kern_close(struct kern *k)
 {
 	nl_socket_free(k->sk);
 	nl_socket_free(k->ev);
-	k->sk = k->ev = NULL;
+	nl_socket_free(k->batch);
+	free(k->q);
+	k->sk = k->ev = k->batch = NULL;
+	k->q = NULL;
+}
+
+static void put_attr(uint8_t *p, size_t *off, uint16_t type, const void *data, uint16_t len)
+{
+	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len), .nla_type = type };
+
+	memcpy(p + *off, &a, sizeof(a));
+	memcpy(p + *off + NLA_HDRLEN, data, len);
+	*off += NLA_ALIGN(NLA_HDRLEN + len);
+}
+
+int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
+		   const struct in6_addr *dst)
+{
+	uint8_t *p;
+	size_t off = NLMSG_HDRLEN;
+	struct ndmsg nd = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex,
+			    .ndm_state = NUD_NOARP | NUD_PERMANENT, .ndm_flags = NTF_SELF };
+	struct nlmsghdr h = { .nlmsg_type = op == KERN_FDB_DELETE ? RTM_DELNEIGH : RTM_NEWNEIGH,
+			      .nlmsg_flags = NLM_F_REQUEST };
+
+	if (k->qlen + KERN_FDB_MSG_MAX > KERN_QUEUE_MAX) {
+		int rc = kern_fdb_flush(k);
+		if (rc < 0)
+			return rc;
+	}
+	if (op == KERN_FDB_REPLACE)
+		h.nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+	else if (op == KERN_FDB_APPEND)
+		h.nlmsg_flags |= NLM_F_CREATE | NLM_F_APPEND;
+	h.nlmsg_seq = ++k->qseq;
+	p = k->q + k->qlen;
+	memcpy(p + off, &nd, sizeof(nd));
+	off += NLMSG_ALIGN(sizeof(nd));
+	put_attr(p, &off, NDA_LLADDR, mac, 6);
+	if (dst)
+		put_attr(p, &off, NDA_DST, dst, family == AF_INET ? 4 : 16);
+	h.nlmsg_len = (uint32_t)off;
+	memcpy(p, &h, sizeof(h));
+	k->qlen += NLMSG_ALIGN(off);
+	return 0;
+}
+
+int kern_fdb_flush(struct kern *k)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	ssize_t n;
+
+	if (!k->qlen)
+		return 0;
+	n = sendto(nl_socket_get_fd(k->batch), k->q, k->qlen, 0, (struct sockaddr *)&to, sizeof(to));
+	k->qlen = 0;
+	if (n < 0) {
+		log_err("FDB writes lost: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int kern_batch_fd(const struct kern *k)
+{
+	return nl_socket_get_fd(k->batch);
+}
+
+void kern_batch_read_errors(struct kern *k)
+{
+	uint8_t buf[8192];
+	ssize_t n;
+
+	while ((n = recv(nl_socket_get_fd(k->batch), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct nlmsgerr *e = NLMSG_DATA(h);
+			if (h->nlmsg_type != NLMSG_ERROR || e->error == 0)
+				continue;
+			/* Log the first few; the count tells the rest. */
+			if (k->batch_errors++ < 10)
+				log_warn("an FDB write failed: %s", strerror(-e->error));
+		}
+	}
 }
 
 int kern_event_fd(const struct kern *k)

@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <netlink/route/link.h>
 
 /* Every device the daemon creates carries the alias KERN_MARK_PREFIX<key>.
@@ -22,6 +23,11 @@
 struct kern {
 	struct nl_sock *sk;   /* requests */
 	struct nl_sock *ev;   /* link and address notifications */
+	struct nl_sock *batch; /* queued FDB writes, unacknowledged */
+	uint8_t *q;           /* the queue: netlink messages back to back */
+	size_t qlen;
+	uint32_t qseq;
+	uint64_t batch_errors;
 };
 
 struct kern_underlay {
@@ -106,6 +112,19 @@ struct kern_fdb {
 int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb *f), void *arg);
 /* Delete exactly that entry. */
 int kern_fdb_delete(struct kern *k, const struct kern_fdb *f);
+
+/* FDB writes on tunnel devices are queued and sent many per sendmsg,
+ * without waiting for acknowledgements: the cluster programs one per
+ * control message, at 100k+ messages a second.  The kernel reports a
+ * failed write on kern_batch_fd(); kern_batch_read_errors() drains and
+ * logs those.  @dst (family AF_INET/AF_INET6) may be NULL on deletes. */
+enum kern_fdb_op { KERN_FDB_REPLACE, KERN_FDB_APPEND, KERN_FDB_DELETE };
+int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
+		   const struct in6_addr *dst);
+/* Send what is queued.  Returns 0 or -errno. */
+int kern_fdb_flush(struct kern *k);
+int kern_batch_fd(const struct kern *k);
+void kern_batch_read_errors(struct kern *k);
 
 
 #endif

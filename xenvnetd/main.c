@@ -195,12 +195,20 @@ static const struct vifs_ops vif_ops = {
 	.prime = member_expected,
 };
 
-static void vnet_changed(void *arg, const struct vnet_def *def, bool up)
+static void vnet_changed(void *arg, const struct vnet_def *def, int tunnel)
 {
 	struct daemon *d = arg;
 
-	cluster_vnet_changed(d->cluster, &def->id, up);
+	cluster_vnet_changed(d->cluster, &def->id, tunnel);
 	vifs_recheck(d->vifs);
+}
+
+static void on_batch_errors(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	(void)events;
+	kern_batch_read_errors(&d->kern);
 }
 
 static void on_ctl(void *arg, uint32_t events)
@@ -334,7 +342,8 @@ int main(int argc, char **argv)
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
 	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
 	if (!d.rec || !d.vifs || !d.xs || !d.cluster ||
-	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0) {
+	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
+	    loop_add_fd(d.loop, kern_batch_fd(&d.kern), on_batch_errors, &d) < 0) {
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct entry {
 	char why[256];              /* why invalid */
 	char owned[MAX_OWNED][IFNAMSIZ]; /* devices in the kernel marked for us */
 	int nowned;
+	int tunnel;                 /* ifindex of the tunnel while up, else 0 */
 	enum vnet_state state;
 	char reason[256];
 	bool conflict;              /* lost a conflict with another vnet */
@@ -47,7 +49,7 @@ struct reconciler {
 	struct kern_underlay u;
 	char underlay_err[256];
 	struct timer underlay_timer;
-	void (*change_cb)(void *arg, const struct vnet_def *def, bool up);
+	void (*change_cb)(void *arg, const struct vnet_def *def, int tunnel);
 	void *change_arg;
 };
 
@@ -288,10 +290,8 @@ static void save(struct reconciler *r, struct entry *e)
 	e->saved = true;
 }
 
-static void set_state(struct reconciler *r, struct entry *e, enum vnet_state st, const char *reason)
+static void set_state(struct entry *e, enum vnet_state st, const char *reason)
 {
-	bool was_up = e->state == VNET_ST_UP;
-
 	if (st != e->state || strcmp(reason, e->reason) != 0) {
 		if (st == VNET_ST_UP)
 			log_info("vnet %s: up (bridge %s, vnetif %s, vni %u)", e->key, e->def.bridge,
@@ -302,8 +302,19 @@ static void set_state(struct reconciler *r, struct entry *e, enum vnet_state st,
 	}
 	e->state = st;
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
-	if (was_up != (st == VNET_ST_UP) && r->change_cb)
-		r->change_cb(r->change_arg, &e->def, st == VNET_ST_UP);
+}
+
+/* Tell the listener when the vnet comes up, goes, or gets a new tunnel
+ * device (recreated: its FDB went with it). */
+static void notify(struct reconciler *r, struct entry *e)
+{
+	int tunnel = e->state == VNET_ST_UP ? (int)if_nametoindex(e->def.vnetif) : 0;
+
+	if (tunnel == e->tunnel)
+		return;
+	e->tunnel = tunnel;
+	if (r->change_cb)
+		r->change_cb(r->change_arg, &e->def, tunnel);
 }
 
 static void evaluate(struct reconciler *r, struct entry *e)
@@ -317,7 +328,8 @@ static void evaluate(struct reconciler *r, struct entry *e)
 		teardown(r, e);
 		if (e->state != VNET_ST_UNKNOWN)
 			log_info("vnet %s: deleted", e->key);
-		set_state(r, e, VNET_ST_UNKNOWN, "");
+		set_state(e, VNET_ST_UNKNOWN, "");
+		notify(r, e);
 		save(r, e);
 		return;
 	}
@@ -351,7 +363,8 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	}
 	if (st != VNET_ST_UP)
 		teardown(r, e);
-	set_state(r, e, st, why);
+	set_state(e, st, why);
+	notify(r, e);
 	write_status(r, e);
 	save(r, e);
 }
@@ -657,7 +670,7 @@ void reconciler_config_changed(struct reconciler *r)
 	process(r);
 }
 
-void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, bool up), void *arg)
+void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, int tunnel), void *arg)
 {
 	r->change_cb = cb;
 	r->change_arg = arg;
@@ -667,14 +680,6 @@ const struct vnet_def *reconciler_find_bridge(struct reconciler *r, const char *
 {
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i]->state == VNET_ST_UP && strcmp(r->v[i]->def.bridge, bridge) == 0)
-			return &r->v[i]->def;
-	return NULL;
-}
-
-const struct vnet_def *reconciler_find_id(struct reconciler *r, const struct vnet_id *id)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i]->state == VNET_ST_UP && vnet_id_equal(&r->v[i]->def.id, id))
 			return &r->v[i]->def;
 	return NULL;
 }

@@ -34,13 +34,12 @@ void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h);
 void reconciler_xs_watch(struct reconciler *r, const char *path);
 void reconciler_xs_lost(struct reconciler *r);
 
-/* Told whenever a vnet comes up or stops being up. */
-void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, bool up), void *arg);
+/* Told whenever a vnet comes up (tunnel: its tunnel device's ifindex),
+ * goes (tunnel 0), or has its tunnel device recreated (a new ifindex). */
+void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, int tunnel), void *arg);
 
 /* The vnet that is up with bridge @bridge; NULL when none. */
 const struct vnet_def *reconciler_find_bridge(struct reconciler *r, const char *bridge);
-/* The vnet that is up with id @id; NULL when none. */
-const struct vnet_def *reconciler_find_id(struct reconciler *r, const struct vnet_id *id);
 /* The underlay in use, or NULL while there is none. */
 const struct kern_underlay *reconciler_underlay(struct reconciler *r);
 

@@ -179,6 +179,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	s.vnets_error = t.error;
 	ctl_emit_status(r, &s);
 	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
+	ctl_emit_counter(r, "fdb-write-errors", rt->k->batch_errors);
 	if (!cluster_running(rt->cluster))
 		return;
 	const struct proto_stats *st = cluster_stats(rt->cluster);
