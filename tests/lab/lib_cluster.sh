@@ -1,0 +1,253 @@
+# shellcheck shell=bash
+# tests/lab/lib_cluster.sh - lab helpers for the host-to-host control
+# protocol (GitHub issue #4): a cluster key, daemons started with it,
+# several underlay subnets joined by a unicast-only router, and readers for
+# `vn status` counters and the kernel FDB.
+#
+# Sources lib.sh (never edits it): a test does
+#     . "$(dirname "$0")/lib_cluster.sh"
+#     lab_init "$1"
+#     lc_key                      # $LC_KEY, mode 0600
+#     lab_switch
+#     lc_host 1; lc_host 2        # 192.0.2.N on "sw", daemon with the key
+#
+# Multi-subnet lab (lc_switch, lc_router, lc_host N ADDR/LEN SWITCH GW):
+#
+#   h1 192.0.2.1  h2 192.0.2.2            h3 203.0.113.3  h4 203.0.113.4
+#          \      /                                \      /
+#        sw (sw0)  -- eth0 192.0.2.254 [rt] 203.0.113.254 eth1 --  sw2 (sw0)
+#
+# The router forwards unicast only (ip_forward=1, no multicast routing), so
+# the control protocol's multicast stays inside each subnet.
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+LC_KEY=
+LC_DAEMON_ARGS=()     # extra daemon arguments for every lc_host / lc_daemon_start
+
+# lc_key [FILE]: a random 32-byte cluster key (hex text), mode 0600, in
+# $LC_KEY (default $LAB_DIR/cluster.key).
+lc_key() {
+	LC_KEY=${1:-$LAB_DIR/cluster.key}
+	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LC_KEY" && echo >>"$LC_KEY")
+	chmod 600 "$LC_KEY"
+}
+
+# lc_config N KEY=VALUE...: write a config file for host N's daemon
+# ($LAB_DIR/hN/xenvnetd.conf) and echo its path.  Passed as a second -c it
+# replaces lib.sh's "-c /dev/null" (the last -c wins).
+lc_config() {
+	local n=$1 f=$LAB_DIR/h$1/xenvnetd.conf kv
+	shift
+	: >"$f"
+	for kv in "$@"; do
+		echo "${kv%%=*} = ${kv#*=}" >>"$f"
+	done
+	echo "$f"
+}
+
+# lc_daemon_start N [ARGS...]: lab_daemon_start with the cluster key.
+lc_daemon_start() {
+	local n=$1
+	shift
+	[ -n "$LC_KEY" ] || lab_fail "lc_daemon_start: no key (call lc_key first)"
+	lab_daemon_start "$n" --key-file "$LC_KEY" "${LC_DAEMON_ARGS[@]}" "$@"
+}
+
+# lc_switch NAME: another underlay switch, namespace $LAB_PREFIX$NAME with a
+# bridge sw0 (snooping off, like lab_switch); defines the function NAME.
+lc_switch() {
+	lab_ns "$1" "$1"
+	ip -n "$LAB_PREFIX$1" link add sw0 type bridge mcast_snooping 0
+	ip -n "$LAB_PREFIX$1" link set sw0 up
+}
+
+# lc_plug NS DEV SWITCH ADDR/LEN: a veth from namespace NS (device DEV) to
+# SWITCH's bridge (port named after NS, or NS-DEV when taken).
+lc_plug() {
+	local ns=$LAB_PREFIX$1 dev=$2 sw=$LAB_PREFIX$3 addr=$4 port=$1
+	ip -n "$sw" link show dev "$port" >/dev/null 2>&1 && port=$1-$dev
+	ip -n "$sw" link add "$port" type veth peer name "$dev" netns "$ns"
+	ip -n "$sw" link set "$port" master sw0 up
+	ip -n "$ns" addr add "$addr" dev "$dev"
+	ip -n "$ns" link set "$dev" up
+}
+
+# lc_host N [ADDR/LEN [SWITCH [GW]]]: like lab_host, but on any switch and
+# subnet (default 192.0.2.N/24 on "sw"), with a default route via GW when
+# given, and the daemon started with the key unless LC_NODAEMON=1.
+lc_host() {
+	local n=$1 addr=${2:-192.0.2.$1/24} swn=${3:-sw} gw=$4
+	[ -d "$LAB_DIR/h$n" ] && lab_fail "host $n exists"
+	mkdir -p "$LAB_DIR/h$n/xs" "$LAB_DIR/h$n/state"
+	lab_ns "h$n" "h$n"
+	lc_plug "h$n" eth0 "$swn" "$addr"
+	[ -z "$gw" ] || ip -n "${LAB_PREFIX}h$n" route add default via "$gw"
+	((n > LAB_HOSTS)) && LAB_HOSTS=$n
+	lab_xenstored_start "$n"
+	[ "${LC_NODAEMON:-0}" = 1 ] || lc_daemon_start "$n"
+}
+
+# lc_addr N: host N's underlay address (without the prefix length).
+lc_addr() {
+	ip -n "${LAB_PREFIX}h$1" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -1
+}
+
+# lc_router NAME SWITCH1 ADDR1/LEN SWITCH2 ADDR2/LEN: a router namespace with
+# eth0 on SWITCH1 and eth1 on SWITCH2, forwarding unicast only.
+lc_router() {
+	local r=$1
+	lab_ns "$r" "$r"
+	lc_plug "$r" eth0 "$2" "$3"
+	lc_plug "$r" eth1 "$4" "$5"
+	ip netns exec "$LAB_PREFIX$r" sysctl -qw net.ipv4.ip_forward=1
+	# No mroute daemon, no MFC entries: multicast is never forwarded.
+}
+
+# lc_ns_on NAME SWITCH ADDR/LEN: a bare namespace on a switch (a rogue
+# host, a traffic generator); defines the function NAME.
+lc_ns_on() {
+	lab_ns "$1" "$1"
+	lc_plug "$1" eth0 "$2" "$3"
+}
+
+# ---------------------------------------------------------------- vn
+
+LC_VN=${LC_VN:-}
+lc_vn() {
+	local n=$1
+	shift
+	[ -n "$LC_VN" ] || LC_VN=$LAB_BUILD/tools/vn
+	ip netns exec "${LAB_PREFIX}h$n" env XENSTORED_PATH="$LAB_DIR/h$n/xs/socket" \
+		VN_SOCKET="$LAB_DIR/h$n/ctl.sock" "$LC_VN" "$@"
+}
+
+# lc_status N: "name value" lines of host N's counters (vn status).
+lc_status() {
+	lc_vn "$1" status | awk 'NF == 2 && $2 ~ /^[0-9]+$/ {print $1, $2}'
+}
+
+# lc_counter N NAME: one counter of host N (empty when absent).
+lc_counter() {
+	lc_status "$1" | awk -v k="$2" '$1 == k {print $2}'
+}
+
+# lc_counters N NAME...: the named counters on one line, in that order.
+lc_counters() {
+	local n=$1 s
+	shift
+	s=$(lc_status "$n")
+	local k out=()
+	for k in "$@"; do
+		out+=("$(awk -v k="$k" '$1 == k {print $2}' <<<"$s")")
+	done
+	echo "${out[*]}"
+}
+
+# lc_wait_counter N NAME OP VALUE [SECONDS]: wait until counter OP VALUE
+# (OP as in test: -ge, -eq...).
+lc_counter_is() {
+	local v
+	v=$(lc_counter "$1" "$2")
+	[ -n "$v" ] && [ "$v" "$3" "$4" ]
+}
+lc_wait_counter() {
+	lab_wait "${5:-10}" "h$1 $2 $3 $4" lc_counter_is "$1" "$2" "$3" "$4" ||
+		lab_fail "h$1: counter $2 is '$(lc_counter "$1" "$2")', wanted $3 $4"
+}
+
+# lc_wait_control N [SECONDS]: the daemon of host N runs the control protocol.
+lc_wait_control() {
+	lab_wait "${2:-10}" "h$1's control socket" test -S "$LAB_DIR/h$1/ctl.sock" ||
+		lab_fail "h$1: no control socket"
+	lc_wait_counter "$1" control-protocol -eq 1 "${2:-10}"
+}
+
+# ---------------------------------------------------------------- the FDB
+
+# lc_fdb N [DEV]: host N's FDB of the tunnel device (default vnif97).
+lc_fdb() {
+	ip -n "${LAB_PREFIX}h$1" link show dev "${2:-vnif97}" >/dev/null 2>&1 || return 0
+	bridge -n "${LAB_PREFIX}h$1" fdb show dev "${2:-vnif97}"
+}
+
+# lc_fdb_dst N MAC [DEV]: the dst of MAC's static (permanent) entry.
+lc_fdb_dst() {
+	lc_fdb "$1" "$3" | awk -v m="$2" '$1 == m && $2 == "dst" && / permanent/ {print $3; exit}'
+}
+
+# lc_fdb_has N MAC DST [DEV]: a static entry "MAC dst DST self permanent".
+lc_fdb_has() {
+	lc_fdb "$1" "$4" | grep -qE "^$2 dst $3 self permanent"
+}
+
+# lc_fdb_static_gone N MAC [DEV]: no static entry for MAC.
+lc_fdb_static_gone() {
+	[ -z "$(lc_fdb_dst "$1" "$2" "$3")" ]
+}
+
+# lc_flood_dsts N [DEV]: head-end replication targets (all-zero MAC
+# entries with a unicast dst), sorted.
+lc_flood_dsts() {
+	lc_fdb "$1" "$2" | awk '$1 == "00:00:00:00:00:00" && $2 == "dst" {print $3}' |
+		grep -vE '^(22[4-9]|23[0-9])\.' | sort || true
+}
+
+# lc_wait_fdb N MAC DST [SECONDS] [DEV]
+lc_wait_fdb() {
+	lab_wait "${4:-10}" "h$1 fdb $2 dst $3" lc_fdb_has "$1" "$2" "$3" "$5" ||
+		lab_fail "h$1: no static FDB entry $2 dst $3; vnif FDB: $(lc_fdb "$1" "$5" | tr '\n' ';')"
+}
+
+# lc_wait_fdb_gone N MAC [SECONDS] [DEV]
+lc_wait_fdb_gone() {
+	lab_wait "${3:-10}" "h$1 fdb $2 gone" lc_fdb_static_gone "$1" "$2" "$4" ||
+		lab_fail "h$1: static FDB entry for $2 still there: $(lc_fdb "$1" "$4" | grep "^$2" | tr '\n' ';')"
+}
+
+lc_flood_has() {
+	lc_flood_dsts "$1" "$3" | grep -qx "$2"
+}
+
+# lc_wait_flood N DST [SECONDS] [DEV]: a head-end replication entry to DST.
+lc_wait_flood() {
+	lab_wait "${3:-10}" "h$1 flood entry to $2" lc_flood_has "$1" "$2" "$4" ||
+		lab_fail "h$1: no head-end replication entry to $2; vnif FDB: $(lc_fdb "$1" "$4" | tr '\n' ';')"
+}
+
+# ---------------------------------------------------------------- misc
+
+# lc_now_us: CLOCK_REALTIME in microseconds.
+lc_now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+
+# lc_tcp_transfer SRC_DOM DST_DOM DST_IP BYTES: send BYTES over TCP from
+# domain SRC_DOM to DST_DOM (iperf3 -n when present, python3 otherwise) and
+# check every byte arrived.
+lc_tcp_transfer() {
+	local src=$1 dst=$2 ip=$3 bytes=$4 out
+	ip netns exec "${LAB_PREFIX}d$dst" python3 - "$ip" "$bytes" >"$LAB_DIR/tcp.$dst.out" 2>&1 <<'EOF' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5201)); s.listen(1); s.settimeout(20)
+c, _ = s.accept(); c.settimeout(20); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    n += len(b)
+print(n)
+EOF
+	local srv=$!
+	LAB_PIDS+=("$srv")
+	sleep 0.3
+	out=$(ip netns exec "${LAB_PREFIX}d$src" timeout 20 python3 -c '
+import socket, sys, time
+for i in range(50):
+    try:
+        s = socket.create_connection((sys.argv[1], 5201), timeout=5); break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+s.sendall(b"x" * int(sys.argv[2])); s.close()' "$ip" "$bytes" 2>&1) || lab_fail "d$src -> $ip TCP: $out"
+	wait "$srv" || true
+	[ "$(cat "$LAB_DIR/tcp.$dst.out")" = "$bytes" ] ||
+		lab_fail "d$src -> $ip TCP: received '$(cat "$LAB_DIR/tcp.$dst.out")' of $bytes bytes"
+}
