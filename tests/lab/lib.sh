@@ -108,17 +108,17 @@ lab_cleanup() {
 	for ((n = 1; n <= LAB_HOSTS; n++)); do
 		lab_daemon_stop "$n" || rc=1
 	done
+	for ((n = 1; n <= LAB_HOSTS; n++)); do
+		lab_san_check "$n" || rc=1
+	done
+	[ "$LAB_FAILED" = 0 ] || rc=1
+	[ "$rc" = 0 ] || lab_dump_logs
 	for p in "${LAB_PIDS[@]}"; do
 		kill -9 "$p" 2>/dev/null
 	done
 	for ((n = 1; n <= LAB_HOSTS; n++)); do
 		lab_xenstored_kill "$n"
 	done
-	for ((n = 1; n <= LAB_HOSTS; n++)); do
-		lab_san_check "$n" || rc=1
-	done
-	[ "$LAB_FAILED" = 0 ] || rc=1
-	[ "$rc" = 0 ] || lab_dump_logs
 	# Anything still running inside our namespaces was started by us.
 	for ((i = ${#LAB_NETNS[@]} - 1; i >= 0; i--)); do
 		ns=${LAB_NETNS[i]}
@@ -144,7 +144,7 @@ lab_dump_logs() {
 		echo "----- h$n: xenvnetd log (last $lines lines) -----" >&2
 		tail -n "$lines" "$LAB_DIR/h$n/daemon.log" >&2 2>/dev/null
 		echo "----- h$n: xenstore /vnet -----" >&2
-		xs "$n" ls /vnet >&2 2>/dev/null
+		xs "$n" ls /vnet 2>&1 | head -n 60 >&2
 		echo "----- h$n: links -----" >&2
 		ip -n "${LAB_PREFIX}h$n" -br link >&2 2>/dev/null
 	done

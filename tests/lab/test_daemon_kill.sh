@@ -9,6 +9,7 @@
 #   vif1.0-[vnet97]-vnif97   vnif97-[vnet97]-vif2.0
 #      h1 (xenvnetd killed, restarted) -- sw0 -- h2
 set -e
+# shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_init "$1"
 lab_hosts 2

@@ -7,6 +7,7 @@
 #   vif1.0-[vnet97]-vnif97    [vnet98]-vnif98    [br-admin]-vxadmin
 #            h1 eth0 192.0.2.1 -- sw0 -- 192.0.2.2 eth0 h2 (vnet 97 too)
 set -e
+# shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_init "$1"
 lab_hosts 2

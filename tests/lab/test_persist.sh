@@ -11,6 +11,7 @@
 #   [vn-long]-vx-long (id 0-0-0-0-0-0-1-2, mtu 1400)
 #      h1 (stopped, "rebooted") -- sw0 -- h2
 set -e
+# shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_init "$1"
 lab_hosts 2

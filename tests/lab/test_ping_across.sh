@@ -7,6 +7,7 @@
 #   vif1.0-[vnet97]-vnif97      vnif97-[vnet97]-vif2.0
 #            h1 eth0 192.0.2.1 -- sw0 -- 192.0.2.2 eth0 h2
 set -e
+# shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_init "$1"
 lab_hosts 2
@@ -38,5 +39,5 @@ lab_ping 1 198.51.100.2 3
 lab_ping 2 198.51.100.1 3
 # The domain's MTU is the vnet's: underlay 1500 minus 50 bytes of VXLAN.
 [ "$(xs_get 1 /local/domain/0/backend/vif/1/0/mtu)" = 1450 ] || lab_fail "vif mtu is not 1450"
-d1 ping -n -q -c 1 -W 2 -M do -s 1422 198.51.100.2 >/dev/null || lab_fail "a full-MTU (1450) frame does not cross"
+d1 ping -n -q -c 1 -W 2 -M "do" -s 1422 198.51.100.2 >/dev/null || lab_fail "a full-MTU (1450) frame does not cross"
 lab_log "ping across ok"

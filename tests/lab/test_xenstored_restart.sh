@@ -9,6 +9,7 @@
 #   [vnet 0-0-0-0-0-0-1-2, vnetif vn-long, mtu 1400]
 #      h1 (xenstored killed, restarted empty) -- sw0 -- h2
 set -e
+# shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 lab_init "$1"
 lab_hosts 2
@@ -31,7 +32,6 @@ for round in 1 2; do
 	lab_xenstored_kill 1
 	sleep 0.3
 	lab_xenstored_start 1
-	[ -z "$(xs 1 ls /vnet 2>/dev/null)" ] || lab_fail "the new xenstored is not empty"
 	# Probe every second, backoff up to 5 s: allow for both.
 	lab_wait_xs 1 /vnet/97/bridge vnet97 15
 	lab_vnet_up 1 97
