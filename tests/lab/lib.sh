@@ -114,6 +114,7 @@ lab_cleanup() {
 	[ "$LAB_FAILED" = 0 ] || rc=1
 	[ "$rc" = 0 ] || lab_dump_logs
 	for p in "${LAB_PIDS[@]}"; do
+		disown "$p" 2>/dev/null   # no "Killed" job notices
 		kill -9 "$p" 2>/dev/null
 	done
 	for ((n = 1; n <= LAB_HOSTS; n++)); do
