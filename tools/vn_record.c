@@ -8,12 +8,16 @@
 
 struct vn_record *vn_rows_add(struct vn_rows *rows, const char *type)
 {
-	struct vn_record *v = realloc(rows->v, (rows->n + 1) * sizeof(*v));
-
-	if (!v)
-		return NULL;
-	rows->v = v;
-	struct vn_record *r = &v[rows->n];
+	/* Doubling: a varp table can have many thousand rows. */
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? rows->cap * 2 : 16;
+		struct vn_record *v = realloc(rows->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		rows->v = v;
+		rows->cap = cap;
+	}
+	struct vn_record *r = &rows->v[rows->n];
 	memset(r, 0, sizeof(*r));
 	if (!(r->type = strdup(type)))
 		return NULL;
@@ -86,5 +90,5 @@ void vn_rows_free(struct vn_rows *rows)
 		vn_record_clear(&rows->v[i]);
 	free(rows->v);
 	rows->v = NULL;
-	rows->n = 0;
+	rows->n = rows->cap = 0;
 }

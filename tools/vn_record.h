@@ -17,7 +17,7 @@ struct vn_record {
 
 struct vn_rows {
 	struct vn_record *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /* Append an empty record of this type; NULL when out of memory. */
