@@ -384,10 +384,20 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		       get_or(s, "vnets-up", "?"), get_or(s, "vnets-error", "?"));
 		printf("peers:       %s\n", get_or(s, "peers", "?"));
 		printf("uptime:      %ss\n", get_or(s, "uptime", "?"));
+		/* Counters under their own heading, names aligned. */
+		int width = 0;
+		for (size_t i = 0; i < rep.rows.n; i++) {
+			const struct vn_record *c = &rep.rows.v[i];
+			int w = (int)strlen(get_or(c, "name", "?"));
+			if (strcmp(c->type, "counter") == 0 && w > width)
+				width = w;
+		}
+		if (width)
+			printf("counters:\n");
 		for (size_t i = 0; i < rep.rows.n; i++) {
 			const struct vn_record *c = &rep.rows.v[i];
 			if (strcmp(c->type, "counter") == 0)
-				printf("%-12s %s\n", get_or(c, "name", "?"), get_or(c, "value", "?"));
+				printf("  %-*s  %s\n", width, get_or(c, "name", "?"), get_or(c, "value", "?"));
 		}
 	}
 	vn_reply_free(&rep);
