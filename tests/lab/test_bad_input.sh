@@ -55,12 +55,18 @@ bad() {
 	lab_log "$(printf '%-28s %s' "$what:" "$err")"
 }
 
-# forget KEY: delete a bad definition; the good vnet must survive that too.
+# forget KEY...: delete bad definitions; the good vnet must survive that
+# too, and no status may bring a deleted one back.
 forget() {
-	xs 1 rm "/vnet/$1"
+	local k
+	for k in "$@"; do
+		xs 1 rm "/vnet/$k"
+	done
 	lab_sync 1
-	xs 1 exists "/vnet/$1" && lab_fail "/vnet/$1 came back after its deletion"
-	good_ok "deleting $1"
+	for k in "$@"; do
+		if xs 1 exists "/vnet/$k"; then lab_fail "/vnet/$k came back after its deletion"; fi
+	done
+	good_ok "deleting $*"
 }
 
 lab_step "bad ids"
@@ -71,7 +77,7 @@ wide=1$(printf '0%.0s' {1..32})
 bad "$wide" 'id|128|wide' "id of 129 bits" "/vnet/$wide/bridge" vnetwide
 bad 0-0-0-0-0-0-0-97 'id|97' "97 again, long form" /vnet/0-0-0-0-0-0-0-97/bridge vnet97b
 bad 0097 'id|97' "97 again, leading zeros" /vnet/0097/bridge vnet97c
-for k in 0 1 xyz "$wide" 0-0-0-0-0-0-0-97 0097; do forget "$k"; done
+forget 0 1 xyz "$wide" 0-0-0-0-0-0-0-97 0097
 
 lab_step "bad bridges"
 bad a1 'bridge' "bridge of 15 characters" /vnet/a1/bridge abcdefghijklmno
@@ -83,7 +89,7 @@ h1 ip -o link show dev ext0 | grep -q "master" && lab_fail "ext0 was enslaved"
 lab_link_up 1 ext0 || lab_fail "ext0 is no longer up"
 bad a5 'bridge|vnet97' "bridge of vnet 97" /vnet/a5/bridge vnet97
 bad 99 'bridge' "no bridge key" /vnet/99/vnetif foo
-for k in a1 a2 a3 a4 a5 99; do forget "$k"; done
+forget a1 a2 a3 a4 a5 99
 lab_link_up 1 ext0 || lab_fail "ext0 is gone or down after deleting a4"
 
 lab_step "bad security"
@@ -97,7 +103,7 @@ done
 xs 1 write /vnet/a6/security none
 lab_vnet_up 1 a6
 xs 1 exists /vnet/a6/error && lab_fail "/vnet/a6/error left after a6 came up"
-for k in a6 a7 a8; do forget "$k"; done
+forget a6 a7 a8
 
 lab_step "clashes and other fields"
 xs 1 write /vnet/b1/bridge br-b1 /vnet/b1/vnetif vx-same
@@ -109,7 +115,7 @@ bad b5 'mtu' "mtu 20" /vnet/b5/bridge br-b5 /vnet/b5/mtu 20
 bad b6 'bridg|key' "'bridg' for 'bridge'" /vnet/b6/bridg br-b6
 bad b7 'vnetf|unknown' "unknown key 'vnetf'" /vnet/b7/bridge br-b7 /vnet/b7/vnetf vx-b7
 lab_vnet_up 1 b1 1
-for k in b1 b2 b3 b4 b5 b6 b7; do forget "$k"; done
+forget b1 b2 b3 b4 b5 b6 b7
 
 lab_step "no trace left, no ping lost"
 lab_sync 1
