@@ -46,11 +46,12 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 # it (name, VNI, addresses, group, MACs), to show both setups are alike.
 vx_opts() {
 	ip -n "${LAB_PREFIX}h$1" -d -o link show dev "$2" | awk '{
+		gsub(/\\/, " ")
 		for (i = 1; i <= NF; i++) {
 			if ($i == "mtu" || $i == "qlen") printf "%s %s ", $i, $(i + 1)
 			if ($i == "vxlan") { on = 1; continue }
 			if ($i == "bridge_slave" || $i == "addrgenmode") on = 0
-			if (!on || $i == "\\") continue
+			if (!on) continue
 			if ($i ~ /^(id|group|local|remote|dev)$/) { i++; continue }
 			printf "%s ", $i
 		}
