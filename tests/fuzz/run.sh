@@ -8,7 +8,7 @@
 set -eu
 RUNS=${1:-10000000}
 MAX=${2:-600}
-[ $# -gt 2 ] && shift 2 || set -- sxp ctl proto
+if [ $# -gt 2 ]; then shift 2; else set -- sxp ctl proto; fi
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
