@@ -1,0 +1,70 @@
+#!/bin/bash
+# The vif hotplug scripts, run for real against a lab host: Xen's stock
+# /etc/xen/scripts (vif-bridge and its libraries) with our vif-vnet in
+# front and our vif-post.d hook after, as libxl's hotplug would call them.
+#
+#     d5 eth0 --- vif5.0 --(vif-vnet -> vif-bridge)--> vnet97   h1
+#     d6 eth0 --- vif6.0 --(vif-vnet)--> nobr0: no vnet, no bridge: refused
+#     d7 eth0 --- vif7.0 --(vif-vnet)--> vnet99 (security auth): refused
+set -e
+. "$(dirname "$0")/lib.sh"
+lab_init "$1"
+lab_need_daemon
+[ -x /etc/xen/scripts/vif-bridge ] || lab_fail "no /etc/xen/scripts/vif-bridge (make deps)"
+lab_hosts 1
+
+# Xen's scripts find each other through dirname "$0": a directory of links
+# to the stock ones, plus ours, runs the stock flow untouched.
+scripts=$LAB_DIR/scripts
+mkdir -p "$scripts"
+ln -s /etc/xen/scripts/* "$scripts/"
+cp "$LAB_ROOT/hotplug/vif-vnet" "$scripts/"
+
+# hotplug DOMID COMMAND: run vif-vnet as libxl's hotplug would.
+hotplug() {
+	h1 env XENSTORED_PATH="$LAB_DIR/h1/xs/socket" vif="vif$1.0" \
+		XENBUS_PATH="/local/domain/0/backend/vif/$1/0" XENVNET_WAIT=5 \
+		"$scripts/vif-vnet" "$2" type_if=vif >>"$LAB_DIR/hotplug.log" 2>&1
+}
+
+be() { echo "/local/domain/0/backend/vif/$1/0"; }
+
+lab_step "a vnet defined a moment before the vif: hotplug waits for it"
+lab_domain 1 5 198.51.100.5 00:16:3e:00:00:05
+xs 1 write /vnet/97/bridge vnet97 "$(be 5)/bridge" vnet97
+hotplug 5 online || lab_fail "vif-vnet failed: $(xs_get 1 "$(be 5)/hotplug-error")"
+[ "$(h1 cat /sys/class/net/vif5.0/master/ifindex)" = "$(lab_ifindex 1 vnet97)" ] ||
+	lab_fail "vif5.0 is not a port of vnet97"
+[ "$(xs_get 1 "$(be 5)/hotplug-status")" = connected ] || lab_fail "hotplug-status is not connected"
+lab_log "vif5.0 plugged into vnet97"
+
+lab_step "the post hook records the vnet's MTU in the backend"
+xs 1 rm "$(be 5)/mtu" 2>/dev/null || true
+h1 env XENSTORED_PATH="$LAB_DIR/h1/xs/socket" command=online dev=vif5.0 bridge=vnet97 \
+	XENBUS_PATH="$(be 5)" bash -c 'log() { :; }; . "$1"' hook "$LAB_ROOT/hotplug/vif-post.d/xenvnet.hook"
+want=$(h1 cat /sys/class/net/vnet97/mtu)
+[ "$(xs_get 1 "$(be 5)/mtu")" = "$want" ] || lab_fail "backend mtu is '$(xs_get 1 "$(be 5)/mtu")', want $want"
+lab_log "backend mtu = $want"
+
+lab_step "a bridge no vnet defines, and that does not exist: refused"
+lab_domain 1 6 198.51.100.6 00:16:3e:00:00:06
+xs 1 write "$(be 6)/bridge" nobr0
+if hotplug 6 online; then lab_fail "vif-vnet accepted bridge nobr0"; fi
+err=$(xs_get 1 "$(be 6)/hotplug-error")
+echo "$err" | grep -q "no vnet defines it" || lab_fail "unclear hotplug-error: '$err'"
+[ "$(xs_get 1 "$(be 6)/hotplug-status")" = error ] || lab_fail "hotplug-status is not error"
+lab_log "hotplug-error: $err"
+
+lab_step "a vnet in error: refused with the daemon's reason"
+lab_domain 1 7 198.51.100.7 00:16:3e:00:00:07
+xs 1 write /vnet/99/bridge vnet99 /vnet/99/security auth "$(be 7)/bridge" vnet99
+if hotplug 7 online; then lab_fail "vif-vnet accepted a vnet in error"; fi
+err=$(xs_get 1 "$(be 7)/hotplug-error")
+echo "$err" | grep -q "vnet 99.*error.*security" || lab_fail "unclear hotplug-error: '$err'"
+lab_link_exists 1 vnet99 && lab_fail "a bridge for vnet 99 exists"
+lab_log "hotplug-error: $err"
+
+lab_step "offline unplugs"
+hotplug 5 offline || lab_fail "vif-vnet offline failed"
+h1 test ! -e /sys/class/net/vif5.0/master || lab_fail "vif5.0 is still on a bridge"
+echo "PASS: hotplug"
