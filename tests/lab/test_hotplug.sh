@@ -40,6 +40,7 @@ lab_log "vif5.0 plugged into vnet97"
 
 lab_step "the post hook records the vnet's MTU in the backend"
 xs 1 rm "$(be 5)/mtu" 2>/dev/null || true
+# shellcheck disable=SC2016 # $1 is for the inner shell
 h1 env XENSTORED_PATH="$LAB_DIR/h1/xs/socket" command=online dev=vif5.0 bridge=vnet97 \
 	XENBUS_PATH="$(be 5)" bash -c 'log() { :; }; . "$1"' hook "$LAB_ROOT/hotplug/vif-post.d/xenvnet.hook"
 want=$(h1 cat /sys/class/net/vnet97/mtu)
