@@ -72,12 +72,26 @@ $(O)/tests/bench/%: tests/bench/%.c $(LIB_OBJ)
 deps:
 	scripts/install-deps.sh
 
+# libFuzzer targets: FUZZ_RUNS executions each (bounded by FUZZ_SECONDS).
+FUZZ_RUNS ?= 10000000
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_SECONDS)
+
 # Tests run the sanitizer build.
 test: deps
 	$(MAKE) SAN=1 all unit-bins
 	scripts/run-tests.sh build-san
 
 unit-bins: $(UNIT_BIN)
+
+unit: deps
+	$(MAKE) SAN=1 unit-bins
+	scripts/run-tests.sh build-san unit/
+
+lab: deps
+	$(MAKE) SAN=1 all
+	scripts/run-tests.sh build-san lab/
 
 bench: deps
 	$(MAKE) all bench-bins
