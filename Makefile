@@ -78,8 +78,9 @@ FUZZ_SECONDS ?= 600
 fuzz: deps
 	tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_SECONDS)
 
-# Tests run the sanitizer build.
+# Tests run the sanitizer build (and valgrind the plain one).
 test: deps
+	$(MAKE) all
 	$(MAKE) SAN=1 all unit-bins
 	scripts/run-tests.sh build-san
 

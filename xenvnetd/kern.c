@@ -91,6 +91,7 @@ int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8
 		h.nlmsg_flags |= NLM_F_CREATE | NLM_F_APPEND;
 	h.nlmsg_seq = ++k->qseq;
 	p = k->q + k->qlen;
+	memset(p, 0, KERN_FDB_MSG_MAX); /* attribute padding goes to the kernel too */
 	memcpy(p + off, &nd, sizeof(nd));
 	off += NLMSG_ALIGN(sizeof(nd));
 	put_attr(p, &off, NDA_LLADDR, mac, 6);

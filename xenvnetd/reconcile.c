@@ -292,7 +292,7 @@ static void save(struct reconciler *r, struct entry *e)
 
 static void set_state(struct entry *e, enum vnet_state st, const char *reason)
 {
-	if (st != e->state || strcmp(reason, e->reason) != 0) {
+	if (st != VNET_ST_UNKNOWN && (st != e->state || strcmp(reason, e->reason) != 0)) {
 		if (st == VNET_ST_UP)
 			log_info("vnet %s: up (bridge %s, vnetif %s, vni %u)", e->key, e->def.bridge,
 				 e->def.vnetif, e->def.vni);
