@@ -80,7 +80,7 @@ int vn_cmd_insmod(const struct vn_opts *o, int argc, char **argv)
 		return VN_OK;
 	}
 	printf("no native %s kernel module is installed; the data plane is the in-kernel\n"
-	       "VXLAN one (Linux bridge + vxlan, UDP port %d)\n", NATIVE_MODULE, CTL_DEFAULT_PORT);
+	       "VXLAN one (Linux bridge + vxlan)\n", NATIVE_MODULE);
 	if (load("bridge") < 0 || load("vxlan") < 0)
 		return VN_EFAIL;
 	printf("modules bridge and vxlan are loaded\n");

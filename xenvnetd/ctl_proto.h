@@ -23,7 +23,7 @@
 #define CTL_REPLY_MAX  (16u << 20)        /* whole reply */
 #define CTL_VALUE_MAX  255                /* one request value */
 #define CTL_ADDR_MAX   253                /* peer address: DNS name limit */
-#define CTL_DEFAULT_PORT 1798
+#define CTL_DEFAULT_PORT 1799               /* the peer's control protocol port */
 #define CTL_DEFAULT_SOCKET "/run/xenvnetd.sock"
 
 /* Verbs, as spelled on the wire. */

@@ -246,14 +246,17 @@ static void rt_list_vnets(void *arg, struct ctl_reply *r)
 struct vif_lookup {
 	const char *name;
 	int domid;
+	uint8_t mac[6];   /* the domain's, from the backend: not netback's */
 };
 
 static void match_vif(void *arg, const struct vif *v)
 {
 	struct vif_lookup *l = arg;
 
-	if (strcmp(v->dev, l->name) == 0)
+	if (strcmp(v->dev, l->name) == 0 && v->mac_ok) {
 		l->domid = (int)v->domid;
+		memcpy(l->mac, v->mac, 6);
+	}
 }
 
 static void rt_list_ports(void *arg, struct ctl_reply *r)
@@ -270,7 +273,7 @@ static void rt_list_ports(void *arg, struct ctl_reply *r)
 	for (size_t i = 0; i < up.n; i++) {
 		for (size_t j = 0; j < ls.n; j++) {
 			const struct link_row *l = &ls.v[j];
-			struct vif_lookup vl = { l->name, -1 };
+			struct vif_lookup vl = { .name = l->name, .domid = -1 };
 			if (!up.v[i].bridge || l->master != up.v[i].bridge)
 				continue;
 			vifs_foreach(rt->vifs, match_vif, &vl);
@@ -278,7 +281,7 @@ static void rt_list_ports(void *arg, struct ctl_reply *r)
 				.vnet = up.v[i].def.id, .bridge = up.v[i].def.bridge, .name = l->name,
 				.kind = l->ifindex == up.v[i].vnetif ? CTL_PORT_VNIF
 					: vl.domid >= 0 ? CTL_PORT_VIF : CTL_PORT_OTHER,
-				.mac = l->has_mac ? l->mac : NULL, .up = l->up, .mtu = l->mtu, .domid = vl.domid,
+				.mac = vl.domid >= 0 ? vl.mac : l->has_mac ? l->mac : NULL, .up = l->up, .mtu = l->mtu, .domid = vl.domid,
 				.has_stats = true, .rx_packets = l->rx_packets, .rx_bytes = l->rx_bytes,
 				.tx_packets = l->tx_packets, .tx_bytes = l->tx_bytes,
 			};

@@ -74,10 +74,8 @@ grep -qE '^97 +vif1\.0 +1 +[0-9a-f:]{17} +vnet97 +up$' "$LAB_DIR/out" || lab_fai
 expect 0 vn1 --json vifs
 json_check 'd == [dict(d[0], vnet="97", bridge="vnet97", name="vif1.0", kind="vif", state="up", domid=1)]'
 # The MAC that means something is the domain's, not netback's fe:ff:ff:ff:ff:ff
-# (docs/control-protocol.md); the daemon reports netback's for now.
-json_check 'd[0]["mac"] in ("00:16:3e:00:00:01", "fe:ff:ff:ff:ff:ff")'
-[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["mac"])' "$LAB_DIR/out")" = 00:16:3e:00:00:01 ] ||
-	lab_log "NOTE: vifs shows netback's MAC, not the domain's 00:16:3e:00:00:01"
+# (docs/control-protocol.md).
+json_check 'd[0]["mac"] == "00:16:3e:00:00:01"'
 expect 0 vn1 bridges
 show
 expect 0 vn1 --json bridges
