@@ -1,6 +1,7 @@
 /* Control protocol, client side. */
 #include "vn_reply.h"
 #include "../xenvnetd/ctl_proto.h"
+#include "vnet_err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,20 +9,6 @@
 #include <string.h>
 
 #define MAX_RECORDS 1000000
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static bool request_value_char(unsigned char c)
 {
@@ -36,25 +23,25 @@ int vn_request_encode(char *buf, size_t cap, const char *verb, const char *const
 	int n = snprintf(buf, cap, "%s %s", CTL_MAGIC, verb);
 
 	if (n < 0 || (size_t)n >= cap)
-		return fail(err, errlen, "request too long");
+		return vnet_err(err, errlen, "request too long");
 	len = (size_t)n;
 	for (; kv && kv[0]; kv += 2) {
 		const char *v = kv[1];
 		if (!v)
 			continue;
 		if (!*v || strlen(v) > CTL_VALUE_MAX)
-			return fail(err, errlen, "%s: value must be 1 to %d bytes", kv[0], CTL_VALUE_MAX);
+			return vnet_err(err, errlen, "%s: value must be 1 to %d bytes", kv[0], CTL_VALUE_MAX);
 		for (const char *p = v; *p; p++)
 			if (!request_value_char((unsigned char)*p))
-				return fail(err, errlen, "%s '%.64s': character '%c' is not allowed",
+				return vnet_err(err, errlen, "%s '%.64s': character '%c' is not allowed",
 					    kv[0], v, *p);
 		n = snprintf(buf + len, cap - len, " %s=%s", kv[0], v);
 		if (n < 0 || (size_t)n >= cap - len)
-			return fail(err, errlen, "request too long");
+			return vnet_err(err, errlen, "request too long");
 		len += (size_t)n;
 	}
 	if (len + 2 > cap || len + 1 > CTL_REQ_MAX)
-		return fail(err, errlen, "request too long");
+		return vnet_err(err, errlen, "request too long");
 	buf[len++] = '\n';
 	buf[len] = '\0';
 	return (int)len;
@@ -97,13 +84,13 @@ static int unescape(char *s, char *err, size_t errlen)
 		if (c == '%') {
 			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
 			if (hi < 0 || lo < 0)
-				return fail(err, errlen, "bad %%-escape in a value");
+				return vnet_err(err, errlen, "bad %%-escape in a value");
 			c = (char)(hi << 4 | lo);
 			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
 				c = '?';
 			p += 2;
 		} else if (c == '=') {
-			return fail(err, errlen, "'=' inside a value");
+			return vnet_err(err, errlen, "'=' inside a value");
 		}
 		*out++ = c;
 	}
@@ -119,22 +106,22 @@ static int decode_record(char *line, struct vn_rows *rows, char *err, size_t err
 	struct vn_record *r;
 
 	if (!type || !name_valid(type, strlen(type)))
-		return fail(err, errlen, "bad record type");
+		return vnet_err(err, errlen, "bad record type");
 	if (rows->n >= MAX_RECORDS)
-		return fail(err, errlen, "more than %d records", MAX_RECORDS);
+		return vnet_err(err, errlen, "more than %d records", MAX_RECORDS);
 	if (!(r = vn_rows_add(rows, type)))
-		return fail(err, errlen, "out of memory");
+		return vnet_err(err, errlen, "out of memory");
 	for (char *tok; (tok = strtok_r(NULL, " ", &save));) {
 		char *eq = strchr(tok, '=');
 		if (!eq || !name_valid(tok, (size_t)(eq - tok)))
-			return fail(err, errlen, "bad field in %s record", r->type);
+			return vnet_err(err, errlen, "bad field in %s record", r->type);
 		*eq = '\0';
 		if (unescape(eq + 1, err, errlen) < 0)
 			return -1;
 		if (vn_record_get(r, tok))
-			return fail(err, errlen, "field '%s' twice in %s record", tok, r->type);
+			return vnet_err(err, errlen, "field '%s' twice in %s record", tok, r->type);
 		if (vn_record_set(r, tok, eq + 1) < 0)
-			return fail(err, errlen, "out of memory");
+			return vnet_err(err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -144,7 +131,7 @@ static int decode_error(const char *line, struct vn_reply *rep, char *err, size_
 	const char *code = line, *sp = strchr(line, ' ');
 
 	if (!sp || !name_valid(code, (size_t)(sp - code)) || !sp[1])
-		return fail(err, errlen, "malformed error line");
+		return vnet_err(err, errlen, "malformed error line");
 	snprintf(rep->code, sizeof(rep->code), "%.*s", (int)(sp - code), code);
 	snprintf(rep->message, sizeof(rep->message), "%s", sp + 1);
 	rep->ok = false;
@@ -161,26 +148,26 @@ int vn_reply_decode(const char *buf, size_t len, struct vn_reply *rep, char *err
 
 	memset(rep, 0, sizeof(*rep));
 	if (len > CTL_REPLY_MAX)
-		return fail(err, errlen, "reply larger than %u bytes", CTL_REPLY_MAX);
+		return vnet_err(err, errlen, "reply larger than %u bytes", CTL_REPLY_MAX);
 	if (len == 0)
-		return fail(err, errlen, "empty reply");
+		return vnet_err(err, errlen, "empty reply");
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
 
 		lineno++;
 		if (!nl)
-			return fail(err, errlen, "reply line %zu is cut short", lineno);
+			return vnet_err(err, errlen, "reply line %zu is cut short", lineno);
 		if (ended)
-			return fail(err, errlen, "data after 'end'");
+			return vnet_err(err, errlen, "data after 'end'");
 		if (n + 1 > CTL_LINE_MAX)
-			return fail(err, errlen, "reply line %zu is too long", lineno);
+			return vnet_err(err, errlen, "reply line %zu is too long", lineno);
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)buf[pos + i];
 			if (c < 0x20 || c >= 0x7f)
-				return fail(err, errlen, "reply line %zu has byte 0x%02x", lineno, c);
+				return vnet_err(err, errlen, "reply line %zu has byte 0x%02x", lineno, c);
 			if (c == ' ' && (i == 0 || i + 1 == n || buf[pos + i - 1] == ' ') && lineno > 1)
-				return fail(err, errlen, "reply line %zu has a stray space", lineno);
+				return vnet_err(err, errlen, "reply line %zu has a stray space", lineno);
 		}
 		memcpy(line, buf + pos, n);
 		line[n] = '\0';
@@ -195,10 +182,10 @@ int vn_reply_decode(const char *buf, size_t len, struct vn_reply *rep, char *err
 				if (decode_error(line + sizeof(err_prefix) - 1, rep, err, errlen) < 0)
 					return -1;
 				if (pos != len)
-					return fail(err, errlen, "data after the error line");
+					return vnet_err(err, errlen, "data after the error line");
 				return 0;
 			}
-			return fail(err, errlen, "reply does not start with '%s'", CTL_MAGIC);
+			return vnet_err(err, errlen, "reply does not start with '%s'", CTL_MAGIC);
 		}
 		if (strcmp(line, "end") == 0) {
 			ended = true;
@@ -208,7 +195,7 @@ int vn_reply_decode(const char *buf, size_t len, struct vn_reply *rep, char *err
 			return -1;
 	}
 	if (!ended)
-		return fail(err, errlen, "reply is cut short (no 'end')");
+		return vnet_err(err, errlen, "reply is cut short (no 'end')");
 	return 0;
 }
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int hexval(char c)
+int vnet_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -32,7 +32,7 @@ static int parse_short(const char *s, struct vnet_id *id, char *err, size_t errl
 	size_t n = 0;
 
 	for (const char *p = s; *p; p++, n++) {
-		int d = hexval(*p);
+		int d = vnet_hex_digit(*p);
 		if (d < 0)
 			return vnet_err(err, errlen, "id '%.40s' is not a hex number", s);
 		if (!push_digit(id, d))
@@ -52,7 +52,7 @@ static int parse_long(const char *s, char sep, struct vnet_id *id, char *err, si
 		int digits = 0;
 
 		for (; *p && *p != sep; p++, digits++) {
-			int d = hexval(*p);
+			int d = vnet_hex_digit(*p);
 			if (d < 0)
 				return vnet_err(err, errlen, "id '%.60s' has a non-hex character", s);
 			if (digits == 4)

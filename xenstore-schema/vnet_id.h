@@ -34,6 +34,9 @@ void vnet_id_format_key(const struct vnet_id *id, char out[VNET_ID_STRLEN]);
 
 bool vnet_id_equal(const struct vnet_id *a, const struct vnet_id *b);
 
+/* The value of one hex digit (either case), or -1. */
+int vnet_hex_digit(int c);
+
 /* Deterministic 64-bit hash of the id (FNV-1a); the same on every host. */
 uint64_t vnet_id_hash(const struct vnet_id *id);
 

@@ -30,6 +30,16 @@ void vnet_xs_def_raw(const struct vnet_xs_def *d, const char *key, struct vnet_r
 		*vnet_raw_field(raw, i) = d->field[i];
 }
 
+/* Abandon a transaction, keeping the errno that made us give up. */
+static int abandon(struct xs_handle *h, xs_transaction_t t)
+{
+	int e = errno;
+
+	xs_transaction_end(h, t, true);
+	errno = e;
+	return -1;
+}
+
 /* Commit a transaction: 0 done, 1 collided (run it again), -1 failed. */
 static int commit(struct xs_handle *h, xs_transaction_t t, int *tries)
 {
@@ -81,11 +91,8 @@ int vnet_xs_read(struct xs_handle *h, const char *key, struct vnet_xs_def *d)
 		memset(d, 0, sizeof(*d));
 		int rc = read_once(h, t, key, d);
 		if (rc < 0) {
-			int e = errno;
-			xs_transaction_end(h, t, true);
 			vnet_xs_def_free(d);
-			errno = e;
-			return -1;
+			return abandon(h, t);
 		}
 		rc = commit(h, t, &tries);
 		if (rc <= 0) {
@@ -131,12 +138,8 @@ int vnet_xs_write(struct xs_handle *h, const struct vnet_raw *raw, bool only_if_
 			else
 				ok = xs_rm(h, t, path) || errno == ENOENT;
 		}
-		if (!ok) {
-			int e = errno;
-			xs_transaction_end(h, t, true);
-			errno = e;
-			return -1;
-		}
+		if (!ok)
+			return abandon(h, t);
 		int rc = commit(h, t, &tries);
 		if (rc <= 0)
 			return rc;
@@ -166,12 +169,8 @@ int vnet_xs_set_status(struct xs_handle *h, const char *key, const char *state, 
 			ok = xs_write(h, t, path, error, (unsigned)strlen(error));
 		else if (ok)
 			ok = xs_rm(h, t, path) || errno == ENOENT;
-		if (!ok) {
-			int e = errno;
-			xs_transaction_end(h, t, true);
-			errno = e;
-			return -1;
-		}
+		if (!ok)
+			return abandon(h, t);
 		int rc = commit(h, t, &tries);
 		if (rc <= 0)
 			return rc;

@@ -15,6 +15,7 @@
 #include <openssl/params.h>
 
 #include "vnet_err.h"
+#include "vnet_id.h"
 
 /* The file may hold text forms of a key of AUTH_KEY_MAX bytes plus some
  * whitespace; anything bigger is not a key file. */
@@ -23,17 +24,6 @@
 static bool is_space(uint8_t c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int hex_val(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int b64_val(uint8_t c)
@@ -61,7 +51,7 @@ static long hex_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
 	for (size_t i = 0; i < n; i++) {
 		if (is_space(in[i]))
 			continue;
-		int v = hex_val(in[i]);
+		int v = vnet_hex_digit(in[i]);
 		if (v < 0)
 			return -1;
 		if (nd++ % 2 == 0) {

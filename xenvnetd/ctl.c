@@ -1,6 +1,7 @@
 /* The control socket: listen, check the peer, answer one request, close. */
 #include "ctl.h"
 #include "peers.h"
+#include "vnet_err.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -36,20 +37,6 @@ static void say(const struct ctl *c, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->ops->log(c->arg, msg);
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
 }
 
 static int64_t now_ms(void)
@@ -234,21 +221,21 @@ struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, void *arg,
 	struct ctl *c;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fail(err, errlen, "control socket path '%s' is too long", path);
+		vnet_err(err, errlen, "control socket path '%s' is too long", path);
 		return NULL;
 	}
 	strcpy(sa.sun_path, path);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			fail(err, errlen, "%s exists and is not a socket", path);
+			vnet_err(err, errlen, "%s exists and is not a socket", path);
 			return NULL;
 		}
 		if (socket_alive(&sa)) {
-			fail(err, errlen, "%s: another daemon is listening there", path);
+			vnet_err(err, errlen, "%s: another daemon is listening there", path);
 			return NULL;
 		}
 		if (unlink(path) < 0 && errno != ENOENT) {
-			fail(err, errlen, "%s: cannot remove stale socket: %s", path, strerror(errno));
+			vnet_err(err, errlen, "%s: cannot remove stale socket: %s", path, strerror(errno));
 			return NULL;
 		}
 	}
@@ -256,14 +243,14 @@ struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, void *arg,
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->path = strdup(path))) {
 		free(c);
-		fail(err, errlen, "out of memory");
+		vnet_err(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->ops = ops;
 	c->arg = arg;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
-		fail(err, errlen, "socket: %s", strerror(errno));
+		vnet_err(err, errlen, "socket: %s", strerror(errno));
 		goto bad;
 	}
 	/* No window in which the socket file is open to others. */
@@ -271,11 +258,11 @@ struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, void *arg,
 	int rc = bind(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc < 0) {
-		fail(err, errlen, "%s: bind: %s", path, strerror(errno));
+		vnet_err(err, errlen, "%s: bind: %s", path, strerror(errno));
 		goto bad;
 	}
 	if (chmod(path, 0600) < 0 || lstat(path, &st) < 0 || listen(c->fd, 16) < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		vnet_err(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(path);
 		goto bad;
 	}

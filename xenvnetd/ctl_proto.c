@@ -1,6 +1,7 @@
 /* The daemon's half of the control protocol: decode requests, encode
  * replies.  The decoder faces whatever a client sends and is a fuzz target. */
 #include "ctl_proto.h"
+#include "vnet_err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,21 +55,6 @@ static const unsigned verb_required[CTL_NVERBS] = {
 	[CTL_PEER_DEL] = ARG_ADDR,
 };
 
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static bool value_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -110,27 +96,27 @@ static int apply_arg(struct ctl_request *req, const char *key, const char *val,
 	else if (strcmp(key, "port") == 0)
 		which = ARG_PORT;
 	else
-		return bad(err, errlen, "unknown argument '%s'", key);
+		return vnet_err(err, errlen, "unknown argument '%s'", key);
 	if (!(verb_args[req->verb] & which))
-		return bad(err, errlen, "%s takes no argument '%s'", ctl_verb_name(req->verb), key);
+		return vnet_err(err, errlen, "%s takes no argument '%s'", ctl_verb_name(req->verb), key);
 	if (*seen & which)
-		return bad(err, errlen, "argument '%s' given twice", key);
+		return vnet_err(err, errlen, "argument '%s' given twice", key);
 	*seen |= which;
 
 	switch (which) {
 	case ARG_VNET:
 		if (vnet_id_parse(val, &req->vnet, why, sizeof(why)) < 0)
-			return bad(err, errlen, "vnet: %s", why);
+			return vnet_err(err, errlen, "vnet: %s", why);
 		req->has_vnet = true;
 		return 0;
 	case ARG_ADDR:
 		if (strlen(val) > CTL_ADDR_MAX)
-			return bad(err, errlen, "addr is longer than %d bytes", CTL_ADDR_MAX);
+			return vnet_err(err, errlen, "addr is longer than %d bytes", CTL_ADDR_MAX);
 		strcpy(req->addr, val);
 		return 0;
 	default:
 		if (parse_port(val, &req->port) < 0)
-			return bad(err, errlen, "port '%s' is not a number from 1 to 65535", val);
+			return vnet_err(err, errlen, "port '%s' is not a number from 1 to 65535", val);
 		return 0;
 	}
 }
@@ -145,52 +131,52 @@ int ctl_request_decode(const char *buf, size_t len, struct ctl_request *req,
 
 	memset(req, 0, sizeof(*req));
 	if (len > CTL_REQ_MAX)
-		return bad(err, errlen, "request longer than %d bytes", CTL_REQ_MAX);
+		return vnet_err(err, errlen, "request longer than %d bytes", CTL_REQ_MAX);
 	if (len == 0 || buf[len - 1] != '\n')
-		return bad(err, errlen, "request does not end with a newline");
+		return vnet_err(err, errlen, "request does not end with a newline");
 	for (size_t k = 0; k + 1 < len; k++) {
 		unsigned char c = (unsigned char)buf[k];
 		if (c == ' ' && (k == 0 || buf[k - 1] == ' ' || k + 2 == len))
-			return bad(err, errlen, "stray space at byte %zu", k);
+			return vnet_err(err, errlen, "stray space at byte %zu", k);
 		if (c != ' ' && c != '=' && c != '/' && !value_char(c))
-			return bad(err, errlen, "byte 0x%02x at %zu is not allowed", c, k);
+			return vnet_err(err, errlen, "byte 0x%02x at %zu is not allowed", c, k);
 	}
 	memcpy(line, buf, len - 1);
 	line[len - 1] = '\0';
 
 	tok = strtok_r(line, " ", &save);
 	if (!tok || strcmp(tok, CTL_MAGIC) != 0)
-		return bad(err, errlen, "request does not start with %s", CTL_MAGIC);
+		return vnet_err(err, errlen, "request does not start with %s", CTL_MAGIC);
 	tok = strtok_r(NULL, " ", &save);
 	if (!tok)
-		return bad(err, errlen, "request has no verb");
+		return vnet_err(err, errlen, "request has no verb");
 	for (i = 0; i < CTL_NVERBS; i++)
 		if (strcmp(tok, verb_names[i]) == 0)
 			break;
 	if (i == CTL_NVERBS)
-		return bad(err, errlen, "unknown verb '%.32s'", tok);
+		return vnet_err(err, errlen, "unknown verb '%.32s'", tok);
 	req->verb = (enum ctl_verb)i;
 	req->port = CTL_DEFAULT_PORT;
 
 	while ((tok = strtok_r(NULL, " ", &save))) {
 		char *eq = strchr(tok, '=');
 		if (!eq || eq == tok)
-			return bad(err, errlen, "argument '%.32s' is not key=value", tok);
+			return vnet_err(err, errlen, "argument '%.32s' is not key=value", tok);
 		*eq = '\0';
 		const char *val = eq + 1;
 		for (const char *k = tok; *k; k++)
 			if (!key_char((unsigned char)*k))
-				return bad(err, errlen, "argument name '%.32s' is not allowed", tok);
+				return vnet_err(err, errlen, "argument name '%.32s' is not allowed", tok);
 		bool val_ok = *val && strlen(val) <= CTL_VALUE_MAX;
 		for (const char *v = val; *v && val_ok; v++)
 			val_ok = value_char((unsigned char)*v);
 		if (!val_ok)
-			return bad(err, errlen, "argument '%.32s' has a bad value", tok);
+			return vnet_err(err, errlen, "argument '%.32s' has a bad value", tok);
 		if (apply_arg(req, tok, val, &seen, err, errlen) < 0)
 			return -1;
 	}
 	if ((verb_required[req->verb] & seen) != verb_required[req->verb])
-		return bad(err, errlen, "%s needs addr=ADDRESS", ctl_verb_name(req->verb));
+		return vnet_err(err, errlen, "%s needs addr=ADDRESS", ctl_verb_name(req->verb));
 	if (req->verb != CTL_PEER_ADD)
 		req->port = 0;
 	return 0;

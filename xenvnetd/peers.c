@@ -1,5 +1,6 @@
 /* Peer list persistence. */
 #include "peers.h"
+#include "vnet_err.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -11,20 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static bool host_name_valid(const char *s)
 {
@@ -109,10 +96,10 @@ static int save(const struct peers *p, char *err, size_t errlen)
 	int fd, rc = 0;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", p->path) >= (int)sizeof(tmp))
-		return fail(err, errlen, "%s: path too long", p->path);
+		return vnet_err(err, errlen, "%s: path too long", p->path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		return vnet_err(err, errlen, "%s: %s", tmp, strerror(errno));
 	static const char head[] = "# xenvnetd peers (vn peer-add): ADDRESS PORT\n";
 	rc |= write_all(fd, head, sizeof(head) - 1);
 	for (size_t i = 0; i < p->n && rc == 0; i++) {
@@ -126,7 +113,7 @@ static int save(const struct peers *p, char *err, size_t errlen)
 	if (rc < 0 || rename(tmp, p->path) < 0) {
 		int e = errno;
 		unlink(tmp);
-		return fail(err, errlen, "%s: %s", p->path, strerror(e));
+		return vnet_err(err, errlen, "%s: %s", p->path, strerror(e));
 	}
 	char *dcopy = strdup(p->path);
 	if (dcopy) {
@@ -174,11 +161,11 @@ int peers_load(struct peers *p, const char *state_dir, char *err, size_t errlen)
 	memset(p, 0, sizeof(*p));
 	if (asprintf(&p->path, "%s/%s", state_dir, PEERS_FILE) < 0) {
 		p->path = NULL;
-		return fail(err, errlen, "out of memory");
+		return vnet_err(err, errlen, "out of memory");
 	}
 	f = fopen(p->path, "re");
 	if (!f)
-		return errno == ENOENT ? 0 : fail(err, errlen, "%s: %s", p->path, strerror(errno));
+		return errno == ENOENT ? 0 : vnet_err(err, errlen, "%s: %s", p->path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		char addr[sizeof(line)], port_s[sizeof(line)], extra;
 		uint16_t port;
@@ -199,7 +186,7 @@ int peers_load(struct peers *p, const char *state_dir, char *err, size_t errlen)
 			free(p->v);
 			p->v = NULL;
 			p->n = 0;
-			return fail(err, errlen, "%s: more than %d peers", p->path, PEERS_MAX);
+			return vnet_err(err, errlen, "%s: more than %d peers", p->path, PEERS_MAX);
 		}
 	}
 	fclose(f);
@@ -209,7 +196,7 @@ bad_line:
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
-	return fail(err, errlen, "%s:%u: expected ADDRESS PORT", p->path, lineno);
+	return vnet_err(err, errlen, "%s:%u: expected ADDRESS PORT", p->path, lineno);
 }
 
 int peers_add(struct peers *p, const char *addr, uint16_t port, char *err, size_t errlen)
@@ -218,9 +205,9 @@ int peers_add(struct peers *p, const char *addr, uint16_t port, char *err, size_
 	ssize_t i;
 
 	if (!addr || strlen(addr) > PEER_ADDR_MAX || canonical(addr, canon) < 0)
-		return fail(err, errlen, "'%.64s' is neither an IP address nor a host name", addr ? addr : "");
+		return vnet_err(err, errlen, "'%.64s' is neither an IP address nor a host name", addr ? addr : "");
 	if (port == 0)
-		return fail(err, errlen, "port 0 is not allowed");
+		return vnet_err(err, errlen, "port 0 is not allowed");
 	i = find(p, canon);
 	if (i >= 0) {
 		uint16_t old = p->v[i].port;
@@ -234,9 +221,9 @@ int peers_add(struct peers *p, const char *addr, uint16_t port, char *err, size_
 		return 1;
 	}
 	if (p->n >= PEERS_MAX)
-		return fail(err, errlen, "already %d peers", PEERS_MAX);
+		return vnet_err(err, errlen, "already %d peers", PEERS_MAX);
 	if (append(p, canon, port) < 0)
-		return fail(err, errlen, "out of memory");
+		return vnet_err(err, errlen, "out of memory");
 	if (save(p, err, errlen) < 0) {
 		p->n--;
 		return -1;

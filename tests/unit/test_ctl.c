@@ -417,7 +417,7 @@ static void peers_persist(void **state)
 	size_t n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
 	text[n] = '\0';
-	assert_non_null(strstr(text, "\n192.0.2.1 1798\n::2 4789\n"));
+	assert_non_null(strstr(text, "\n192.0.2.1 1799\n::2 4789\n")); /* default: the control port */
 
 	struct peers again;
 	assert_int_equal(peers_load(&again, x->dir, err, sizeof(err)), 0);
