@@ -10,8 +10,8 @@
 #   vif1.0-[vnet97]-vnif97      vnif97-[vnet97]-vif2.0
 #            h1 eth0 192.0.2.1 -- sw0 -- 192.0.2.2 eth0 h2
 set -e
-# shellcheck source=tests/lab/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lab/lib_cluster.sh
+. "$(dirname "$0")/lib_cluster.sh"
 lab_init "${1:-build}"
 VN=$LAB_BUILD/tools/vn
 
@@ -39,7 +39,11 @@ show_some() {
 say() { printf '\n--- %s\n' "$*"; }
 
 say "Two Xen hosts h1 and h2 on one LAN (192.0.2.0/24), each running xenstored and xenvnetd"
-lab_hosts 2
+say "(sharing a cluster key, so they tell each other where each domain's MAC lives)"
+lc_key
+lab_switch
+lc_host 1
+lc_host 2
 
 say "Define vnet 97 on each host: one xenstore write"
 show h1 xenstore-write /vnet/97/bridge vnet97
