@@ -12,6 +12,8 @@
 
 #define MAX_OWNED 4             /* kernel devices one vnet may hold */
 #define UNDERLAY_SETTLE_MS 50   /* batch bursts of address/link events */
+#define SAVE_DELAY_MS 20        /* batch state-directory writes (each one fsyncs) */
+#define SAVE_BATCH 4            /* definitions saved per loop turn */
 #define MARKER_PATH "/tool/xenvnetd/restored"
 
 struct entry {
@@ -49,6 +51,7 @@ struct reconciler {
 	struct kern_underlay u;
 	char underlay_err[256];
 	struct timer underlay_timer;
+	struct timer save_timer;
 	void (*change_cb)(void *arg, const struct vnet_def *def, int tunnel);
 	void *change_arg;
 };
@@ -110,7 +113,7 @@ static void compact(struct reconciler *r)
 	size_t w = 0;
 
 	for (size_t i = 0; i < r->n; i++) {
-		if (!r->v[i]->present && r->v[i]->nowned == 0 && !r->v[i]->dirty)
+		if (!r->v[i]->present && r->v[i]->nowned == 0 && !r->v[i]->dirty && r->v[i]->saved)
 			entry_free(r->v[i]);
 		else
 			r->v[w++] = r->v[i];
@@ -275,7 +278,18 @@ static void write_status(struct reconciler *r, struct entry *e)
 	snprintf(e->w_reason, sizeof(e->w_reason), "%s", e->reason);
 }
 
+/* Saving fsyncs: keep it off the path from a definition to its devices
+ * by doing it a moment later, for every definition that changed since. */
+static void save_all(void *arg);
+static void save_some(void *arg);
+
 static void save(struct reconciler *r, struct entry *e)
+{
+	if (!e->saved && !r->save_timer.armed)
+		loop_timer_arm(r->loop, &r->save_timer, SAVE_DELAY_MS);
+}
+
+static void save_now(struct reconciler *r, struct entry *e)
 {
 	struct vnet_raw raw;
 
@@ -642,9 +656,38 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 	r->dp = dp;
 	r->cfg = cfg;
 	timer_init(&r->underlay_timer, underlay_timer_fired, r);
+	timer_init(&r->save_timer, save_some, r);
 	snprintf(r->underlay_err, sizeof(r->underlay_err), "underlay not found yet");
 	refresh_underlay(r);
 	return r;
+}
+
+/* A few definitions per tick: each save costs an fsync or two, and the
+ * loop must stay responsive while hundreds of vnets are being defined. */
+static void save_some(void *arg)
+{
+	struct reconciler *r = arg;
+	int budget = SAVE_BATCH;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->v[i]->saved)
+			continue;
+		if (budget-- == 0) {
+			loop_timer_arm(r->loop, &r->save_timer, 1);
+			break;
+		}
+		save_now(r, r->v[i]);
+	}
+	compact(r);
+}
+
+static void save_all(void *arg)
+{
+	struct reconciler *r = arg;
+
+	for (size_t i = 0; i < r->n; i++)
+		save_now(r, r->v[i]);
+	compact(r);
 }
 
 void reconciler_set_xs(struct reconciler *r, struct xsconn *xs)
@@ -657,6 +700,8 @@ void reconciler_free(struct reconciler *r)
 	if (!r)
 		return;
 	loop_timer_cancel(r->loop, &r->underlay_timer);
+	loop_timer_cancel(r->loop, &r->save_timer);
+	save_all(r); /* nothing waits unsaved past our exit */
 	for (size_t i = 0; i < r->n; i++)
 		entry_free(r->v[i]);
 	free(r->v);
