@@ -38,6 +38,7 @@ LAB_XENSTORED=${LAB_XENSTORED:-/usr/lib/xen-4.17/bin/xenstored}
 LAB_NETNS=()          # namespaces we created, deleted in reverse order
 LAB_PIDS=()           # extra background pids (pings, iperf...) to kill
 LAB_HOSTS=0
+declare -gA LAB_DOM_NS=()   # domid -> its domain namespace ("d1"; kept across migrations)
 LAB_CLEANED=0
 # Sanitizer settings for the daemon (harmless for a non-sanitizer build).
 LAB_ASAN_OPTIONS=${LAB_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -390,6 +391,7 @@ lab_domain() {
 	local h=$1 domid=$2 ip=$3 mac=$4 bridge=$5 devid=${6:-0}
 	local hns=${LAB_PREFIX}h$h dns=${LAB_PREFIX}d$domid
 	lab_ns "d$domid" "d$domid"
+	LAB_DOM_NS[$domid]=d$domid
 	# Netback's vif carries fe:ff:ff:ff:ff:ff; the guest's NIC the real MAC.
 	ip -n "$hns" link add "vif$domid.$devid" address fe:ff:ff:ff:ff:ff type veth \
 		peer name eth0 address "$mac" netns "$dns"
@@ -467,4 +469,363 @@ lab_links() {
 # lab_count_vxlan N VNI: VXLAN devices with that VNI in host N.
 lab_count_vxlan() {
 	ip -n "${LAB_PREFIX}h$1" -d -o link show type vxlan | grep -c "vxlan id $2 " || true
+}
+
+# ---------------------------------------------------------------- migration
+#
+# What `xl migrate` does to the two hosts (issue #5), with the domain's
+# namespace, and so its NIC (MAC, addresses, ARP cache, TCP connections),
+# kept.  A migratable domain (lab_mdomain) reaches its host through a
+# "wire" namespace wDOMID standing in for the hypervisor: the guest's eth0
+# pairs with wire device g, each of its vifs (vif<domid>.<devid> in a host)
+# pairs with wire device p<domid>, and tc redirects (u32 match-all +
+# mirred) join g to the vif of the host the domain runs on.
+#
+#   d10: eth0 === g [w10] p10 === vif10.0 in h1 (active: g <-> p10)
+#                         p11 === vif11.0 in h2 (the target: p11 -> sink)
+#
+#   prepare  the target gets the domain under a NEW domid, paused: its vif
+#            device is created and plugged into the bridge (the hotplug
+#            script), the backend (same MAC, devid, bridge, ip) in InitWait
+#            (2) with online 1, the frontend Initialising (1).
+#   switch   the guest resumes on the target: in one step the wire joins g
+#            to the target's vif and cuts the source's, and the frontend
+#            and backend go Connected (4); a Linux PV guest then sends a
+#            gratuitous ARP for each IPv4 address (netfront's
+#            netdev_notify_peers), a --silent guest sends nothing.
+#   finish   the source domain is destroyed: its backend and domain
+#            directories go, and its vif device.
+# The switch costs no process start-up (tens of ms on a loaded machine):
+# a "tc -batch" on a FIFO per wire, a xenstore client on a FIFO per host
+# (lab_xs_agent) and a GARP sender on a FIFO per domain are running before.
+# The guest's carrier stays up (an HVM guest's view; netfront drops it).
+#
+# lab_migrate runs the three with LAB_MIG_COPY_S (default 0.1) between
+# prepare and switch (the memory copy) and LAB_MIG_DESTROY_S (default
+# 0.02) between switch and finish.  The race tests call the phases alone.
+# Each switch appends "DOM OLD NEW SRC DST T_MOVE T_CONN" (DOM the domain's
+# namespace name, "d10"; times CLOCK_REALTIME in microseconds, as ping -D
+# prints: T_MOVE when the wire is told to switch, T_CONN when state 4 is
+# written) to $LAB_DIR/migrations and sets LAB_MIG_T_MOVE, LAB_MIG_T_CONN.
+# After a migration dNEW runs commands in the domain (dOLD still does).
+
+LAB_MIG_COPY_S=${LAB_MIG_COPY_S:-0.1}
+LAB_MIG_DESTROY_S=${LAB_MIG_DESTROY_S:-0.02}
+declare -gA LAB_DOM_WIRE=()  # domid -> its wire namespace name ("w10")
+declare -gA LAB_FIFO_FD=()   # FIFO path -> our read-write fd (keeps it open)
+
+# lab_dom_ns DOMID: the namespace of the domain now known as DOMID.
+lab_dom_ns() { echo "$LAB_PREFIX${LAB_DOM_NS[$1]:-d$1}"; }
+
+# lab_fifo PATH: a FIFO we hold open read-write (a reader never sees EOF).
+lab_fifo() {
+	local fd
+	[ -n "${LAB_FIFO_FD[$1]}" ] && return 0
+	mkfifo "$1"
+	exec {fd}<>"$1"
+	LAB_FIFO_FD[$1]=$fd
+}
+
+# lab_wire_vif H DOMID WIRE DEVID: vif<domid>.<devid> in host H, paired
+# with p<domid> in the wire, which delivers to the sink until switched.
+lab_wire_vif() {
+	local h=$1 domid=$2 w=$LAB_PREFIX$3 devid=$4
+	ip -n "${LAB_PREFIX}h$h" link add "vif$domid.$devid" address fe:ff:ff:ff:ff:ff type veth \
+		peer name "p$domid" netns "$w"
+	ip -n "$w" link set "p$domid" up
+	tc -n "$w" qdisc add dev "p$domid" clsact
+	lab_wire_to "$w" "p$domid" sink0 | tc -n "$w" -batch -
+}
+
+# lab_wire_to WIRENS DEV TO: the tc command redirecting all of DEV's input to TO.
+lab_wire_to() {
+	echo "filter replace dev $2 ingress protocol all pref 1 handle 800::800 u32 match u32 0 0 action mirred egress redirect dev $3"
+}
+
+# lab_mdomain HOST DOMID IP MAC BRIDGE [DEVID]: like lab_domain (the
+# domain dDOMID, libxl's keys, plugged), but migratable.  IP may be
+# "ADDR/LEN" (an IPv6 address, say); without a length /24.
+lab_mdomain() {
+	local h=$1 domid=$2 ip=$3 mac=$4 bridge=$5 devid=${6:-0}
+	local dns=${LAB_PREFIX}d$domid w=w$domid wns=${LAB_PREFIX}w$domid
+	[[ $ip == */* ]] || ip=$ip/24
+	lab_ns "d$domid" "d$domid"
+	LAB_DOM_NS[$domid]=d$domid
+	lab_ns "$w" "$w"
+	LAB_DOM_WIRE[$domid]=$w
+	# The wire has no addresses: what it does not redirect dies there.
+	ip netns exec "$wns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$wns" link add g type veth peer name eth0 address "$mac" netns "$dns"
+	ip -n "$wns" link add sink0 type veth peer name sink1
+	ip -n "$wns" link set g up
+	ip -n "$wns" link set sink0 up
+	ip -n "$wns" link set sink1 up
+	tc -n "$wns" qdisc add dev g clsact
+	lab_wire_vif "$h" "$domid" "$w" "$devid"
+	{ lab_wire_to "$wns" g "p$domid"; lab_wire_to "$wns" "p$domid" g; } | tc -n "$wns" -batch -
+	ip -n "$dns" addr add "$ip" dev eth0
+	ip -n "$dns" link set eth0 up
+	lab_domain_keys "$h" "$domid" "$mac" "$bridge" "$devid"
+	lab_plug "$h" "$domid" "$devid"
+	# The switch's tc, started now and fed through a FIFO.
+	lab_fifo "$LAB_DIR/tc.$w"
+	lab_bg "$w" tc -force -batch "$LAB_DIR/tc.$w" >>"$LAB_DIR/tc.$w.log" 2>&1
+	lab_garp_sender "d$domid"
+	lab_xs_agent "$h"
+}
+
+# lab_xs_agent N: (once per host) a xenstore client that writes the
+# "PATH VALUE..." pairs of each line written to $LAB_DIR/hN/xs.in, in
+# order, and answers each line on $LAB_DIR/hN/xs.out with, per pair, the
+# time (CLOCK_REALTIME, microseconds) its write was acknowledged, or
+# "ERR:PATH:WHY".  Speaks xenstored's socket protocol itself (XS_WRITE =
+# 11).  Returns once the agent is ready.
+lab_xs_agent() {
+	local d=$LAB_DIR/h$1
+	[ -n "${LAB_FIFO_FD[$d/xs.in]}" ] && return 0
+	lab_fifo "$d/xs.in"
+	lab_fifo "$d/xs.out"
+	python3 -u -c '
+import os, socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+fin = open(sys.argv[2], "r"); fout = os.open(sys.argv[3], os.O_RDWR)
+def call(typ, payload):
+    s.sendall(struct.pack("=IIII", typ, 0, 0, len(payload)) + payload)
+    h = b""
+    while len(h) < 16: h += s.recv(16 - len(h))
+    t, _, _, n = struct.unpack("=IIII", h)
+    b = b""
+    while len(b) < n: b += s.recv(n - len(b))
+    return t, b
+os.write(fout, b"ready\n")
+for line in fin:
+    w = line.split()
+    out = []
+    for i in range(0, len(w) - 1, 2):
+        t, b = call(11, w[i].encode() + b"\0" + w[i + 1].encode())
+        out.append("%d" % (time.time_ns() // 1000) if t == 11 else "ERR:%s:%s" % (w[i], b.rstrip(b"\0").decode()))
+    os.write(fout, (" ".join(out) + "\n").encode())
+' "$d/xs/socket" "$d/xs.in" "$d/xs.out" >>"$d/xs.agent.log" 2>&1 &
+	LAB_PIDS+=("$!")
+	local r
+	read -r -t 20 r <"$d/xs.out" && [ "$r" = ready ] ||
+		lab_fail "xenstore agent of h$1 did not start: $(cat "$d/xs.agent.log")"
+}
+
+# lab_xs_fast N PATH VALUE...: write through host N's agent (no process
+# start-up); LAB_XS_T is the array of the writes' acknowledgement times.
+lab_xs_fast() {
+	local d=$LAB_DIR/h$1 r
+	shift
+	echo "$*" >"$d/xs.in"
+	read -r -t 10 -a LAB_XS_T <"$d/xs.out" || lab_fail "xenstore agent of $d: no answer"
+	[[ "${LAB_XS_T[*]}" != *ERR* ]] || lab_fail "xenstore agent of $d: ${LAB_XS_T[*]}"
+}
+
+# lab_sleep SECS: sleep without starting a process.
+lab_sleep() {
+	lab_fifo "$LAB_DIR/sleep"
+	read -r -t "$1" -u "${LAB_FIFO_FD[$LAB_DIR/sleep]}" _ || true
+}
+
+# lab_vif_devid HOST DOMID: the devid of the domain's (one) vif backend.
+lab_vif_devid() {
+	xs "$1" list "/local/domain/0/backend/vif/$2" 2>/dev/null | head -n 1
+}
+
+# lab_migrate_prepare SRC DST OLD NEW
+lab_migrate_prepare() {
+	local src=$1 dst=$2 old=$3 new=$4 devid mac br ip mtu w
+	w=${LAB_DOM_WIRE[$old]}
+	[ -n "$w" ] || lab_fail "lab_migrate: no migratable domain $old (lab_mdomain)"
+	[ -z "${LAB_DOM_NS[$new]}" ] || lab_fail "lab_migrate: domid $new is taken"
+	devid=$(lab_vif_devid "$src" "$old")
+	[ -n "$devid" ] || lab_fail "lab_migrate: domain $old has no vif on h$src"
+	local sbe=/local/domain/0/backend/vif/$old/$devid
+	local be=/local/domain/0/backend/vif/$new/$devid fe=/local/domain/$new/device/vif/$devid
+	mac=$(xs "$src" read "$sbe/mac") br=$(xs "$src" read "$sbe/bridge")
+	ip=$(xs_get "$src" "$sbe/ip")
+	lab_xs_agent "$dst"
+	# vif-bridge on the target, while the domain is paused.
+	lab_wire_vif "$dst" "$new" "$w" "$devid"
+	mtu=$(ip -n "${LAB_PREFIX}h$dst" -o link show dev "$br" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
+	[ -n "$mtu" ] || lab_fail "lab_migrate: no bridge $br on h$dst"
+	ip -n "${LAB_PREFIX}h$dst" link set "vif$new.$devid" mtu "$mtu" master "$br" up
+	xs "$dst" write /local/domain/"$new"/name "${LAB_DOM_NS[$old]}--incoming" \
+		/local/domain/"$new"/domid "$new" \
+		"$fe/backend" "$be" "$fe/backend-id" 0 "$fe/mac" "$mac" "$fe/handle" "$devid" "$fe/state" 1 \
+		"$be/frontend" "$fe" "$be/frontend-id" "$new" "$be/mac" "$mac" \
+		"$be/bridge" "$br" "$be/script" /etc/xen/scripts/vif-bridge \
+		"$be/handle" "$devid" "$be/type" vif "$be/online" 1 "$be/state" 2 \
+		"$be/hotplug-status" connected "$be/mtu" "$mtu" ${ip:+"$be/ip" "$ip"}
+	LAB_MIG_DEVID=$devid
+}
+
+# lab_migrate_switch SRC DST OLD NEW [--silent]: after lab_migrate_prepare.
+lab_migrate_switch() {
+	local src=$1 dst=$2 old=$3 new=$4 silent=$5 d w
+	local devid=${LAB_MIG_DEVID:?lab_migrate_prepare first} fe=/local/domain/$4/device/vif/${LAB_MIG_DEVID}
+	d=${LAB_DOM_NS[$old]} w=${LAB_DOM_WIRE[$old]}
+	[ "$silent" = --silent ] || lab_garp_sender "$d"
+	LAB_MIG_T_MOVE=${EPOCHREALTIME/[.,]/}
+	{ lab_wire_to "" g "p$new"; lab_wire_to "" "p$new" g; lab_wire_to "" "p$old" sink0; } >"$LAB_DIR/tc.$w"
+	lab_xs_fast "$dst" "$fe/state" 4 "/local/domain/0/backend/vif/$new/$devid/state" 4
+	LAB_MIG_T_CONN=${LAB_XS_T[1]}
+	[ "$silent" = --silent ] || echo g >"$LAB_DIR/garp.$d"
+	lab_xs_fast "$dst" /local/domain/"$new"/name "$d"
+	LAB_DOM_NS[$new]=$d LAB_DOM_WIRE[$new]=$w
+	eval "d$new() { ip netns exec '$LAB_PREFIX$d' \"\$@\"; }"
+	echo "$d $old $new $src $dst $LAB_MIG_T_MOVE $LAB_MIG_T_CONN" >>"$LAB_DIR/migrations"
+}
+
+# lab_migrate_finish SRC OLD: the source domain is destroyed.
+lab_migrate_finish() {
+	xs "$1" rm "/local/domain/0/backend/vif/$2" "/local/domain/$2"
+	LAB_MIG_T_GONE=${EPOCHREALTIME/[.,]/}
+	ip -n "${LAB_PREFIX}h$1" link del "vif$2.${LAB_MIG_DEVID:-0}" 2>/dev/null || true
+	unset "LAB_DOM_NS[$2]" "LAB_DOM_WIRE[$2]"
+}
+
+# lab_migrate SRC DST OLD NEW [--silent]: the whole migration.
+lab_migrate() {
+	lab_migrate_prepare "$1" "$2" "$3" "$4"
+	lab_sleep "$LAB_MIG_COPY_S"
+	lab_migrate_switch "$@"
+	lab_sleep "$LAB_MIG_DESTROY_S"
+	lab_migrate_finish "$1" "$3"
+}
+
+# lab_garp_sender DOMNAME: (once per domain) a process in the domain's
+# namespace ("d1") that sends a gratuitous ARP request from eth0 for each
+# IPv4 address of eth0 whenever a line is written to $LAB_DIR/garp.DOMNAME
+# (a running process: a python start-up would add tens of ms).  It logs
+# the send times to $LAB_DIR/garp.DOMNAME.log.
+lab_garp_sender() {
+	local d=$1 fifo=$LAB_DIR/garp.$1 ips mac
+	[ -n "${LAB_FIFO_FD[$fifo]}" ] && return 0
+	mac=$(ip -n "$LAB_PREFIX$d" -o link show dev eth0 | sed -n 's/.* link\/ether \([0-9a-f:]*\) .*/\1/p')
+	ips=$(ip -n "$LAB_PREFIX$d" -4 -o addr show dev eth0 | awk '{sub(/\/.*/, "", $4); print $4}')
+	lab_fifo "$fifo"
+	lab_bg "$d" python3 -u -c '
+import os, socket, struct, sys, time
+mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+frames = []
+for a in sys.argv[3:]:
+    ip = socket.inet_aton(a)
+    frames.append(b"\xff" * 6 + mac + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) +
+                  mac + ip + b"\0" * 6 + ip + b"\0" * 18)
+f = os.open(sys.argv[2], os.O_RDWR)
+while os.read(f, 256):
+    for fr in frames:
+        s.send(fr)
+    print("%.6f garp" % time.time())
+' "$mac" "$fifo" $ips >>"$LAB_DIR/garp.$d.log" 2>&1
+}
+
+# lab_blackouts PINGLOG DOM: one line per migration of domain DOM (its
+# namespace name, "d10") in $LAB_DIR/migrations within PINGLOG's time span
+# (ping -D -n output): "LOST BLACKOUT_MS AFTER_CONN_MS OLD NEW".  The
+# window runs from the last reply before T_MOVE to the last reply by
+# T_CONN + 200 ms; LOST counts the icmp_seq holes in it, BLACKOUT_MS is
+# its longest time between two replies, AFTER_CONN_MS the time from state
+# 4 to the reply that ended that gap ("- - - OLD NEW": no reply after).
+lab_blackouts() {
+	awk -v migs="$LAB_DIR/migrations" -v dom="$2" '
+	/icmp_seq=/ {
+		t = substr($1, 2, length($1) - 2)
+		for (i = 2; i <= NF; i++) if ($i ~ /^icmp_seq=/) { split($i, kv, "="); s = kv[2] }
+		n++; ts[n] = t * 1000; sq[n] = s
+	}
+	END {
+		while ((getline line < migs) > 0) {
+			split(line, m, " ")
+			if (m[1] != dom) continue
+			tm = m[6] / 1000; tc = m[7] / 1000
+			if (n == 0 || tm < ts[1] || tm > ts[n] + 1000) continue
+			lo = 1; hi = n + 1       # first reply at or after tm
+			while (lo < hi) { mid = int((lo + hi) / 2); if (ts[mid] < tm) lo = mid + 1; else hi = mid }
+			if (lo == 1) continue
+			if (lo > n || ts[n] < tc) { printf "- - - %s %s\n", m[2], m[3]; continue }
+			a = lo - 1; lost = 0; gap = 0; end = lo
+			for (k = a; k < n && ts[k + 1] <= tc + 200; k++) {
+				lost += sq[k + 1] - sq[k] - 1
+				if (ts[k + 1] - ts[k] > gap) { gap = ts[k + 1] - ts[k]; end = k + 1 }
+			}
+			if (k == a) { k = a + 1; lost = sq[k] - sq[a] - 1; gap = ts[k] - ts[a]; end = k }
+			printf "%d %.1f %.1f %s %s\n", lost, gap, ts[end] - tc, m[2], m[3]
+		}
+	}' "$1"
+}
+
+# lab_pct P VALUES...: the P-th percentile (nearest rank) of numbers.
+lab_pct() {
+	local p=$1
+	shift
+	printf '%s\n' "$@" | sort -g | awk -v p="$p" '{ v[NR] = $1 } END {
+		if (!NR) { print "-"; exit }
+		r = int((p * NR + 99) / 100); if (r < 1) r = 1; if (r > NR) r = NR; print v[r] }'
+}
+
+# lab_pinger NAME DOMID IP [INTERVAL_S]: an ICMP echo request every
+# INTERVAL_S (default 0.01) from domain DOMID (its namespace) to IP (v4 or
+# v6) on a fixed schedule, the replies logged as ping -D -n prints them
+# to $LAB_DIR/ping.NAME; lab_pinger_stop NAME ends it.  (iputils ping -i
+# 0.01 sends every 17 ms here: it sleeps in whole milliseconds.)
+declare -gA LAB_PINGERS=()
+lab_pinger() {
+	local name=$1 ns
+	ns=$(lab_dom_ns "$2")
+	ip netns exec "$ns" python3 -u -c '
+import os, select, signal, socket, struct, sys, time
+dst, iv = sys.argv[1], float(sys.argv[2])
+v6 = ":" in dst
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW,
+                  socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP)
+ident = os.getpid() & 0xffff
+stop = []
+signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16: t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+print("PING %s every %g s" % (dst, iv))
+t0, seq, got, sent = time.monotonic(), 0, 0, {}
+while not stop:
+    now = time.monotonic()
+    due = t0 + seq * iv
+    if now >= due:
+        seq += 1
+        body = struct.pack("!HH", ident, seq & 0xffff) + bytes(56)
+        hdr = struct.pack("!BBH", 128 if v6 else 8, 0, 0)
+        if not v6: hdr = struct.pack("!BBH", 8, 0, csum(hdr + body))
+        sent[seq & 0xffff] = time.monotonic()
+        try: s.sendto(hdr + body, (dst, 0))
+        except OSError: pass
+        continue
+    try: r, _, _ = select.select([s], [], [], due - now)
+    except InterruptedError: continue
+    if not r: continue
+    data, addr = s.recvfrom(4096)
+    if not v6: data = data[(data[0] & 15) * 4:]
+    if len(data) < 8 or data[0] != (129 if v6 else 0): continue
+    i, q = struct.unpack("!HH", data[4:8])
+    if i != ident or q not in sent: continue
+    got += 1
+    print("[%.6f] 64 bytes from %s: icmp_seq=%d ttl=64 time=%.3f ms" %
+          (time.time(), addr[0], q, (time.monotonic() - sent.pop(q)) * 1000))
+print("%d packets transmitted, %d received" % (seq, got))
+' "$3" "${4:-0.01}" >"$LAB_DIR/ping.$name" 2>&1 &
+	LAB_PINGERS[$name]=$!
+	LAB_PIDS+=("$!")
+}
+lab_pinger_stop() {
+	local pid=${LAB_PINGERS[$1]}
+	[ -n "$pid" ] || return 0
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "LAB_PINGERS[$1]"
+	true
 }

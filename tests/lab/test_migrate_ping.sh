@@ -1,0 +1,89 @@
+#!/bin/bash
+# Live migration under a 10 ms ping (issue #5): a domain is migrated 50
+# times back and forth between h1 and h2 (lab_migrate: the xl migrate
+# sequence, new domid each time) while d3 on h3 pings it every 10 ms.
+# Every migration loses at most one ping; after each, h3's static FDB
+# entry points at the new host; the MAC counts as flapping on h3 (more
+# than 5 moves in 180 s) and the FDB still followed every move.
+#
+#                 guest 198.51.100.10 00:16:3e:00:05:10 (domid 10, 11, ... 60)
+#                 |  <---- migrates ---->  |
+#   [vnet97] h1 192.0.2.1            [vnet97] h2 192.0.2.2      [vnet97] h3 192.0.2.3
+#                                                                  |
+#                                                                d3 198.51.100.3 (an echo request every 10 ms)
+#   h1, h2, h3 on sw0; daemons with one cluster key
+set -e
+. "$(dirname "$0")/lib_cluster.sh"
+lab_init "$1"
+N=${MIG_COUNT:-50}
+MAXLOST=${MIG_MAX_LOST:-1}
+GM=00:16:3e:00:05:10 GIP=198.51.100.10
+
+lab_step "three hosts, vnet 97, the guest on h1, the pinger on h3"
+lc_key
+lab_switch
+for h in 1 2 3; do lc_host $h; done
+for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
+for h in 1 2 3; do
+	lab_vnet_up $h 97
+	lc_wait_control $h
+done
+lab_mdomain 1 10 $GIP $GM vnet97
+lab_domain 3 3 198.51.100.3 00:16:3e:00:05:03 vnet97
+# A Linux guest without IPv6: its only announcement is the gratuitous ARP.
+d10 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+lc_wait_fdb 3 $GM 192.0.2.1
+lc_wait_fdb 2 $GM 192.0.2.1
+lab_ping 3 $GIP 3
+moves0=$(lc_counter 3 mac-moves)
+
+lab_step "$N migrations h1 <-> h2, d3 pinging the guest every 10 ms"
+lab_pinger g 3 $GIP
+sleep 0.3
+dom=10 src=1 dst=2
+for ((i = 1; i <= N; i++)); do
+	lab_migrate $src $dst $dom $((dom + 1))
+	dom=$((dom + 1))
+	lc_wait_fdb 3 $GM 192.0.2.$dst 2
+	sleep 0.15
+	t=$src src=$dst dst=$t
+done
+sleep 0.3
+lab_pinger_stop g
+
+lab_step "lost pings per migration"
+mapfile -t res < <(lab_blackouts "$LAB_DIR/ping.g" d10)
+[ "${#res[@]}" = "$N" ] || lab_fail "measured ${#res[@]} of $N migrations: $(tail -3 "$LAB_DIR/ping.g")"
+lost=() bo=() bad=0
+for r in "${res[@]}"; do
+	read -r l b _ o n <<<"$r"
+	[ "$l" != - ] || lab_fail "no reply after migration $o -> $n"
+	lost+=("$l") bo+=("$b")
+	if ((l > MAXLOST)); then
+		lab_log "migration $o -> $n: $l pings lost (blackout $b ms)"
+		bad=$((bad + 1))
+	fi
+done
+total=$(printf '%s\n' "${lost[@]}" | awk '{ s += $1 } END { print s }')
+lab_log "lost pings: total $total, p50 $(lab_pct 50 "${lost[@]}"), p99 $(lab_pct 99 "${lost[@]}"), max $(lab_pct 100 "${lost[@]}")"
+lab_log "blackout (ms): p50 $(lab_pct 50 "${bo[@]}"), p99 $(lab_pct 99 "${bo[@]}"), max $(lab_pct 100 "${bo[@]}")"
+[ "$bad" = 0 ] || lab_fail "$bad of $N migrations lost more than $MAXLOST ping(s)"
+
+lab_step "the FDB followed; flapping detected, not acted on"
+last=192.0.2.$src
+lc_wait_fdb 3 $GM "$last" 1
+other=$((3 - src))
+lc_wait_fdb $other $GM "$last" 1
+lc_fdb_static_gone "$src" $GM || lab_fail "h$src points its own guest's MAC at $(lc_fdb_dst "$src" $GM)"
+moves=$(($(lc_counter 3 mac-moves) - moves0))
+[ "$moves" = "$N" ] || lab_fail "h3 counted $moves moves, wanted $N"
+flaps=$(lc_counter 3 mac-flaps)
+[ "${flaps:-0}" -ge 1 ] || lab_fail "h3 did not count $GM as flapping after $N moves (mac-flaps ${flaps:-?})"
+grep -q "00:16:3e:00:05:10 is flapping" "$LAB_DIR/h3/daemon.log" || lab_fail "h3 did not log the flapping MAC"
+# Only the guest's current backend is left, on its current host.
+[ "$(xs "$src" list /local/domain/0/backend/vif)" = "$dom" ] ||
+	lab_fail "h$src backends: $(xs "$src" list /local/domain/0/backend/vif | tr '\n' ' ')"
+[ -z "$(xs "$other" list /local/domain/0/backend/vif 2>/dev/null)" ] ||
+	lab_fail "h$other still has backends: $(xs "$other" list /local/domain/0/backend/vif | tr '\n' ' ')"
+lab_ping 3 $GIP 3
+lab_log "$N migrations, mac-moves $moves, mac-flaps $flaps"
