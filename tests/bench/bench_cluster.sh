@@ -73,9 +73,21 @@ done
 for ((n = 1; n <= BENCH_HOSTS; n++)); do
 	lab_wait 5 "the FDB watcher in h$n" grep -q ready "$LAB_DIR/neigh.$n" || lab_fail "bench_cluster_neigh in h$n did not start"
 done
+load0=$(cut -d" " -f1 /proc/loadavg)
 "$B/bench_cluster_vifs" "$LAB_DIR" "$BENCH_HOSTS" "$BENCH_VIFS" "$BENCH_GAP_MS" vnet97 >"$LAB_DIR/vifs.txt" ||
 	lab_fail "bench_cluster_vifs failed"
-sleep 1
+load1=$(cut -d" " -f1 /proc/loadavg)
+# Every (vif, other host) pair installed, or 20 s.
+want_lines=$((BENCH_VIFS * (BENCH_HOSTS - 1)))
+installed() {
+	local n c=0
+	for ((n = 1; n <= BENCH_HOSTS; n++)); do
+		c=$((c + $(grep -c ' 00:16:3e:b0:' "$LAB_DIR/neigh.$n" || true)))
+	done
+	[ "$c" -ge "$want_lines" ]
+}
+lab_wait 20 "every vif in every other host's FDB" installed || true
+sleep 0.2
 res=$(python3 - "$LAB_DIR" "$BENCH_HOSTS" <<'PY'
 import sys
 d, nh = sys.argv[1], int(sys.argv[2])
@@ -85,10 +97,19 @@ for n in range(1, nh + 1):
         f = line.split()
         if len(f) == 3:
             seen.setdefault((n, f[1], f[2]), int(f[0]))
-lat, per_host, missing = [], [], 0
+import re
+logged = {}  # mac -> when its own daemon logged "now a vnet member" (after announcing; ms)
+for n in range(1, nh + 1):
+    for line in open(f"{d}/h{n}/daemon.log", errors="replace"):
+        m = re.match(r"(\d+\.\d+) info: vif .*now a vnet member (\S+)", line)
+        if m:
+            logged.setdefault(m.group(2), float(m.group(1)) * 1e6)
+lat, per_host, missing, own = [], [], 0, []
 for line in open(f"{d}/vifs.txt"):
     mac, h, t0, t1 = line.split()
     h, t0 = int(h), int(t0)
+    if mac in logged:
+        own.append(logged[mac] - t0)
     worst = 0
     for n in range(1, nh + 1):
         if n == h:
@@ -104,10 +125,10 @@ def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, max(0, -(-len(v) * p // 100) - 1))] / 1000 if v else float("nan")
 print(f"{len(lat)} {missing} {pct(lat, 50):.2f} {pct(lat, 99):.2f} {max(lat) / 1000 if lat else 0:.2f} "
-      f"{pct(per_host, 50):.2f} {pct(per_host, 99):.2f}")
+      f"{pct(per_host, 50):.2f} {pct(per_host, 99):.2f} {pct(own, 50):.1f} {pct(own, 99):.1f}")
 PY
 )
-read -r nv miss p50 p99 max hp50 hp99 <<<"$res"
+read -r nv miss p50 p99 max hp50 hp99 op50 op99 <<<"$res"
 lab_log "vifs $nv, missing (vif, host) pairs $miss, all-hosts p50 $p50 ms p99 $p99 ms max $max ms; single host p50 $hp50 p99 $hp99"
 row "attach: vifs measured ($BENCH_HOSTS hosts)" "$nv" "$BENCH_VIFS" "$([ "$nv" = "$BENCH_VIFS" ] && echo ok || echo no)"
 row "attach: (vif, host) pairs never installed" "$miss" "0" "$([ "$miss" = 0 ] && echo ok || echo no)"
@@ -115,6 +136,8 @@ row "attach: all other hosts' FDB, p50 (ms)" "$p50" "-" "-"
 row "attach: all other hosts' FDB, p99 (ms)" "$p99" "< 20" "$(lt "$p99" 20)"
 row "attach: all other hosts' FDB, max (ms)" "$max" "-" "-"
 row "attach: one host's FDB, p50 / p99 (ms)" "$hp50 / $hp99" "-" "-"
+row "attach: own daemon logged it, p50 / p99 (ms)" "$op50 / $op99" "-" "-"
+row "machine load average before / after (1)" "$load0 / $load1" "($(nproc) CPUs)" "-"
 for ((n = 2; n <= BENCH_HOSTS; n++)); do
 	lab_daemon_stop $n
 done
@@ -185,7 +208,7 @@ proc2=$(awk -v n=$((b_ok - a_ok)) -v a="$ta" -v b="$tb" 'BEGIN { printf "%.0f", 
 row "steady: sent (msgs/s)" "$sent2" "-" "-"
 row "steady: processed by one daemon (msgs/s)" "$proc2" ">= 100000" "$(ge "$proc2" 100000)"
 if [ -f "$LAB_DIR/perf.data" ]; then
-	perf report -i "$LAB_DIR/perf.data" --no-children --sort symbol --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -25 >"$LAB_DIR/perf.txt" || true
+	perf report -i "$LAB_DIR/perf.data" --no-children -g none --sort dso,symbol --stdio 2>/dev/null | grep -E '^ +[0-9.]+%' | head -20 >"$LAB_DIR/perf.txt" || true
 	lab_log "perf, top symbols of the daemon while steady:"
 	sed 's/^/      /' "$LAB_DIR/perf.txt"
 fi
