@@ -122,10 +122,8 @@ lc_vn() {
 		VN_SOCKET="$LAB_DIR/h$n/ctl.sock" "$LC_VN" "$@"
 }
 
-# lc_peer_add N ADDR: vn peer-add on host N with the control port given
-# explicitly (-p $LC_PEER_PORT, default 1799): vn's own default is the
-# VXLAN data port 1798, which the daemon then uses as the control port.
-LC_PEER_PORT=${LC_PEER_PORT:-1799}
+# lc_peer_add N ADDR: vn peer-add on host N; with LC_PEER_PORT set, -p
+# LC_PEER_PORT, else vn's default (the control port, 1799).
 lc_peer_add() {
 	lc_vn "$1" peer-add "$2" ${LC_PEER_PORT:+-p "$LC_PEER_PORT"}
 }

@@ -48,9 +48,10 @@ lc_wait_counter 3 hosts -eq 1
 sleep 1.5
 [ "$(lc_counter 1 hosts)" = 1 ] || lab_fail "h1 hears $(lc_counter 1 hosts) hosts without peers: multicast crossed the router?"
 
-lab_step "peers h1 <-> h3"
+lab_step "peers h1 <-> h3 (vn's default port)"
 lc_peer_add 1 203.0.113.3
 lc_peer_add 3 192.0.2.1
+lc_vn 1 peers | grep -qE '^203\.0\.113\.3 +1799$' || lab_fail "h1's peer is not on the control port: $(lc_vn 1 peers)"
 for h in 1 2 3 4; do
 	lc_wait_counter $h hosts -eq 3
 done
@@ -88,7 +89,8 @@ lab_step "TCP across the router, both ways (1 MB)"
 lc_tcp_transfer 1 3 198.51.100.3 1048576
 lc_tcp_transfer 4 2 198.51.100.2 1048576
 
-lab_step "full mesh: each host peers with both hosts of the other subnet"
+lab_step "full mesh: each host peers with both hosts of the other subnet (-p 1799)"
+LC_PEER_PORT=1799
 lc_peer_add 1 203.0.113.4
 lc_peer_add 2 203.0.113.3
 lc_peer_add 2 203.0.113.4
