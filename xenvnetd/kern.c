@@ -359,6 +359,23 @@ int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int m
 	return rc;
 }
 
+int kern_link_attach(struct kern *k, const char *name, const char *bridge)
+{
+	struct rtnl_link *dev = kern_link_get(k, name), *br = kern_link_get(k, bridge);
+	int rc = 0;
+
+	if (dev && br && rtnl_link_get_master(dev) != rtnl_link_get_ifindex(br)) {
+		rc = kern_link_settle(k, dev, rtnl_link_get_mtu(br), rtnl_link_get_ifindex(br));
+		if (rc == 0)
+			rc = 1;
+	}
+	if (dev)
+		rtnl_link_put(dev);
+	if (br)
+		rtnl_link_put(br);
+	return rc;
+}
+
 int kern_link_delete(struct kern *k, const char *name)
 {
 	struct rtnl_link *link = rtnl_link_alloc();

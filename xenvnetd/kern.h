@@ -82,6 +82,11 @@ int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int m
 /* 0 when deleted or already gone, else a libnl error. */
 int kern_link_delete(struct kern *k, const char *name);
 
+/* Make an existing device @name a port of @bridge (with the bridge's MTU),
+ * if it is not one already.  1 when it was re-attached, 0 when nothing was
+ * to do (or there is no such device), else a libnl error. */
+int kern_link_attach(struct kern *k, const char *name, const char *bridge);
+
 /* One link as a listing shows it. */
 struct kern_link_info {
 	const char *name;

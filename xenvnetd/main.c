@@ -189,10 +189,22 @@ static void member_expected(void *arg, const struct vif *v)
 	cluster_prime(d->cluster, &v->vnet, v->mac);
 }
 
+static void member_attach(void *arg, const struct vif *v)
+{
+	struct daemon *d = arg;
+	int rc = kern_link_attach(&d->kern, v->dev, v->bridge);
+
+	if (rc > 0)
+		log_info("vif %s: plugged back into %s", v->dev, v->bridge);
+	else if (rc < 0)
+		log_warn("vif %s: cannot plug it into %s: %s", v->dev, v->bridge, nl_geterror(rc));
+}
+
 static const struct vifs_ops vif_ops = {
 	.vnet_of_bridge = vnet_of_bridge,
 	.member = member_changed,
 	.prime = member_expected,
+	.attach = member_attach,
 };
 
 static void vnet_changed(void *arg, const struct vnet_def *def, int tunnel)

@@ -26,7 +26,7 @@ struct entry {
 	char why[256];              /* why invalid */
 	char owned[MAX_OWNED][IFNAMSIZ]; /* devices in the kernel marked for us */
 	int nowned;
-	int tunnel;                 /* ifindex of the tunnel while up, else 0 */
+	int tunnel, bridge;         /* ifindexes of the devices while up, else 0 */
 	enum vnet_state state;
 	char reason[256];
 	bool conflict;              /* lost a conflict with another vnet */
@@ -318,15 +318,18 @@ static void set_state(struct entry *e, enum vnet_state st, const char *reason)
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 }
 
-/* Tell the listener when the vnet comes up, goes, or gets a new tunnel
- * device (recreated: its FDB went with it). */
+/* Tell the listener when the vnet comes up, goes, or has a device
+ * recreated (a new tunnel lost its FDB; a new bridge lost its ports). */
 static void notify(struct reconciler *r, struct entry *e)
 {
-	int tunnel = e->state == VNET_ST_UP ? (int)if_nametoindex(e->def.vnetif) : 0;
+	bool up = e->state == VNET_ST_UP;
+	int tunnel = up ? (int)if_nametoindex(e->def.vnetif) : 0;
+	int bridge = up ? (int)if_nametoindex(e->def.bridge) : 0;
 
-	if (tunnel == e->tunnel)
+	if (tunnel == e->tunnel && bridge == e->bridge)
 		return;
 	e->tunnel = tunnel;
+	e->bridge = bridge;
 	if (r->change_cb)
 		r->change_cb(r->change_arg, &e->def, tunnel);
 }
@@ -375,7 +378,10 @@ static void evaluate(struct reconciler *r, struct entry *e)
 			e->kernel_blocked = true;
 		}
 	}
-	if (st != VNET_ST_UP)
+	/* Error means down.  Pending (the underlay is away for a moment) keeps
+	 * what exists: domains on the bridge keep their local LAN, and the
+	 * tunnel is fixed up when the underlay returns. */
+	if (st == VNET_ST_ERROR)
 		teardown(r, e);
 	set_state(e, st, why);
 	notify(r, e);

@@ -35,7 +35,7 @@ void reconciler_xs_watch(struct reconciler *r, const char *path);
 void reconciler_xs_lost(struct reconciler *r);
 
 /* Told whenever a vnet comes up (tunnel: its tunnel device's ifindex),
- * goes (tunnel 0), or has its tunnel device recreated (a new ifindex). */
+ * goes (tunnel 0), or has its tunnel or bridge recreated. */
 void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, int tunnel), void *arg);
 
 /* The vnet that is up with bridge @bridge; NULL when none. */

@@ -232,8 +232,11 @@ int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path)
 
 void vifs_recheck(struct vifs *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		decide(s, &s->v[i], false);
+		if (s->v[i].member && s->v[i].online)
+			s->ops->attach(s->arg, &s->v[i]);
+	}
 }
 
 void vifs_foreach(struct vifs *s, void (*cb)(void *arg, const struct vif *v), void *arg)

@@ -40,6 +40,9 @@ struct vifs_ops {
 	void (*member)(void *arg, const struct vif *v, bool present);
 	/* A member exists but is not connected yet (a migration target). */
 	void (*prime)(void *arg, const struct vif *v);
+	/* A member's device should be a port of its vnet's bridge (it may have
+	 * been cut off when the bridge was recreated). */
+	void (*attach)(void *arg, const struct vif *v);
 };
 
 struct vifs;
@@ -51,7 +54,8 @@ void vifs_free(struct vifs *s);
 int vifs_connected(struct vifs *s, struct xs_handle *h);
 /* A watch event under VIFS_XS_ROOT.  -1: xenstore failed. */
 int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path);
-/* Vnets came up or went: decide membership again for every vif. */
+/* Vnets came up or went: decide membership again for every vif, and
+ * plug members back into bridges that were recreated. */
 void vifs_recheck(struct vifs *s);
 
 void vifs_foreach(struct vifs *s, void (*cb)(void *arg, const struct vif *v), void *arg);
