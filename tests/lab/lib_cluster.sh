@@ -67,10 +67,10 @@ lc_switch() {
 lc_plug() {
 	local ns=$LAB_PREFIX$1 dev=$2 sw=$LAB_PREFIX$3 addr=$4 port=$1
 	ip -n "$sw" link show dev "$port" >/dev/null 2>&1 && port=$1-$dev
-	ip -n "$sw" link add "$port" type veth peer name "$dev" netns "$ns"
-	ip -n "$sw" link set "$port" master sw0 up
+	ip -n "$sw" link add name "$port" type veth peer name "$dev" netns "$ns"
+	ip -n "$sw" link set dev "$port" master sw0 up
 	ip -n "$ns" addr add "$addr" dev "$dev"
-	ip -n "$ns" link set "$dev" up
+	ip -n "$ns" link set dev "$dev" up
 }
 
 # lc_host N [ADDR/LEN [SWITCH [GW]]]: like lab_host, but on any switch and
