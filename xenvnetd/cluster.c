@@ -202,7 +202,16 @@ static void count_move(struct cluster *c, struct mac_entry *e, uint64_t now)
 	}
 }
 
-static void announce_one(struct cluster *c, const struct proto_entry *in)
+/* Sequence numbers live in memory: a host whose daemon restarted starts
+ * its MACs from 1 again, below what the others remember.  A host that
+ * hears a stale claim from the very host it has on record tells that host
+ * the number it remembers; the owner then announces above it. */
+static void correct(struct cluster *c, const struct mac_entry *e, const struct proto_addr *to)
+{
+	send_one(c, PROTO_ANNOUNCE, e, to);
+}
+
+static void announce_one(struct cluster *c, const struct proto_entry *in, const struct proto_addr *origin)
 {
 	struct mac_entry *e = mactab_get(&c->tab, &in->vnet, in->mac);
 	uint64_t now = loop_now_ms();
@@ -210,10 +219,22 @@ static void announce_one(struct cluster *c, const struct proto_entry *in)
 
 	if (!e)
 		return;
+	if (e->local && proto_addr_equal(&in->host, &c->self)) {
+		/* Our own MAC with the number someone remembers: outrank it. */
+		if (in->seq >= e->seq) {
+			e->seq = in->seq + 1;
+			send_one(c, PROTO_ANNOUNCE, e, NULL);
+		}
+		return;
+	}
 	known = e->local || e->installed || e->withdrawn || e->seq || e->since_ms;
 	if (known) {
-		if (in->seq < e->seq)
+		if (in->seq < e->seq) {
+			if (!e->local && proto_addr_equal(&e->host, &in->host) &&
+			    proto_addr_equal(&in->host, origin))
+				correct(c, e, origin);
 			return; /* stale news */
+		}
 		if (in->seq == e->seq) {
 			if (proto_addr_equal(&e->host, &in->host) && !e->withdrawn) {
 				if (!e->installed)
@@ -467,7 +488,7 @@ static void handle(struct cluster *c, const struct cnet_rx *rx)
 		break;
 	case PROTO_ANNOUNCE:
 		for (size_t i = 0; i < m.nentries; i++)
-			announce_one(c, &m.entries[i]);
+			announce_one(c, &m.entries[i], &m.origin);
 		break;
 	case PROTO_WITHDRAW:
 		on_withdraw(c, &m);
