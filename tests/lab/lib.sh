@@ -500,6 +500,11 @@ lab_count_vxlan() {
 # (lab_xs_agent) and a GARP sender on a FIFO per domain are running before.
 # The guest's carrier stays up (an HVM guest's view; netfront drops it).
 #
+# LAB_MIG_FDB_FIX=1 makes the switch also point the target bridge's
+# forwarding entry for the guest's MAC at the new vif (bridge fdb replace
+# ... master dynamic), as the daemon should on connect: without it the
+# target bridge may keep the MAC learned on the tunnel port, which cuts a
+# silent guest off (test_migrate_silent.sh).
 # lab_migrate runs the three with LAB_MIG_COPY_S (default 0.1) between
 # prepare and switch (the memory copy) and LAB_MIG_DESTROY_S (default
 # 0.02) between switch and finish.  The race tests call the phases alone.
@@ -607,6 +612,9 @@ for line in fin:
     os.write(fout, (" ".join(out) + "\n").encode())
 ' "$d/xs/socket" "$d/xs.in" "$d/xs.out" >>"$d/xs.agent.log" 2>&1 &
 	LAB_PIDS+=("$!")
+	# And a "bridge -batch" on a FIFO, for LAB_MIG_FDB_FIX.
+	lab_fifo "$d/bridge.in"
+	lab_bg "h$1" bridge -force -batch "$d/bridge.in" >>"$d/bridge.log" 2>&1
 	local r
 	read -r -t 20 r <"$d/xs.out" && [ "$r" = ready ] ||
 		lab_fail "xenstore agent of h$1 did not start: $(cat "$d/xs.agent.log")"
@@ -658,7 +666,7 @@ lab_migrate_prepare() {
 		"$be/bridge" "$br" "$be/script" /etc/xen/scripts/vif-bridge \
 		"$be/handle" "$devid" "$be/type" vif "$be/online" 1 "$be/state" 2 \
 		"$be/hotplug-status" connected "$be/mtu" "$mtu" ${ip:+"$be/ip" "$ip"}
-	LAB_MIG_DEVID=$devid
+	LAB_MIG_DEVID=$devid LAB_MIG_MAC=$mac
 }
 
 # lab_migrate_switch SRC DST OLD NEW [--silent]: after lab_migrate_prepare.
@@ -671,6 +679,10 @@ lab_migrate_switch() {
 	{ lab_wire_to "" g "p$new"; lab_wire_to "" "p$new" g; lab_wire_to "" "p$old" sink0; } >"$LAB_DIR/tc.$w"
 	lab_xs_fast "$dst" "$fe/state" 4 "/local/domain/0/backend/vif/$new/$devid/state" 4
 	LAB_MIG_T_CONN=${LAB_XS_T[1]}
+	# What the daemon should do on connect (see test_migrate_silent.sh):
+	# point the bridge's entry for the guest's MAC at its vif.
+	[ "${LAB_MIG_FDB_FIX:-0}" = 0 ] ||
+		echo "fdb replace $LAB_MIG_MAC dev vif$new.$devid master dynamic" >"$LAB_DIR/h$dst/bridge.in"
 	[ "$silent" = --silent ] || echo g >"$LAB_DIR/garp.$d"
 	lab_xs_fast "$dst" /local/domain/"$new"/name "$d"
 	LAB_DOM_NS[$new]=$d LAB_DOM_WIRE[$new]=$w
@@ -730,7 +742,7 @@ while os.read(f, 256):
 # window runs from the last reply before T_MOVE to the last reply by
 # T_CONN + 200 ms; LOST counts the icmp_seq holes in it, BLACKOUT_MS is
 # its longest time between two replies, AFTER_CONN_MS the time from state
-# 4 to the reply that ended that gap ("- - - OLD NEW": no reply after).
+# 4 (T_CONN) to the first reply after it ("- - - OLD NEW": no reply after).
 lab_blackouts() {
 	awk -v migs="$LAB_DIR/migrations" -v dom="$2" '
 	/icmp_seq=/ {
@@ -748,13 +760,14 @@ lab_blackouts() {
 			while (lo < hi) { mid = int((lo + hi) / 2); if (ts[mid] < tm) lo = mid + 1; else hi = mid }
 			if (lo == 1) continue
 			if (lo > n || ts[n] < tc) { printf "- - - %s %s\n", m[2], m[3]; continue }
-			a = lo - 1; lost = 0; gap = 0; end = lo
-			for (k = a; k < n && ts[k + 1] <= tc + 200; k++) {
+			a = lo - 1; lost = 0; gap = 0; first = 0
+			for (k = a; k < n && (ts[k + 1] <= tc + 200 || k == a); k++) {
 				lost += sq[k + 1] - sq[k] - 1
-				if (ts[k + 1] - ts[k] > gap) { gap = ts[k + 1] - ts[k]; end = k + 1 }
+				if (ts[k + 1] - ts[k] > gap) gap = ts[k + 1] - ts[k]
+				if (!first && ts[k + 1] > tc) first = k + 1
 			}
-			if (k == a) { k = a + 1; lost = sq[k] - sq[a] - 1; gap = ts[k] - ts[a]; end = k }
-			printf "%d %.1f %.1f %s %s\n", lost, gap, ts[end] - tc, m[2], m[3]
+			if (!first) for (first = k; first <= n && ts[first] <= tc; first++) ;
+			printf "%d %.1f %.1f %s %s\n", lost, gap, ts[first] - tc, m[2], m[3]
 		}
 	}' "$1"
 }

@@ -1,0 +1,111 @@
+#!/bin/bash
+# A silent guest migrates (issue #5): no gratuitous ARP, no traffic of
+# its own (IPv6 off, a permanent ARP entry for its one peer), only answers
+# to the pings it gets.  The daemon's ANNOUNCE (and host-side RARP) alone
+# must make it reachable again within 20 ms of its backend reaching
+# Connected, losing at most one ping of a 10 ms stream, over 10 migrations
+# h1 <-> h2.  A capture inside the guest proves it sent nothing else.
+#
+#      silent guest 198.51.100.20 00:16:3e:00:05:20 (domid 20, 21, ...)
+#      |  <---- migrates ---->  |
+#   [vnet97] h1            [vnet97] h2            [vnet97] h3 -- d3 198.51.100.3 (pings)
+set -e
+. "$(dirname "$0")/lib_cluster.sh"
+lab_init "$1"
+N=${MIG_COUNT:-10}
+REACH_MS=${MIG_REACH_MS:-20}
+GM=00:16:3e:00:05:20 GIP=198.51.100.20 PM=00:16:3e:00:05:03 PIP=198.51.100.3
+
+lab_step "three hosts, vnet 97, the silent guest on h1, the pinger on h3"
+lc_key
+lab_switch
+for h in 1 2 3; do lc_host $h; done
+for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
+for h in 1 2 3; do
+	lab_vnet_up $h 97
+	lc_wait_control $h
+done
+lab_domain 3 3 $PIP $PM vnet97
+lab_mdomain 1 20 $GIP $GM vnet97
+d20 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+d20 ip neigh replace $PIP lladdr $PM dev eth0 nud permanent
+lc_wait_fdb 3 $GM 192.0.2.1
+lab_ping 3 $GIP 3
+for h in 1 2 3; do lab_xs_agent $h; done
+
+lab_step "one silent migration h1 -> h2 as the daemon leaves it"
+# Known daemon bug: the target's bridge may have learned the guest's MAC
+# on its tunnel port (from the RARP the source host sent when the guest
+# first connected); the host-side RARP the target sends out of its
+# bridge does not correct that (a bridge learns nothing from frames it
+# sends itself), so frames for a silent guest die in the target's bridge
+# until the entry ages out (300 s).  Probed here; when it happens the rest
+# runs with the fix emulated (LAB_MIG_FDB_FIX) and the test ends in SKIP.
+lab_pinger p 3 $GIP
+lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.p" || lab_fail "d3 gets no replies"
+bug=
+stale=$(bridge -n "${LAB_PREFIX}h2" fdb show br vnet97 | grep "^$GM dev vnif97 master" | tr -s " " || true)
+lab_migrate 1 2 20 21 --silent
+lc_wait_fdb 3 $GM 192.0.2.2 2
+t=$(lab_now_ms)
+if ! lab_wait 2 "a reply after the move" eval '[ "$(lab_blackouts "$LAB_DIR/ping.p" d20 | cut -d" " -f1)" != - ]'; then
+	now=$(bridge -n "${LAB_PREFIX}h2" fdb show br vnet97 | grep "^$GM " | tr '\n' ';')
+	[[ $now == *"dev vnif97 master"* ]] || lab_fail "silent guest unreachable after migrating to h2; h2 bridge: $now"
+	bug="target bridge keeps $GM learned on vnif97 after Connected (before: '${stale:-none}', after: '$now'); silent guest unreachable"
+	lab_log "KNOWN DAEMON BUG: $bug"
+	bridge -n "${LAB_PREFIX}h2" fdb del $GM dev vnif97 master
+	lab_wait 2 "a reply once the stale entry is gone" eval '[ "$(lab_blackouts "$LAB_DIR/ping.p" d20 | cut -d" " -f1)" != - ]' ||
+		lab_fail "still unreachable without the stale entry"
+	export LAB_MIG_FDB_FIX=1
+fi
+lab_pinger_stop p
+lab_migrate 2 1 21 22 --silent
+lc_wait_fdb 3 $GM 192.0.2.1 2
+lab_ping 3 $GIP 2
+
+lab_step "capture everything the guest sends"
+lab_bg d20 tcpdump -i eth0 -Q out -n -e -U -w "$LAB_DIR/guest.pcap" 2>"$LAB_DIR/tcpdump.log"
+cap=$LAB_BG
+lab_wait 5 "tcpdump in d20" grep -q listening "$LAB_DIR/tcpdump.log" || lab_fail "tcpdump did not start"
+
+lab_step "$N silent migrations h1 <-> h2, d3 pinging every 10 ms${bug:+ (bridge fix emulated)}"
+lab_pinger g 3 $GIP
+lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
+dom=22 src=1 dst=2
+for ((i = 1; i <= N; i++)); do
+	lab_migrate $src $dst $dom $((dom + 1)) --silent
+	dom=$((dom + 1))
+	lc_wait_fdb 3 $GM 192.0.2.$dst 2
+	sleep 0.2
+	t=$src src=$dst dst=$t
+done
+sleep 0.3
+lab_pinger_stop g
+kill -INT "$cap"
+wait "$cap" 2>/dev/null || true
+
+lab_step "reachable within $REACH_MS ms of Connected, at most one ping lost"
+mapfile -t res < <(lab_blackouts "$LAB_DIR/ping.g" d20)
+[ "${#res[@]}" = "$N" ] || lab_fail "measured ${#res[@]} of $N migrations"
+lost=() reach=() bad=0
+for r in "${res[@]}"; do
+	read -r l b a o n <<<"$r"
+	[ "$l" != - ] || lab_fail "no reply after migration $o -> $n"
+	lost+=("$l") reach+=("$a")
+	if ((l > 1)) || awk -v a="$a" -v m="$REACH_MS" 'BEGIN { exit !(a > m) }'; then
+		lab_log "migration $o -> $n: $l lost, first reply $a ms after Connected (blackout $b ms)"
+		bad=$((bad + 1))
+	fi
+done
+lab_log "lost pings: p50 $(lab_pct 50 "${lost[@]}"), p99 $(lab_pct 99 "${lost[@]}"), max $(lab_pct 100 "${lost[@]}")"
+lab_log "Connected -> first reply (ms): p50 $(lab_pct 50 "${reach[@]}"), p99 $(lab_pct 99 "${reach[@]}"), max $(lab_pct 100 "${reach[@]}")"
+[ "$bad" = 0 ] || lab_fail "$bad of $N silent migrations missed the target"
+
+lab_step "the guest sent nothing but echo replies"
+others=$(tcpdump -r "$LAB_DIR/guest.pcap" -n -e 'not (icmp and icmp[icmptype] == icmp-echoreply) and not (arp and arp[6:2] == 2)' 2>/dev/null)
+replies=$(tcpdump -r "$LAB_DIR/guest.pcap" -n 'icmp and icmp[icmptype] == icmp-echoreply' 2>/dev/null | wc -l)
+[ "$replies" -gt 100 ] || lab_fail "only $replies echo replies captured in the guest"
+[ -z "$others" ] || lab_fail "the silent guest sent: $(echo "$others" | head -5)"
+lc_fdb_has 3 $GM 192.0.2.$src || lab_fail "h3: $GM not at h$src: $(lc_fdb 3 | grep "$GM")"
+lab_log "$replies echo replies and nothing else from the guest"
+[ -z "$bug" ] || echo "SKIP: known daemon bug: $bug (with the bridge entry pointed at the vif on connect, emulated: all targets met)"
