@@ -304,8 +304,10 @@ static void answer_requests(struct cluster *c, const struct proto_msg *m)
 		out[n] = (struct proto_entry){ .vnet = e->vnet, .seq = e->seq, .host = e->host };
 		memcpy(out[n++].mac, e->mac, 6);
 	}
+	/* To everyone, not just the asker: whoever missed the announcement
+	 * this answer repeats (a migration's) learns the current number too. */
 	if (n)
-		send_entries(c, PROTO_ANNOUNCE, out, n, &m->origin);
+		send_entries(c, PROTO_ANNOUNCE, out, n, NULL);
 }
 
 /* ---- hosts ---- */
@@ -645,6 +647,9 @@ void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t
 		e->local = false;
 		e->withdrawn = true;
 		e->since_ms = loop_now_ms();
+		/* It may live on elsewhere already (a migration whose
+		 * announcement we missed): ask, as the receivers do. */
+		send_one(c, PROTO_REQUEST, e, NULL);
 		return;
 	}
 	e = mactab_get(&c->tab, vnet, mac);

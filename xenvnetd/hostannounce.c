@@ -146,3 +146,67 @@ int host_announce(const char *bridge, const uint8_t mac[6], const char *ips)
 	close(fd);
 	return sent;
 }
+
+/* When to send, in ms after the announcement (QEMU repeats its RARP too). */
+static const unsigned resend_ms[] = { 10, 50, 150 };
+#define NSENDS (sizeof(resend_ms) / sizeof(resend_ms[0]))
+
+struct job {
+	struct timer t;
+	struct loop *loop;
+	char bridge[IFNAMSIZ];
+	uint8_t mac[6];
+	char *ips;
+	unsigned sent;
+	struct job *next;
+};
+
+static struct job *jobs;
+
+static void job_free(struct job *j)
+{
+	for (struct job **p = &jobs; *p; p = &(*p)->next) {
+		if (*p == j) {
+			*p = j->next;
+			break;
+		}
+	}
+	free(j->ips);
+	free(j);
+}
+
+static void job_fire(void *arg)
+{
+	struct job *j = arg;
+
+	host_announce(j->bridge, j->mac, j->ips);
+	if (++j->sent == NSENDS) {
+		job_free(j);
+		return;
+	}
+	loop_timer_arm(j->loop, &j->t, resend_ms[j->sent] - resend_ms[j->sent - 1]);
+}
+
+void host_announce_schedule(struct loop *l, const char *bridge, const uint8_t mac[6], const char *ips)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return;
+	j->loop = l;
+	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
+	memcpy(j->mac, mac, 6);
+	j->ips = ips && *ips ? strdup(ips) : NULL;
+	timer_init(&j->t, job_fire, j);
+	j->next = jobs;
+	jobs = j;
+	loop_timer_arm(l, &j->t, resend_ms[0]);
+}
+
+void host_announce_cancel_all(struct loop *l)
+{
+	while (jobs) {
+		loop_timer_cancel(l, &jobs->t);
+		job_free(jobs);
+	}
+}

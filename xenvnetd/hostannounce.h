@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "loop.h"
 
 /* Build the frames into buf (each at most 90 bytes); returns the length. */
 size_t frame_rarp(uint8_t *buf, const uint8_t mac[6]);
@@ -20,5 +21,12 @@ size_t frame_unsolicited_na(uint8_t *buf, const uint8_t mac[6], const uint8_t ip
  * in the vif's `ip` key; NULL or "" for none) out of @bridge.  Returns the
  * number of frames sent, -1 when the bridge cannot be used. */
 int host_announce(const char *bridge, const uint8_t mac[6], const char *ips);
+
+/* Send them a few times, starting a moment after the MAC's announcement:
+ * a receiving host drops tunnelled frames from a MAC its static FDB entry
+ * places elsewhere, so the frames must come after the entry moved. */
+void host_announce_schedule(struct loop *l, const char *bridge, const uint8_t mac[6], const char *ips);
+/* Forget pending sends (at exit). */
+void host_announce_cancel_all(struct loop *l);
 
 #endif

@@ -103,6 +103,25 @@ int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8
 	return 0;
 }
 
+int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])
+{
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
+	int rc = -NLE_NOMEM;
+
+	if (n && ll) {
+		rtnl_neigh_set_family(n, AF_BRIDGE);
+		rtnl_neigh_set_ifindex(n, port);
+		rtnl_neigh_set_flags(n, NTF_MASTER);
+		rtnl_neigh_set_state(n, NUD_REACHABLE); /* dynamic: ages like a learned one */
+		rtnl_neigh_set_lladdr(n, ll);
+		rc = rtnl_neigh_add(k->sk, n, NLM_F_CREATE | NLM_F_REPLACE);
+	}
+	nl_addr_put(ll);
+	rtnl_neigh_put(n);
+	return rc;
+}
+
 int kern_fdb_flush(struct kern *k)
 {
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };

@@ -1,5 +1,6 @@
 /* xenvnetd: turns /vnet definitions in xenstore into bridges and tunnels. */
 #include <errno.h>
+#include <net/if.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -173,10 +174,17 @@ static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
 
+	/* First the bridge here: it may still hold the MAC on the tunnel port
+	 * from when the domain lived elsewhere. */
+	if (present) {
+		int port = (int)if_nametoindex(v->dev);
+		int rc = port ? kern_bridge_fdb_learn(&d->kern, port, v->mac) : 0;
+		if (rc < 0)
+			log_warn("vif %s: cannot point %s's entry at it: %s", v->dev, v->bridge, nl_geterror(rc));
+	}
 	cluster_member(d->cluster, &v->vnet, v->mac, present);
-	/* After the announcement, so peers already point at us. */
-	if (present && host_announce(v->bridge, v->mac, v->ip) < 0)
-		log_warn("vif %s: cannot announce its MAC on %s", v->dev, v->bridge);
+	if (present)
+		host_announce_schedule(d->loop, v->bridge, v->mac, v->ip);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
@@ -376,6 +384,8 @@ int main(int argc, char **argv)
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
 	ctl_close(d.ctl);
+	if (d.loop)
+		host_announce_cancel_all(d.loop);
 	cluster_free(d.cluster);
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);

@@ -4,9 +4,7 @@
 # between h1 and h2, BENCH_MIG_COUNT times each (default 50):
 #   ours    a Linux PV guest (gratuitous ARP on resume) on vnet 97, made
 #           and announced by xenvnetd;
-#   silent  a guest that sends nothing of its own on vnet 97 (when the
-#           known target-bridge bug shows, with its fix emulated:
-#           LAB_MIG_FDB_FIX, see tests/lab/lib.sh);
+#   silent  a guest that sends nothing of its own on vnet 97;
 #   flood   a Linux PV guest on a hand-made bridge + VXLAN (VNI 4000,
 #           learning, head-end replication to the other hosts): plain
 #           flood-and-learn, no daemon updates, only the guest's GARP.
@@ -14,8 +12,8 @@
 # 10 ms.  Blackout = ms between the last reply before the switch and the
 # first after (the longest gap in the window), lost = icmp_seq holes.
 # Prints "RESULT case=NAME n=.. lost_p50=.. lost_p99=.. lost_max=..
-# bo_p50=.. bo_p99=.. bo_max=.. conn_p50=.. conn_p99=.. unrecovered=..
-# fix_emulated=0|1"; conn_* = ms from Connected to the first reply.
+# bo_p50=.. bo_p99=.. bo_max=.. conn_p50=.. conn_p99=.. unrecovered=.."
+# conn_* = ms from Connected to the first reply.
 #
 #   guests G, S (vnet97), F (refbr)  <-- migrate -->
 #   h1 192.0.2.1            h2 192.0.2.2            h3 192.0.2.3: d3 (vnet97), d4 (refbr)
@@ -60,14 +58,11 @@ lab_ping 4 203.0.113.30 3
 lab_step "probe: the silent guest as the daemon leaves it"
 lab_pinger p 3 198.51.100.200
 lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.p" || lab_fail "no replies from S"
-LAB_MIG_BUG=
 lab_mig_probe 1 2 200 201 p
 lab_mig_probe 2 1 201 202 p
 lab_mig_probe 1 2 202 203 p
 lab_mig_probe 2 1 203 204 p
 lab_pinger_stop p
-sfix=${LAB_MIG_FDB_FIX:-0}
-unset LAB_MIG_FDB_FIX
 : >"$LAB_DIR/migrations"
 
 lab_step "$N migrations of each guest, interleaved, pinged every 10 ms"
@@ -81,7 +76,7 @@ g=100 s=204 f=300 src=1 dst=2
 for ((i = 1; i <= N; i++)); do
 	lab_migrate $src $dst $g $((g + 1)); g=$((g + 1))
 	sleep 0.1
-	LAB_MIG_FDB_FIX=$sfix lab_migrate $src $dst $s $((s + 1)) --silent; s=$((s + 1))
+	lab_migrate $src $dst $s $((s + 1)) --silent; s=$((s + 1))
 	sleep 0.1
 	lab_migrate $src $dst $f $((f + 1)); f=$((f + 1))
 	sleep 0.15
@@ -93,14 +88,13 @@ for n in g s f; do lab_pinger_stop $n; done
 
 lab_step "results"
 result() {
-	local name=$1 log=$2 dom=$3 fix=$4 lost=() bo=() conn=() un=0 l b a
+	local name=$1 log=$2 dom=$3 lost=() bo=() conn=() un=0 l b a
 	while read -r l b a _; do
 		if [ "$l" = - ]; then un=$((un + 1)); continue; fi
 		lost+=("$l") bo+=("$b") conn+=("$a")
 	done < <(lab_blackouts "$log" "$dom")
-	echo "RESULT case=$name n=$((${#lost[@]} + un)) lost_p50=$(lab_pct 50 "${lost[@]}") lost_p99=$(lab_pct 99 "${lost[@]}") lost_max=$(lab_pct 100 "${lost[@]}") bo_p50=$(lab_pct 50 "${bo[@]}") bo_p99=$(lab_pct 99 "${bo[@]}") bo_max=$(lab_pct 100 "${bo[@]}") conn_p50=$(lab_pct 50 "${conn[@]}") conn_p99=$(lab_pct 99 "${conn[@]}") unrecovered=$un fix_emulated=$fix"
+	echo "RESULT case=$name n=$((${#lost[@]} + un)) lost_p50=$(lab_pct 50 "${lost[@]}") lost_p99=$(lab_pct 99 "${lost[@]}") lost_max=$(lab_pct 100 "${lost[@]}") bo_p50=$(lab_pct 50 "${bo[@]}") bo_p99=$(lab_pct 99 "${bo[@]}") bo_max=$(lab_pct 100 "${bo[@]}") conn_p50=$(lab_pct 50 "${conn[@]}") conn_p99=$(lab_pct 99 "${conn[@]}") unrecovered=$un"
 }
-result ours "$LAB_DIR/ping.g" d100 0
-result silent "$LAB_DIR/ping.s" d200 "$sfix"
-result flood "$LAB_DIR/ping.f" d300 0
-[ -z "$LAB_MIG_BUG" ] || echo "NOTE silent guest: known daemon bug: $LAB_MIG_BUG"
+result ours "$LAB_DIR/ping.g" d100
+result silent "$LAB_DIR/ping.s" d200
+result flood "$LAB_DIR/ping.f" d300

@@ -500,11 +500,6 @@ lab_count_vxlan() {
 # (lab_xs_agent) and a GARP sender on a FIFO per domain are running before.
 # The guest's carrier stays up (an HVM guest's view; netfront drops it).
 #
-# LAB_MIG_FDB_FIX=1 makes the switch also point the target bridge's
-# forwarding entry for the guest's MAC at the new vif (bridge fdb replace
-# ... master dynamic), as the daemon should on connect: without it the
-# target bridge may keep the MAC learned on the tunnel port, which cuts a
-# silent guest off (test_migrate_silent.sh).
 # lab_migrate runs the three with LAB_MIG_COPY_S (default 0.1) between
 # prepare and switch (the memory copy) and LAB_MIG_DESTROY_S (default
 # 0.02) between switch and finish.  The race tests call the phases alone.
@@ -612,9 +607,6 @@ for line in fin:
     os.write(fout, (" ".join(out) + "\n").encode())
 ' "$d/xs/socket" "$d/xs.in" "$d/xs.out" >>"$d/xs.agent.log" 2>&1 &
 	LAB_PIDS+=("$!")
-	# And a "bridge -batch" on a FIFO, for LAB_MIG_FDB_FIX.
-	lab_fifo "$d/bridge.in"
-	lab_bg "h$1" bridge -force -batch "$d/bridge.in" >>"$d/bridge.log" 2>&1
 	local r
 	read -r -t 20 r <"$d/xs.out" && [ "$r" = ready ] ||
 		lab_fail "xenstore agent of h$1 did not start: $(cat "$d/xs.agent.log")"
@@ -679,10 +671,6 @@ lab_migrate_switch() {
 	{ lab_wire_to "" g "p$new"; lab_wire_to "" "p$new" g; lab_wire_to "" "p$old" sink0; } >"$LAB_DIR/tc.$w"
 	lab_xs_fast "$dst" "$fe/state" 4 "/local/domain/0/backend/vif/$new/$devid/state" 4
 	LAB_MIG_T_CONN=${LAB_XS_T[1]}
-	# What the daemon should do on connect (see test_migrate_silent.sh):
-	# point the bridge's entry for the guest's MAC at its vif.
-	[ "${LAB_MIG_FDB_FIX:-0}" = 0 ] ||
-		echo "fdb replace $LAB_MIG_MAC dev vif$new.$devid master dynamic" >"$LAB_DIR/h$dst/bridge.in"
 	[ "$silent" = --silent ] || echo g >"$LAB_DIR/garp.$d"
 	lab_xs_fast "$dst" /local/domain/"$new"/name "$d"
 	LAB_DOM_NS[$new]=$d LAB_DOM_WIRE[$new]=$w
@@ -844,25 +832,17 @@ lab_pinger_stop() {
 }
 
 # lab_mig_probe SRC DST OLD NEW PINGNAME: a --silent migration while
-# pinger PINGNAME runs; then wait up to 2 s for a reply.  When none comes
-# and DST's bridge has the guest's MAC learned on a non-vif port (the
-# daemon bug LAB_MIG_FDB_FIX works around), note it in LAB_MIG_BUG, delete
-# that entry and set LAB_MIG_FDB_FIX=1 for the migrations that follow;
-# any other silence fails the test.
+# pinger PINGNAME runs; then wait up to 2 s for a reply.  Silence fails the
+# test, saying whether DST's bridge still had the guest's MAC on a non-vif
+# port (the daemon must point it at the vif when the vif connects).
 lab_mig_probe() {
-	local src=$1 dst=$2 old=$3 new=$4 log=$LAB_DIR/ping.$5 d now
+	local src=$1 dst=$2 old=$3 new=$4 log=$LAB_DIR/ping.$5 d stale
 	d=${LAB_DOM_NS[$old]}
 	lab_migrate "$src" "$dst" "$old" "$new" --silent
 	# shellcheck disable=SC2016 # expanded by eval, on each try
 	lab_wait 2 "a reply after $old -> $new" eval '[ "$(lab_blackouts "$log" "$d" | tail -n 1 | cut -d" " -f1)" != - ]' &&
 		return 0
-	now=$(bridge -n "${LAB_PREFIX}h$dst" fdb show br "$LAB_MIG_BRIDGE_NAME" 2>/dev/null | grep "^$LAB_MIG_MAC dev " | grep -v " dev vif" | grep " master " | tr -s ' ' || true)
-	[ -n "$now" ] || lab_fail "$d unreachable after migrating to h$dst; h$dst bridge: $(bridge -n "${LAB_PREFIX}h$dst" fdb show | grep "^$LAB_MIG_MAC" | tr '\n' ';')"
-	LAB_MIG_BUG="h$dst's bridge kept $LAB_MIG_MAC learned on the tunnel after Connected ('$now'), the guest unreachable"
-	lab_log "KNOWN DAEMON BUG: $LAB_MIG_BUG"
-	bridge -n "${LAB_PREFIX}h$dst" fdb del "$LAB_MIG_MAC" dev "$(echo "$now" | awk '{print $3}')" master
-	export LAB_MIG_FDB_FIX=1
-	# shellcheck disable=SC2016
-	lab_wait 2 "a reply once the stale entry is gone" eval '[ "$(lab_blackouts "$log" "$d" | tail -n 1 | cut -d" " -f1)" != - ]' ||
-		lab_fail "$d still unreachable on h$dst without the stale entry"
+	stale=$(bridge -n "${LAB_PREFIX}h$dst" fdb show br "$LAB_MIG_BRIDGE_NAME" 2>/dev/null | grep "^$LAB_MIG_MAC dev " | grep -v " dev vif" | grep " master " | tr -s ' ' || true)
+	[ -z "$stale" ] || lab_fail "$d unreachable after migrating to h$dst: its bridge kept $LAB_MIG_MAC on a non-vif port ('$stale')"
+	lab_fail "$d unreachable after migrating to h$dst; h$dst bridge: $(bridge -n "${LAB_PREFIX}h$dst" fdb show | grep "^$LAB_MIG_MAC" | tr '\n' ';')"
 }
