@@ -154,9 +154,11 @@ static const unsigned resend_ms[] = { 10, 50, 150 };
 struct job {
 	struct timer t;
 	struct loop *loop;
-	char bridge[IFNAMSIZ];
+	char bridge[IFNAMSIZ], dev[IFNAMSIZ];
 	uint8_t mac[6];
 	char *ips;
+	host_announce_prep prep;
+	void *ctx;
 	unsigned sent;
 	struct job *next;
 };
@@ -179,6 +181,8 @@ static void job_fire(void *arg)
 {
 	struct job *j = arg;
 
+	if (j->prep)
+		j->prep(j->ctx, j->bridge, j->dev, j->mac);
 	host_announce(j->bridge, j->mac, j->ips);
 	if (++j->sent == NSENDS) {
 		job_free(j);
@@ -187,7 +191,8 @@ static void job_fire(void *arg)
 	loop_timer_arm(j->loop, &j->t, resend_ms[j->sent] - resend_ms[j->sent - 1]);
 }
 
-void host_announce_schedule(struct loop *l, const char *bridge, const uint8_t mac[6], const char *ips)
+void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, const uint8_t mac[6],
+			    const char *ips, host_announce_prep prep, void *ctx)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -195,6 +200,9 @@ void host_announce_schedule(struct loop *l, const char *bridge, const uint8_t ma
 		return;
 	j->loop = l;
 	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
+	snprintf(j->dev, sizeof(j->dev), "%s", dev);
+	j->prep = prep;
+	j->ctx = ctx;
 	memcpy(j->mac, mac, 6);
 	j->ips = ips && *ips ? strdup(ips) : NULL;
 	timer_init(&j->t, job_fire, j);

@@ -22,10 +22,15 @@ size_t frame_unsolicited_na(uint8_t *buf, const uint8_t mac[6], const uint8_t ip
  * number of frames sent, -1 when the bridge cannot be used. */
 int host_announce(const char *bridge, const uint8_t mac[6], const char *ips);
 
+/* Before each send, prep(ctx, bridge, dev, mac) may fix up local state
+ * that the port's coming up can delay (see main.c). */
+typedef void (*host_announce_prep)(void *ctx, const char *bridge, const char *dev, const uint8_t mac[6]);
+
 /* Send them a few times, starting a moment after the MAC's announcement:
  * a receiving host drops tunnelled frames from a MAC its static FDB entry
  * places elsewhere, so the frames must come after the entry moved. */
-void host_announce_schedule(struct loop *l, const char *bridge, const uint8_t mac[6], const char *ips);
+void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, const uint8_t mac[6],
+			    const char *ips, host_announce_prep prep, void *ctx);
 /* Forget pending sends (at exit). */
 void host_announce_cancel_all(struct loop *l);
 

@@ -1,5 +1,6 @@
 /* xenvnetd: turns /vnet definitions in xenstore into bridges and tunnels. */
 #include <errno.h>
+#include <linux/neighbour.h>
 #include <net/if.h>
 #include <getopt.h>
 #include <signal.h>
@@ -170,21 +171,37 @@ static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
 	return def != NULL;
 }
 
+/* The bridge here may still hold a just-migrated guest's MAC on the tunnel
+ * port (from when the guest lived elsewhere) or on an old vif: point it at
+ * the new vif.  A port that is not forwarding yet takes no learned entry
+ * (EPERM): then at least forget the tunnel's, so frames flood to the vif;
+ * the attempt is repeated with the host-side announcements. */
+static void point_bridge_at(void *ctx, const char *bridge, const char *dev, const uint8_t mac[6])
+{
+	struct daemon *d = ctx;
+	int port = (int)if_nametoindex(dev);
+	const struct vnet_def *def = reconciler_find_bridge(d->rec, bridge);
+	struct kern_fdb stale = { .flags = NTF_MASTER };
+
+	if (port && kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
+		return;
+	stale.ifindex = def ? (int)if_nametoindex(def->vnetif) : 0;
+	memcpy(stale.mac, mac, 6);
+	if (stale.ifindex)
+		kern_fdb_delete(&d->kern, &stale); /* none there is fine */
+}
+
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
 
 	/* First the bridge here: it may still hold the MAC on the tunnel port
 	 * from when the domain lived elsewhere. */
-	if (present) {
-		int port = (int)if_nametoindex(v->dev);
-		int rc = port ? kern_bridge_fdb_learn(&d->kern, port, v->mac) : 0;
-		if (rc < 0)
-			log_warn("vif %s: cannot point %s's entry at it: %s", v->dev, v->bridge, nl_geterror(rc));
-	}
+	if (present)
+		point_bridge_at(d, v->bridge, v->dev, v->mac);
 	cluster_member(d->cluster, &v->vnet, v->mac, present);
 	if (present)
-		host_announce_schedule(d->loop, v->bridge, v->mac, v->ip);
+		host_announce_schedule(d->loop, v->bridge, v->dev, v->mac, v->ip, point_bridge_at, d);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);

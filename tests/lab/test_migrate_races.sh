@@ -101,10 +101,10 @@ lab_log "h1 -> h2: ${res[0]}; h2 -> h3: ${res[1]} (lost blackout_ms conn_ms old 
 for r in "${res[@]}"; do
 	l=${r%% *}
 	[ "$l" != - ] || lab_fail "quick succession: no reply after: $r"
-	# Known daemon issue (after race B): h2 withdrew and never heard h1's
-	# new seq (B's ANNOUNCE was dropped; REQUEST answers go only to the
-	# requesters), so a quick h1 -> h2 can announce an equal seq that
-	# loses the tie to h1's lower address until h1's WITHDRAW.
-	((l <= 1)) || lab_log "KNOWN DAEMON ISSUE: quick succession lost $l pings: $r"
+	# Known issue, open: in about half the runs one of the two quick hops
+	# loses ~20 pings although every host's FDB points at the target within
+	# 1-3 ms of Connected (daemon logs); the loss is in the target's data
+	# path and is not explained yet.  Logged, not failed, until it is.
+	((l <= 1)) || lab_log "KNOWN ISSUE: quick succession lost $l pings: $r"
 done
 lab_ping 4 $GIP 3
