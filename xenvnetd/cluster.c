@@ -410,13 +410,14 @@ static void forget_mac_of(void *arg, struct mac_entry *e)
 	}
 }
 
-static void host_remove(struct cluster *c, struct host *h)
+/* Forget a host and its MACs: it went silent, or said it is leaving. */
+static void host_remove(struct cluster *c, struct host *h, const char *why)
 {
 	char a[PROTO_ADDR_STRLEN];
 	struct forget_ctx f = { c, &h->addr };
 
 	proto_addr_format(&h->addr, a);
-	log_info("host %s: silent for %us, forgetting its MACs", a, h->hold_s);
+	log_info("host %s: %s, forgetting its MACs", a, why);
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
@@ -433,8 +434,13 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 
 	if (!h)
 		return;
+	if (m->hold_s == 0) {
+		/* "I am leaving": forget it now, not after a hold time. */
+		host_remove(c, h, "leaving");
+		return;
+	}
 	h->last_ms = now;
-	h->hold_s = m->hold_s ? m->hold_s : c->p.hold_s;
+	h->hold_s = m->hold_s;
 	if (rx->multicast && !(m->flags & PROTO_F_RELAYED) && proto_addr_equal(&rx->src, &m->origin))
 		h->direct_until_ms = now + (uint64_t)h->hold_s * 1000u;
 	for (size_t i = 0; i < m->nvnets; i++)
@@ -606,7 +612,9 @@ static void hello_tick(void *arg)
 	for (size_t i = 0; i < c->nhosts;) {
 		struct host *h = &c->hosts[i];
 		if (now - h->last_ms > (uint64_t)h->hold_s * 1000u) {
-			host_remove(c, h);
+			char why[32];
+			snprintf(why, sizeof(why), "silent for %us", h->hold_s);
+			host_remove(c, h, why);
 			continue;
 		}
 		for (size_t j = 0; j < h->nvnets;) {
