@@ -25,14 +25,7 @@ N=${BENCH_MIG_COUNT:-50}
 lab_init "${1:-build}"
 
 lab_step "lab: 3 hosts, vnet 97 by xenvnetd, refbr/refvx by hand"
-lc_key
-lab_switch
-for h in 1 2 3; do lc_host $h; done
-for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
-for h in 1 2 3; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 3
 mtu=$(ip -n "${LAB_PREFIX}h1" -o link show dev vnif97 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 for h in 1 2 3; do
 	h$h ip link add refbr type bridge forward_delay 0

@@ -33,6 +33,21 @@ lc_key() {
 	chmod 600 "$LC_KEY"
 }
 
+# lc_cluster N [ID [BRIDGE]]: a key, the switch and hosts 1..N with their
+# daemons, vnet ID (97) with BRIDGE (vnet97) defined on each and up, and
+# every daemon speaking the control protocol.
+lc_cluster() {
+	local n=$1 id=${2:-97} br=${3:-vnet97} h
+	lc_key
+	lab_switch
+	for ((h = 1; h <= n; h++)); do lc_host "$h"; done
+	for ((h = 1; h <= n; h++)); do xs "$h" write "/vnet/$id/bridge" "$br"; done
+	for ((h = 1; h <= n; h++)); do
+		lab_vnet_up "$h" "$id"
+		lc_wait_control "$h"
+	done
+}
+
 # lc_config N KEY=VALUE...: write a config file for host N's daemon
 # ($LAB_DIR/hN/xenvnetd.conf) and echo its path.  Passed as a second -c it
 # replaces lib.sh's "-c /dev/null" (the last -c wins).

@@ -16,17 +16,7 @@ M2=00:16:3e:00:00:02
 WAIT=${LC_FDB_WAIT:-3}   # seconds: an announcement takes milliseconds
 
 lab_step "two hosts with the cluster key, vnet 97 on both"
-lc_key
-lab_switch
-lc_host 1
-lc_host 2
-for h in 1 2; do
-	xs $h write /vnet/97/bridge vnet97
-done
-for h in 1 2; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 2
 lc_wait_counter 1 hosts -eq 1
 lc_wait_counter 2 hosts -eq 1
 [ "$(lc_counter 1 hosts-multicast)" = 1 ] || lab_fail "h1 does not hear h2 by multicast"

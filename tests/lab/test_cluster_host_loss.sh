@@ -18,18 +18,7 @@ SLACK_MS=${LC_SLACK_MS:-300}   # polling and a sanitizer build's scheduling
 M=(x 00:16:3e:00:00:01 00:16:3e:00:00:02 00:16:3e:00:00:03)
 
 lab_step "three hosts, a domain on each, everyone knows everyone"
-lc_key
-lab_switch
-for h in 1 2 3; do
-	lc_host $h
-done
-for h in 1 2 3; do
-	xs $h write /vnet/97/bridge vnet97
-done
-for h in 1 2 3; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 3
 for h in 1 2 3; do
 	lab_domain $h $h 198.51.100.$h ${M[h]} vnet97
 done

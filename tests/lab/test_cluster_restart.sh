@@ -10,15 +10,7 @@ set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
 lab_need_daemon
-lc_key
-lab_switch
-lc_host 1
-lc_host 2
-for n in 1 2; do xs "$n" write /vnet/97/bridge vnet97; done
-lab_vnet_up 1 97
-lab_vnet_up 2 97
-lc_wait_control 1
-lc_wait_control 2
+lc_cluster 2
 M=00:16:3e:00:00:0a
 
 # vif N DOMID STATE: the backend of domain DOMID's vif with MAC M on host N.

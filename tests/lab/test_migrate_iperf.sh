@@ -15,14 +15,7 @@ GM=00:16:3e:00:07:30 GIP=198.51.100.30
 command -v iperf3 >/dev/null || lab_fail "no iperf3 (make deps)"
 
 lab_step "three hosts, vnet 97, the guest on h1 running iperf3 -s, d3 on h3"
-lc_key
-lab_switch
-for h in 1 2 3; do lc_host $h; done
-for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
-for h in 1 2 3; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 3
 lab_domain 3 3 198.51.100.3 00:16:3e:00:07:03 vnet97
 lab_mdomain 1 30 $GIP $GM vnet97
 d30 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1

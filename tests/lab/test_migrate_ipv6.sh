@@ -16,14 +16,7 @@ REACH_MS=${MIG_REACH_MS:-20}
 GM=00:16:3e:00:06:20 GIP=2001:db8::20
 
 lab_step "three hosts, vnet 97, the IPv6-only guest on h1, the pinger on h3"
-lc_key
-lab_switch
-for h in 1 2 3; do lc_host $h; done
-for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
-for h in 1 2 3; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 3
 lab_domain 3 3 198.51.100.3 00:16:3e:00:06:03 vnet97
 d3 ip addr add 2001:db8::3/64 dev eth0 nodad
 lab_mdomain 1 20 $GIP/64 $GM vnet97

@@ -20,14 +20,7 @@ MAXLOST=${MIG_MAX_LOST:-1}
 GM=00:16:3e:00:05:10 GIP=198.51.100.10
 
 lab_step "three hosts, vnet 97, the guest on h1, the pinger on h3"
-lc_key
-lab_switch
-for h in 1 2 3; do lc_host $h; done
-for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
-for h in 1 2 3; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 3
 lab_mdomain 1 10 $GIP $GM vnet97
 lab_domain 3 3 198.51.100.3 00:16:3e:00:05:03 vnet97
 # A Linux guest without IPv6: its only announcement is the gratuitous ARP.

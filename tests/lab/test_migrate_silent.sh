@@ -17,14 +17,7 @@ REACH_MS=${MIG_REACH_MS:-20}
 GM=00:16:3e:00:05:20 GIP=198.51.100.20 PM=00:16:3e:00:05:03 PIP=198.51.100.3
 
 lab_step "three hosts, vnet 97, the silent guest on h1, the pinger on h3"
-lc_key
-lab_switch
-for h in 1 2 3; do lc_host $h; done
-for h in 1 2 3; do xs $h write /vnet/97/bridge vnet97; done
-for h in 1 2 3; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_cluster 3
 lab_domain 3 3 $PIP $PM vnet97
 lab_mdomain 1 20 $GIP $GM vnet97
 d20 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
