@@ -170,7 +170,7 @@ lc_counters() {
 lc_counter_is() {
 	local v
 	v=$(lc_counter "$1" "$2")
-	[ -n "$v" ] && [ "$v" "$3" "$4" ]
+	[ -n "$v" ] && test "$v" "$3" "$4"
 }
 lc_wait_counter() {
 	lab_wait "${5:-10}" "h$1 $2 $3 $4" lc_counter_is "$1" "$2" "$3" "$4" ||
