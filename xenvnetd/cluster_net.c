@@ -96,6 +96,11 @@ int cnet_open(struct cnet *n, const struct kern_underlay *u, uint16_t port, cons
 		sl = sizeof(*s);
 	}
 	setsockopt(n->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* Bursts of announcements (a host joining with thousands of MACs)
+	 * must queue, not drop: root may exceed net.core.rmem_max. */
+	int rcvbuf = 4 << 20;
+	if (setsockopt(n->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(n->fd, (struct sockaddr *)&ss, sl) < 0) {
 		rc = vnet_err(err, errlen, "control socket: bind to port %u: %s", port, strerror(errno));
 		goto fail;
