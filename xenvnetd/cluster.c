@@ -50,6 +50,10 @@ struct cluster {
 	struct vnetmap tunnels;   /* the vnets up here: id -> tunnel ifindex */
 	struct host *hosts;
 	size_t nhosts, hcap;
+	struct proto_addr *peer_addr; /* the peers, resolved (peer_ok says which) */
+	uint16_t *peer_port;
+	bool *peer_ok;
+	size_t npeers;
 	struct timer hello_timer, refresh_timer;
 	uint8_t rx[PROTO_MAX_LEN + 64];
 	struct vnet_id rx_vnets[PROTO_MAX_VNETS];
@@ -91,14 +95,12 @@ static struct dp_host dp_host_of(const struct proto_addr *a)
 static void send_peers(struct cluster *c, const uint8_t *buf, size_t len, const struct proto_addr *skip1,
 		       const struct proto_addr *skip2)
 {
-	for (size_t i = 0; c->peers && i < c->peers->n; i++) {
-		struct proto_addr a;
-		if (cnet_parse_addr(c->peers->v[i].addr, &a) < 0)
-			continue; /* a host name that is not resolved: see peers.h */
-		if ((skip1 && proto_addr_equal(&a, skip1)) || (skip2 && proto_addr_equal(&a, skip2)) ||
-		    proto_addr_equal(&a, &c->self))
+	for (size_t i = 0; i < c->npeers; i++) {
+		const struct proto_addr *a = &c->peer_addr[i];
+		if (!c->peer_ok[i] || (skip1 && proto_addr_equal(a, skip1)) ||
+		    (skip2 && proto_addr_equal(a, skip2)) || proto_addr_equal(a, &c->self))
 			continue;
-		cnet_send_to(&c->net, &a, c->peers->v[i].port ? c->peers->v[i].port : c->p.port, buf, len);
+		cnet_send_to(&c->net, a, c->peer_port[i] ? c->peer_port[i] : c->p.port, buf, len);
 	}
 }
 
@@ -465,10 +467,8 @@ static void relay(struct cluster *c, const struct cnet_rx *rx, const struct prot
 	if (proto_forward_hops(c->rx, rx->len) < 0)
 		return;
 	if (!rx->multicast) {
-		for (size_t i = 0; c->peers && i < c->peers->n && !from_peer; i++) {
-			struct proto_addr a;
-			from_peer = cnet_parse_addr(c->peers->v[i].addr, &a) == 0 && proto_addr_equal(&a, &rx->src);
-		}
+		for (size_t i = 0; i < c->npeers && !from_peer; i++)
+			from_peer = c->peer_ok[i] && proto_addr_equal(&c->peer_addr[i], &rx->src);
 		if (!from_peer)
 			return; /* meant for us alone */
 		cnet_send_group(&c->net, c->rx, rx->len);
@@ -722,10 +722,37 @@ void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tun
 	flush(c);
 }
 
+/* Resolve the peer list once per change: names may need DNS, which must
+ * not happen per message. */
+static void resolve_peers(struct cluster *c)
+{
+	size_t n = c->peers ? c->peers->n : 0;
+
+	free(c->peer_addr);
+	free(c->peer_port);
+	free(c->peer_ok);
+	c->npeers = 0;
+	c->peer_addr = calloc(n ? n : 1, sizeof(*c->peer_addr));
+	c->peer_port = calloc(n ? n : 1, sizeof(*c->peer_port));
+	c->peer_ok = calloc(n ? n : 1, sizeof(*c->peer_ok));
+	if (!c->peer_addr || !c->peer_port || !c->peer_ok)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		c->peer_port[i] = c->peers->v[i].port;
+		c->peer_ok[i] = cnet_resolve(c->peers->v[i].addr, c->net.family, &c->peer_addr[i]) == 0;
+		if (!c->peer_ok[i])
+			log_warn("peer %s: cannot resolve it; skipped until the peer list changes",
+				 c->peers->v[i].addr);
+	}
+	c->npeers = n;
+}
+
 void cluster_peers_changed(struct cluster *c)
 {
-	if (c->running)
-		send_hello(c);
+	if (!c->running)
+		return;
+	resolve_peers(c);
+	send_hello(c);
 }
 
 /* ---- life cycle ---- */
@@ -764,6 +791,7 @@ static int open_socket(struct cluster *c, char *err, size_t errlen)
 		proto_addr_from_in(&c->self, (const struct in_addr *)&u->addr);
 	else
 		proto_addr_from_in6(&c->self, &u->addr);
+	resolve_peers(c); /* names resolve to the underlay's family */
 	if (loop_add_fd(c->loop, c->net.fd, on_readable, c) < 0) {
 		cnet_close(&c->net);
 		return vnet_err(err, errlen, "control socket: %s", strerror(errno));
@@ -834,6 +862,9 @@ void cluster_free(struct cluster *c)
 	for (size_t i = 0; i < c->nhosts; i++)
 		free(c->hosts[i].vnets);
 	free(c->hosts);
+	free(c->peer_addr);
+	free(c->peer_port);
+	free(c->peer_ok);
 	mactab_free(&c->tab);
 	vnetmap_free(&c->tunnels);
 	replay_free(c->replay);

@@ -423,8 +423,10 @@ static void rt_peer_del(void *arg, const char *addr, struct ctl_reply *r)
 		ctl_reply_fail(r, CTL_E_FAILED, "%s", err);
 	else if (rc == 1)
 		ctl_reply_fail(r, CTL_E_NOT_FOUND, "%s is not a peer", addr);
-	else
+	else {
 		log_info("peer %s deleted", addr);
+		cluster_peers_changed(rt->cluster);
+	}
 }
 
 static void rt_log(void *arg, const char *msg)
