@@ -272,3 +272,40 @@ s.sendall(b"x" * int(sys.argv[2])); s.close()' "$ip" "$bytes" 2>&1) || lab_fail 
 	[ "$(cat "$LAB_DIR/tcp.$dst.out")" = "$bytes" ] ||
 		lab_fail "d$src -> $ip TCP: received '$(cat "$LAB_DIR/tcp.$dst.out")' of $bytes bytes"
 }
+
+# lc_mig_silent N GM DOM: N --silent migrations of the guest with MAC GM
+# (domid DOM first) back and forth between h1 and h2, each waited for in
+# h3's FDB; LC_MIG_AT is then the host the guest ended on.
+lc_mig_silent() {
+	local n=$1 gm=$2 dom=$3 src=1 dst=2 i t
+	for ((i = 1; i <= n; i++)); do
+		lab_migrate $src $dst "$dom" $((dom + 1)) --silent
+		dom=$((dom + 1))
+		lc_wait_fdb 3 "$gm" "192.0.2.$dst" 2
+		sleep 0.2
+		t=$src src=$dst dst=$t
+	done
+	# shellcheck disable=SC2034 # read by the caller
+	LC_MIG_AT=$src
+}
+
+# lc_mig_check LOG DOMNS N REACH_MS WHAT: each of the N migrations seen by
+# pinger log LOG lost at most one ping and answered within REACH_MS of
+# Connected; logs the spread, fails naming WHAT migrations otherwise.
+lc_mig_check() {
+	local log=$1 dns=$2 n=$3 reach_ms=$4 what=$5 res r l b a o nw lost=() reach=() bad=0
+	mapfile -t res < <(lab_blackouts "$log" "$dns")
+	[ "${#res[@]}" = "$n" ] || lab_fail "measured ${#res[@]} of $n migrations"
+	for r in "${res[@]}"; do
+		read -r l b a o nw <<<"$r"
+		[ "$l" != - ] || lab_fail "no reply after migration $o -> $nw"
+		lost+=("$l") reach+=("$a")
+		if ((l > 1)) || awk -v a="$a" -v m="$reach_ms" 'BEGIN { exit !(a > m) }'; then
+			lab_log "migration $o -> $nw: $l lost, first reply $a ms after Connected (blackout $b ms)"
+			bad=$((bad + 1))
+		fi
+	done
+	lab_log "lost pings: p50 $(lab_pct 50 "${lost[@]}"), p99 $(lab_pct 99 "${lost[@]}"), max $(lab_pct 100 "${lost[@]}")"
+	lab_log "Connected -> first reply (ms): p50 $(lab_pct 50 "${reach[@]}"), p99 $(lab_pct 99 "${reach[@]}"), max $(lab_pct 100 "${reach[@]}")"
+	[ "$bad" = 0 ] || lab_fail "$bad of $n $what migrations missed the target"
+}

@@ -40,34 +40,14 @@ cap=$LAB_BG
 lab_wait 5 "tcpdump in d3" grep -q listening "$LAB_DIR/tcpdump.log" || lab_fail "tcpdump did not start"
 lab_pinger g 3 $GIP
 lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
-dom=24 src=1 dst=2
-for ((i = 1; i <= N; i++)); do
-	lab_migrate $src $dst $dom $((dom + 1)) --silent
-	dom=$((dom + 1))
-	lc_wait_fdb 3 $GM 192.0.2.$dst 2
-	sleep 0.2
-	t=$src src=$dst dst=$t
-done
+lc_mig_silent "$N" $GM 24
 sleep 0.3
 lab_pinger_stop g
 kill -INT "$cap"
 wait "$cap" 2>/dev/null || true
 
 lab_step "at most one ping lost, reachable within $REACH_MS ms of Connected"
-mapfile -t res < <(lab_blackouts "$LAB_DIR/ping.g" d20)
-[ "${#res[@]}" = "$N" ] || lab_fail "measured ${#res[@]} of $N migrations"
-lost=() reach=() bad=0
-for r in "${res[@]}"; do
-	read -r l b a o n <<<"$r"
-	[ "$l" != - ] || lab_fail "no reply after migration $o -> $n"
-	lost+=("$l") reach+=("$a")
-	if ((l > 1)) || awk -v a="$a" -v m="$REACH_MS" 'BEGIN { exit !(a > m) }'; then
-		lab_log "migration $o -> $n: $l lost, first reply $a ms after Connected (blackout $b ms)"
-		bad=$((bad + 1))
-	fi
-done
-lab_log "lost pings: p50 $(lab_pct 50 "${lost[@]}"), max $(lab_pct 100 "${lost[@]}"); Connected -> first reply (ms): p50 $(lab_pct 50 "${reach[@]}"), max $(lab_pct 100 "${reach[@]}")"
-[ "$bad" = 0 ] || lab_fail "$bad of $N IPv6 migrations missed the target"
+lc_mig_check "$LAB_DIR/ping.g" d20 "$N" "$REACH_MS" IPv6
 nas=$(tcpdump -r "$LAB_DIR/na.pcap" -n 2>/dev/null | grep -c "neighbor advertisement, tgt is $GIP" || true)
 [ "$nas" -ge $(((N + 1) / 2)) ] || lab_fail "d3 saw $nas unsolicited NAs for $GIP over $N migrations"
 lab_log "d3 saw $nas NAs for $GIP"

@@ -45,40 +45,19 @@ lab_wait 5 "tcpdump in d20" grep -q listening "$LAB_DIR/tcpdump.log" || lab_fail
 lab_step "$N silent migrations h1 <-> h2, d3 pinging every 10 ms"
 lab_pinger g 3 $GIP
 lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
-dom=24 src=1 dst=2
-for ((i = 1; i <= N; i++)); do
-	lab_migrate $src $dst $dom $((dom + 1)) --silent
-	dom=$((dom + 1))
-	lc_wait_fdb 3 $GM 192.0.2.$dst 2
-	sleep 0.2
-	t=$src src=$dst dst=$t
-done
+lc_mig_silent "$N" $GM 24
 sleep 0.3
 lab_pinger_stop g
 kill -INT "$cap"
 wait "$cap" 2>/dev/null || true
 
 lab_step "reachable within $REACH_MS ms of Connected, at most one ping lost"
-mapfile -t res < <(lab_blackouts "$LAB_DIR/ping.g" d20)
-[ "${#res[@]}" = "$N" ] || lab_fail "measured ${#res[@]} of $N migrations"
-lost=() reach=() bad=0
-for r in "${res[@]}"; do
-	read -r l b a o n <<<"$r"
-	[ "$l" != - ] || lab_fail "no reply after migration $o -> $n"
-	lost+=("$l") reach+=("$a")
-	if ((l > 1)) || awk -v a="$a" -v m="$REACH_MS" 'BEGIN { exit !(a > m) }'; then
-		lab_log "migration $o -> $n: $l lost, first reply $a ms after Connected (blackout $b ms)"
-		bad=$((bad + 1))
-	fi
-done
-lab_log "lost pings: p50 $(lab_pct 50 "${lost[@]}"), p99 $(lab_pct 99 "${lost[@]}"), max $(lab_pct 100 "${lost[@]}")"
-lab_log "Connected -> first reply (ms): p50 $(lab_pct 50 "${reach[@]}"), p99 $(lab_pct 99 "${reach[@]}"), max $(lab_pct 100 "${reach[@]}")"
-[ "$bad" = 0 ] || lab_fail "$bad of $N silent migrations missed the target"
+lc_mig_check "$LAB_DIR/ping.g" d20 "$N" "$REACH_MS" silent
 
 lab_step "the guest sent nothing but echo replies"
 others=$(tcpdump -r "$LAB_DIR/guest.pcap" -n -e 'not (icmp and icmp[icmptype] == icmp-echoreply) and not (arp and arp[6:2] == 2)' 2>/dev/null)
 replies=$(tcpdump -r "$LAB_DIR/guest.pcap" -n 'icmp and icmp[icmptype] == icmp-echoreply' 2>/dev/null | wc -l)
 [ "$replies" -gt 100 ] || lab_fail "only $replies echo replies captured in the guest"
 [ -z "$others" ] || lab_fail "the silent guest sent: $(echo "$others" | head -5)"
-lc_fdb_has 3 $GM 192.0.2.$src || lab_fail "h3: $GM not at h$src: $(lc_fdb 3 | grep "$GM")"
+lc_fdb_has 3 $GM 192.0.2.$LC_MIG_AT || lab_fail "h3: $GM not at h$LC_MIG_AT: $(lc_fdb 3 | grep "$GM")"
 lab_log "$replies echo replies and nothing else from the guest"
