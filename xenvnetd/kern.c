@@ -2,8 +2,12 @@
 #include "vnet_err.h"
 
 #include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include "log.h"
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -101,6 +105,20 @@ int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8
 	memcpy(p, &h, sizeof(h));
 	k->qlen += NLMSG_ALIGN(off);
 	return 0;
+}
+
+int kern_link_carrier_sync(const char *name)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GLINK };
+	struct ifreq ifr = { .ifr_data = (char *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	rc = ioctl(fd, SIOCETHTOOL, &ifr);
+	close(fd);
+	return rc < 0 ? -1 : ev.data != 0;
 }
 
 int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])

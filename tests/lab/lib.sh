@@ -528,10 +528,14 @@ lab_fifo() {
 
 # lab_wire_vif H DOMID WIRE DEVID: vif<domid>.<devid> in host H, paired
 # with p<domid> in the wire, which delivers to the sink until switched.
+# Both ends get the same ifindex: a veth whose peer's index differs from
+# its own has its carrier changes handled at once by the kernel's link
+# watcher, others (netback's vifs) up to a second later, and the bridge
+# port forwards only from then.  The lab's vifs are of the second kind.
 lab_wire_vif() {
-	local h=$1 domid=$2 w=$LAB_PREFIX$3 devid=$4
-	ip -n "${LAB_PREFIX}h$h" link add "vif$domid.$devid" address fe:ff:ff:ff:ff:ff type veth \
-		peer name "p$domid" netns "$w"
+	local h=$1 domid=$2 w=$LAB_PREFIX$3 devid=$4 idx=$((4096 + $2 * 8 + $4))
+	ip -n "${LAB_PREFIX}h$h" link add "vif$domid.$devid" index "$idx" address fe:ff:ff:ff:ff:ff type veth \
+		peer name "p$domid" index "$idx" netns "$w"
 	ip -n "$w" link set "p$domid" up
 	tc -n "$w" qdisc add dev "p$domid" clsact
 	lab_wire_to "$w" "p$domid" sink0 | tc -n "$w" -batch -
