@@ -487,16 +487,23 @@ lab_count_vxlan() {
 #   prepare  the target gets the domain under a NEW domid, paused: its vif
 #            device is created and plugged into the bridge (the hotplug
 #            script), the backend (same MAC, devid, bridge, ip) in InitWait
-#            (2) with online 1, the frontend Initialising (1).
-#   switch   the guest resumes on the target: in one step the wire joins g
-#            to the target's vif and cuts the source's, and the frontend
+#            (2) with online 1, the frontend Initialising (1).  The vif
+#            has no carrier yet (netback turns it on when the frontend
+#            connects): its wire end p<new> is down.
+#   switch   the guest resumes on the target: p<new> comes up (the vif's
+#            carrier), the wire joins g to the target's vif and cuts the
+#            source's, and the frontend
 #            and backend go Connected (4); a Linux PV guest then sends a
 #            gratuitous ARP for each IPv4 address (netfront's
 #            netdev_notify_peers), a --silent guest sends nothing.
 #   finish   the source domain is destroyed: its backend and domain
 #            directories go, and its vif device.
+# With LAB_MIG_EARLY_CARRIER=1 the target's vif has its carrier from
+# prepare on (a device whose carrier comes with it, say a tap); the kernel
+# then defers the carrier event (see lab_wire_vif) and only the daemon's
+# asking for it at Connected makes the port forward in time.
 # The switch costs no process start-up (tens of ms on a loaded machine):
-# a "tc -batch" on a FIFO per wire, a xenstore client on a FIFO per host
+# an "ip -batch" and a "tc -batch" on a FIFO per wire, a xenstore client on a FIFO per host
 # (lab_xs_agent) and a GARP sender on a FIFO per domain are running before.
 # The guest's carrier stays up (an HVM guest's view; netfront drops it).
 #
@@ -527,16 +534,16 @@ lab_fifo() {
 }
 
 # lab_wire_vif H DOMID WIRE DEVID: vif<domid>.<devid> in host H, paired
-# with p<domid> in the wire, which delivers to the sink until switched.
-# Both ends get the same ifindex: a veth whose peer's index differs from
-# its own has its carrier changes handled at once by the kernel's link
-# watcher, others (netback's vifs) up to a second later, and the bridge
-# port forwards only from then.  The lab's vifs are of the second kind.
+# with p<domid> in the wire (down: the vif has no carrier yet), which
+# delivers to the sink until switched.  Both ends get the same ifindex, as
+# a netback vif has no peer: the kernel's link watcher then handles the
+# vif's carrier coming up at once only when the vif was up without one
+# before (netback's case); a carrier the device had when it came up is
+# handled up to a second later, and the bridge port forwards only then.
 lab_wire_vif() {
 	local h=$1 domid=$2 w=$LAB_PREFIX$3 devid=$4 idx=$((4096 + $2 * 8 + $4))
 	ip -n "${LAB_PREFIX}h$h" link add "vif$domid.$devid" index "$idx" address fe:ff:ff:ff:ff:ff type veth \
 		peer name "p$domid" index "$idx" netns "$w"
-	ip -n "$w" link set "p$domid" up
 	tc -n "$w" qdisc add dev "p$domid" clsact
 	lab_wire_to "$w" "p$domid" sink0 | tc -n "$w" -batch -
 }
@@ -571,7 +578,10 @@ lab_mdomain() {
 	ip -n "$dns" link set eth0 up
 	lab_domain_keys "$h" "$domid" "$mac" "$bridge" "$devid"
 	lab_plug "$h" "$domid" "$devid"
-	# The switch's tc, started now and fed through a FIFO.
+	ip -n "$wns" link set "p$domid" up   # the frontend connected
+	# The switch's ip and tc, started now and fed through FIFOs.
+	lab_fifo "$LAB_DIR/ip.$w"
+	lab_bg "$w" ip -force -batch "$LAB_DIR/ip.$w" >>"$LAB_DIR/ip.$w.log" 2>&1
 	lab_fifo "$LAB_DIR/tc.$w"
 	lab_bg "$w" tc -force -batch "$LAB_DIR/tc.$w" >>"$LAB_DIR/tc.$w.log" 2>&1
 	lab_garp_sender "d$domid"
@@ -654,6 +664,7 @@ lab_migrate_prepare() {
 	lab_wire_vif "$dst" "$new" "$w" "$devid"
 	mtu=$(ip -n "${LAB_PREFIX}h$dst" -o link show dev "$br" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 	[ -n "$mtu" ] || lab_fail "lab_migrate: no bridge $br on h$dst"
+	[ "$LAB_MIG_EARLY_CARRIER" != 1 ] || ip -n "$LAB_PREFIX$w" link set "p$new" up
 	ip -n "${LAB_PREFIX}h$dst" link set "vif$new.$devid" mtu "$mtu" master "$br" up
 	xs "$dst" write /local/domain/"$new"/name "${LAB_DOM_NS[$old]}--incoming" \
 		/local/domain/"$new"/domid "$new" \
@@ -672,6 +683,7 @@ lab_migrate_switch() {
 	d=${LAB_DOM_NS[$old]} w=${LAB_DOM_WIRE[$old]}
 	[ "$silent" = --silent ] || lab_garp_sender "$d"
 	LAB_MIG_T_MOVE=${EPOCHREALTIME/[.,]/}
+	echo "link set p$new up" >"$LAB_DIR/ip.$w"
 	{ lab_wire_to "" g "p$new"; lab_wire_to "" "p$new" g; lab_wire_to "" "p$old" sink0; } >"$LAB_DIR/tc.$w"
 	lab_xs_fast "$dst" "$fe/state" 4 "/local/domain/0/backend/vif/$new/$devid/state" 4
 	LAB_MIG_T_CONN=${LAB_XS_T[1]}
