@@ -94,7 +94,7 @@ installed() {
 }
 lab_wait 20 "every vif in every other host's FDB" installed || true
 sleep 0.2
-res=$(python3 - "$LAB_DIR" "$BENCH_HOSTS" <<'PY'
+attach_res=$(python3 - "$LAB_DIR" "$BENCH_HOSTS" <<'PY'
 import sys
 d, nh = sys.argv[1], int(sys.argv[2])
 seen = {}   # (host, mac) -> first time it pointed at the vif's host
@@ -134,7 +134,7 @@ print(f"{len(lat)} {missing} {pct(lat, 50):.2f} {pct(lat, 99):.2f} {max(lat) / 1
       f"{pct(per_host, 50):.2f} {pct(per_host, 99):.2f} {pct(own, 50):.1f} {pct(own, 99):.1f}")
 PY
 )
-read -r nv miss p50 p99 max hp50 hp99 op50 op99 <<<"$res"
+read -r nv miss p50 p99 max hp50 hp99 op50 op99 <<<"$attach_res"
 lab_log "vifs $nv, missing (vif, host) pairs $miss, all-hosts p50 $p50 ms p99 $p99 ms max $max ms; single host p50 $hp50 p99 $hp99"
 row "attach: vifs measured ($BENCH_HOSTS hosts)" "$nv" "$BENCH_VIFS" "$([ "$nv" = "$BENCH_VIFS" ] && echo ok || echo no)"
 row "attach: (vif, host) pairs never installed" "$miss" "0" "$([ "$miss" = 0 ] && echo ok || echo no)"

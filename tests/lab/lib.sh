@@ -697,7 +697,6 @@ lab_migrate_switch() {
 # lab_migrate_finish SRC OLD: the source domain is destroyed.
 lab_migrate_finish() {
 	xs "$1" rm "/local/domain/0/backend/vif/$2" "/local/domain/$2"
-	LAB_MIG_T_GONE=${EPOCHREALTIME/[.,]/}
 	ip -n "${LAB_PREFIX}h$1" link del "vif$2.${LAB_MIG_DEVID:-0}" 2>/dev/null || true
 	unset "LAB_DOM_NS[$2]" "LAB_DOM_WIRE[$2]"
 }

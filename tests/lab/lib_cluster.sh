@@ -25,10 +25,10 @@
 LC_KEY=
 LC_DAEMON_ARGS=()     # extra daemon arguments for every lc_host / lc_daemon_start
 
-# lc_key [FILE]: a random 32-byte cluster key (hex text), mode 0600, in
-# $LC_KEY (default $LAB_DIR/cluster.key).
+# lc_key: a random 32-byte cluster key (hex text), mode 0600, in
+# $LC_KEY ($LAB_DIR/cluster.key).
 lc_key() {
-	LC_KEY=${1:-$LAB_DIR/cluster.key}
+	LC_KEY=$LAB_DIR/cluster.key
 	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LC_KEY" && echo >>"$LC_KEY")
 	chmod 600 "$LC_KEY"
 }

@@ -34,7 +34,7 @@ lab_step "kill -9 h3's daemon and cut its link"
 t0=$(lab_now_ms)
 lab_daemon_kill 3
 ip -n "${LAB_PREFIX}sw" link set h3 down
-gone1= gone2=
+gone1='' gone2=''
 end=$((t0 + HOLD_S * 1000 + HELLO_MS + 5000))
 while [ -z "$gone1" ] || [ -z "$gone2" ]; do
 	now=$(lab_now_ms)

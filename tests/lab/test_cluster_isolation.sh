@@ -117,7 +117,7 @@ for d in 3 4; do
 	[ "$leak" = 0 ] || lab_fail "d$d (vnet 98) captured $leak frames from 97's domains: $(tcpdump -r "$LAB_DIR/d$d.pcap" -n -e ether src $M1 or ether src $M2 2>/dev/null | head -5)"
 	grep -qa "from d[12] " "$LAB_DIR/d$d.pcap" && lab_fail "d$d captured a 97 payload"
 	other=$((7 - d))
-	seen=$(count "$LAB_DIR/d$d.pcap" ether src $( [ $d = 3 ] && echo $M4 || echo $M3))
+	seen=$(count "$LAB_DIR/d$d.pcap" ether src "$( ((d == 3)) && echo "$M4" || echo "$M3")")
 	((seen >= 5)) || lab_fail "d$d captured only $seen frames from d$other: the capture does not work"
 	lab_log "d$d (98): 0 frames from 97, $seen from d$other"
 done
