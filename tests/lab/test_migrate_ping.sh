@@ -2,7 +2,7 @@
 # Live migration under a 10 ms ping (issue #5): a domain is migrated 50
 # times back and forth between h1 and h2 (lab_migrate: the xl migrate
 # sequence, new domid each time) while d3 on h3 pings it every 10 ms.
-# Every migration loses at most one ping; after each, h3's static FDB
+# Every migration loses at most one ping (lc_mig_check); after each, h3's static FDB
 # entry points at the new host; the MAC counts as flapping on h3 (more
 # than 5 moves in 180 s) and the FDB still followed every move.
 #
@@ -16,7 +16,6 @@ set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
 N=${MIG_COUNT:-50}
-MAXLOST=${MIG_MAX_LOST:-1}
 GM=00:16:3e:00:05:10 GIP=198.51.100.10
 
 lab_step "three hosts, vnet 97, the guest on h1, the pinger on h3"
@@ -45,22 +44,7 @@ sleep 0.3
 lab_pinger_stop g
 
 lab_step "lost pings per migration"
-mapfile -t res < <(lab_blackouts "$LAB_DIR/ping.g" d10)
-[ "${#res[@]}" = "$N" ] || lab_fail "measured ${#res[@]} of $N migrations: $(tail -3 "$LAB_DIR/ping.g")"
-lost=() bo=() bad=0
-for r in "${res[@]}"; do
-	read -r l b _ o n <<<"$r"
-	[ "$l" != - ] || lab_fail "no reply after migration $o -> $n"
-	lost+=("$l") bo+=("$b")
-	if ((l > MAXLOST)); then
-		lab_log "migration $o -> $n: $l pings lost (blackout $b ms)"
-		bad=$((bad + 1))
-	fi
-done
-total=$(printf '%s\n' "${lost[@]}" | awk '{ s += $1 } END { print s }')
-lab_log "lost pings: total $total, p50 $(lab_pct 50 "${lost[@]}"), p99 $(lab_pct 99 "${lost[@]}"), max $(lab_pct 100 "${lost[@]}")"
-lab_log "blackout (ms): p50 $(lab_pct 50 "${bo[@]}"), p99 $(lab_pct 99 "${bo[@]}"), max $(lab_pct 100 "${bo[@]}")"
-[ "$bad" = 0 ] || lab_fail "$bad of $N migrations lost more than $MAXLOST ping(s)"
+lc_mig_check "$LAB_DIR/ping.g" d10 "$N" - guest
 
 lab_step "the FDB followed; flapping detected, not acted on"
 last=192.0.2.$src
