@@ -12,6 +12,7 @@
 #include <time.h>
 
 #define TOMBSTONE_MS   60000   /* how long a withdrawn MAC's seq is remembered */
+#define REASK_MS       3000    /* how long a withdrawn MAC is asked after, each hello */
 #define RX_BURST       256     /* datagrams per wake-up: keep the loop fair */
 
 struct host_vnet {
@@ -147,6 +148,8 @@ static void send_one(struct cluster *c, uint8_t type, const struct mac_entry *me
 	memcpy(e.mac, me->mac, 6);
 	if (type != PROTO_ANNOUNCE)
 		memset(&e.host, 0, sizeof(e.host));
+	if (type == PROTO_REQUEST)
+		e.seq = 0; /* docs/control-wire.md: sent as zero */
 	send_entries(c, type, &e, 1, to);
 }
 
@@ -287,8 +290,8 @@ static void on_withdraw(struct cluster *c, const struct proto_msg *m)
 	for (size_t i = 0; i < m->nentries; i++) {
 		if (!withdraw_one(c, &m->entries[i], &m->origin))
 			continue;
-		ask[n] = m->entries[i];
-		memset(&ask[n++].host, 0, sizeof(ask[0].host));
+		ask[n] = (struct proto_entry){ .vnet = m->entries[i].vnet };
+		memcpy(ask[n++].mac, m->entries[i].mac, 6);
 	}
 	if (n)
 		send_entries(c, PROTO_REQUEST, ask, n, NULL);
@@ -593,12 +596,44 @@ static void send_hello(struct cluster *c)
 	free(l);
 }
 
-static void drop_tombstone(void *arg, struct mac_entry *e)
-{
-	struct cluster *c = arg;
+struct tombstones {
+	struct cluster *c;
+	uint64_t now;
+	struct proto_entry ask[PROTO_MAX_ENTRIES];
+	size_t n;
+};
 
-	if (e->withdrawn && loop_now_ms() - e->since_ms > TOMBSTONE_MS)
-		mactab_del(&c->tab, e);
+/* Old tombstones go.  Young ones are asked after again: the answer to the
+ * REQUEST sent at the WITHDRAW may have been lost (or the question), and
+ * the MAC may live on elsewhere; one message per hello carries many. */
+static void visit_tombstone(void *arg, struct mac_entry *e)
+{
+	struct tombstones *t = arg;
+	uint64_t age = t->now - e->since_ms;
+
+	if (!e->withdrawn)
+		return;
+	if (age > TOMBSTONE_MS) {
+		mactab_del(&t->c->tab, e);
+		return;
+	}
+	if (age > REASK_MS)
+		return;
+	t->ask[t->n] = (struct proto_entry){ .vnet = e->vnet };
+	memcpy(t->ask[t->n].mac, e->mac, 6);
+	if (++t->n == PROTO_MAX_ENTRIES) {
+		send_entries(t->c, PROTO_REQUEST, t->ask, t->n, NULL);
+		t->n = 0;
+	}
+}
+
+static void tombstones_tick(struct cluster *c, uint64_t now)
+{
+	struct tombstones t = { .c = c, .now = now };
+
+	mactab_foreach(&c->tab, visit_tombstone, &t);
+	if (t.n)
+		send_entries(c, PROTO_REQUEST, t.ask, t.n, NULL);
 }
 
 static void hello_tick(void *arg)
@@ -628,7 +663,7 @@ static void hello_tick(void *arg)
 		host_update_flood(c, h);
 		i++;
 	}
-	mactab_foreach(&c->tab, drop_tombstone, c);
+	tombstones_tick(c, now);
 	flush(c);
 	loop_timer_arm(c->loop, &c->hello_timer, c->p.hello_ms);
 }

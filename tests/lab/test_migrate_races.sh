@@ -2,7 +2,8 @@
 # Migration races (issue #5), guest on h1/h2/h3, pinger d4 on h4:
 #  A. the source misses the target's ANNOUNCE (its control input dropped
 #     around the switch), so its vif going sends WITHDRAW(old seq) after
-#     the others have the target's ANNOUNCE: they must keep the target.
+#     the others have the target's ANNOUNCE: they must keep the target;
+#     h1 itself learns where the MAC went by asking again.
 #  B. the target's ANNOUNCE is dropped (its control output cut): the
 #     source's WITHDRAW makes the others REQUEST the MAC and the target
 #     answers: the FDB reaches the target well before any refresh (30 s).
@@ -70,6 +71,10 @@ sleep 0.3
 ctl_cut 1 ingress off
 lc_fdb_has 4 $GM 192.0.2.2 || lab_fail "h4 followed h1's stale WITHDRAW: $(lc_fdb 4 | grep $GM | tr '\n' ';')"
 lc_fdb_has 3 $GM 192.0.2.2 || lab_fail "h3 followed h1's stale WITHDRAW: $(lc_fdb 3 | grep $GM | tr '\n' ';')"
+# The answers to h1's REQUEST (sent with its WITHDRAW) were dropped: it asks
+# again with each HELLO for a while, and h2 answers (no 30 s refresh wait).
+lc_wait_fdb 1 $GM 192.0.2.2 2
+lab_log "h1 learnt where its guest went by asking again"
 lab_ping 4 $GIP 3
 l=$(lost_last)
 lab_log "h4, h3 kept h2; $l ping(s) lost"
