@@ -1,27 +1,39 @@
 #include "xs.h"
 #include "log.h"
+#include "xs_probe.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PROBE_MS        1000
+#define HANG_MS         3000  /* unanswered this long: treat the store as gone */
 #define BACKOFF_MIN_MS  50
 #define BACKOFF_MAX_MS  5000
 
+/* Connecting: the probe connection is open and asked; libxenstore is
+ * opened only once it is answered (a hung xenstored would block xs_watch).
+ * Connected: c->h is set; the probe asks every PROBE_MS.  Dead: failed or
+ * hung; closed and reopened when the retry timer fires, which for a hung
+ * store is when the probe gets its answer. */
 struct xsconn {
 	struct loop *loop;
 	const struct xsconn_ops *ops;
 	void *arg;
 	struct xs_handle *h;
 	int fd;
-	bool dead;            /* failed; closed when the retry timer fires */
+	struct xs_probe *p;
+	uint64_t asked_ms;    /* when the outstanding probe was sent */
+	bool dead;            /* failed or hung; closed when the retry timer fires */
+	bool hung;            /* dead because unanswered (not closed by xenstored) */
+	bool said_silent;     /* logged that a new connection goes unanswered */
 	unsigned backoff_ms;
 	struct timer probe;
 	struct timer retry;
 };
 
 static void connect_now(void *arg);
+static void probe_tick(void *arg);
 
 struct xsconn *xsconn_new(struct loop *l, const struct xsconn_ops *ops, void *arg)
 {
@@ -35,18 +47,24 @@ struct xsconn *xsconn_new(struct loop *l, const struct xsconn_ops *ops, void *ar
 	c->fd = -1;
 	c->backoff_ms = BACKOFF_MIN_MS;
 	timer_init(&c->retry, connect_now, c);
+	timer_init(&c->probe, probe_tick, c);
 	return c;
 }
 
 static void drop(struct xsconn *c)
 {
-	if (!c->h)
-		return;
-	loop_del_fd(c->loop, c->fd);
 	loop_timer_cancel(c->loop, &c->probe);
-	xs_close(c->h);
-	c->h = NULL;
-	c->fd = -1;
+	if (c->p) {
+		loop_del_fd(c->loop, xs_probe_fd(c->p));
+		xs_probe_close(c->p);
+		c->p = NULL;
+	}
+	if (c->h) {
+		loop_del_fd(c->loop, c->fd);
+		xs_close(c->h);
+		c->h = NULL;
+		c->fd = -1;
+	}
 }
 
 void xsconn_free(struct xsconn *c)
@@ -81,6 +99,13 @@ bool xsconn_failed(struct xsconn *c, int err)
 	return true;
 }
 
+static void retry_later(struct xsconn *c)
+{
+	drop(c);
+	loop_timer_arm(c->loop, &c->retry, c->backoff_ms);
+	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+}
+
 static void on_readable(void *arg, uint32_t events)
 {
 	struct xsconn *c = arg;
@@ -93,54 +118,115 @@ static void on_readable(void *arg, uint32_t events)
 	}
 }
 
-static void probe(void *arg)
+/* The probe was answered on a fresh connection: open libxenstore. */
+static void open_store(struct xsconn *c)
 {
-	struct xsconn *c = arg;
-	unsigned n;
-	char **dir;
-
-	if (!xsconn_handle(c))
-		return;
-	dir = xs_directory(c->h, XBT_NULL, "/", &n);
-	if (!dir) {
-		xsconn_failed(c, errno ? errno : EIO);
-		return;
-	}
-	free(dir);
-	loop_timer_arm(c->loop, &c->probe, PROBE_MS);
-}
-
-static void connect_now(void *arg)
-{
-	struct xsconn *c = arg;
-	bool was_dead = c->dead;
-
-	if (c->h) {
-		drop(c);
-		c->dead = false;
-		if (was_dead)
-			c->ops->lost(c->arg);
-	}
 	c->h = xs_open(0);
 	if (!c->h) {
 		log_debug("xenstore not reachable (%s); retry in %u ms", strerror(errno), c->backoff_ms);
-		loop_timer_arm(c->loop, &c->retry, c->backoff_ms);
-		c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+		retry_later(c);
 		return;
 	}
-	c->backoff_ms = BACKOFF_MIN_MS;
 	c->fd = xs_fileno(c->h);
 	if (c->fd < 0 || loop_add_fd(c->loop, c->fd, on_readable, c) < 0) {
 		log_err("xenstore: cannot watch its fd: %s", strerror(errno));
 		xs_close(c->h);
 		c->h = NULL;
-		loop_timer_arm(c->loop, &c->retry, BACKOFF_MAX_MS);
+		c->fd = -1;
+		c->backoff_ms = BACKOFF_MAX_MS;
+		retry_later(c);
 		return;
 	}
-	timer_init(&c->probe, probe, c);
-	loop_timer_arm(c->loop, &c->probe, PROBE_MS);
+	c->backoff_ms = BACKOFF_MIN_MS;
 	log_info("connected to xenstore");
 	c->ops->connected(c->arg, c->h);
+}
+
+static void on_probe(void *arg, uint32_t events)
+{
+	struct xsconn *c = arg;
+	int r = xs_probe_read(c->p);
+
+	(void)events;
+	if (r < 0) {
+		if (!c->h) {
+			retry_later(c); /* closed before its first answer */
+		} else if (!xsconn_failed(c, EPIPE)) {
+			/* Already dead (hung, say): reconnect, which tells the
+			 * owner and backs off while the store is away. */
+			loop_timer_arm(c->loop, &c->retry, 0);
+		}
+		return;
+	}
+	if (r == 0)
+		return;
+	if (!c->h) {
+		c->said_silent = false;
+		open_store(c);
+	} else if (c->hung) {
+		log_info("xenstore answers again; reconnecting");
+		loop_timer_arm(c->loop, &c->retry, 0);
+	}
+}
+
+static void ask(struct xsconn *c)
+{
+	if (!xs_probe_waiting(c->p)) {
+		if (xs_probe_ask(c->p) < 0) {
+			on_probe(c, 0); /* reads the EOF or error */
+			return;
+		}
+		c->asked_ms = loop_now_ms();
+	}
+	loop_timer_arm(c->loop, &c->probe, PROBE_MS);
+}
+
+static void probe_tick(void *arg)
+{
+	struct xsconn *c = arg;
+	uint64_t waited = loop_now_ms() - c->asked_ms;
+
+	if (!c->p)
+		return;
+	if (xs_probe_waiting(c->p) && waited >= HANG_MS) {
+		if (c->h && !c->dead) {
+			/* libxenstore would block in the next call: stop making
+			 * them (the control protocol and the FDB go on). */
+			log_warn("xenstore has not answered for %llu ms; not using it until it does",
+				 (unsigned long long)waited);
+			c->dead = c->hung = true;
+		} else if (!c->h && !c->said_silent) {
+			log_warn("xenstore accepts connections but does not answer; waiting");
+			c->said_silent = true;
+		}
+	}
+	ask(c);
+}
+
+static void connect_now(void *arg)
+{
+	struct xsconn *c = arg;
+	bool was_dead = c->dead && c->h;
+
+	drop(c);
+	c->dead = c->hung = false;
+	if (was_dead)
+		c->ops->lost(c->arg);
+	c->p = xs_probe_open();
+	if (!c->p) {
+		log_debug("xenstore not reachable (%s); retry in %u ms", strerror(errno), c->backoff_ms);
+		retry_later(c);
+		return;
+	}
+	if (loop_add_fd(c->loop, xs_probe_fd(c->p), on_probe, c) < 0) {
+		log_err("xenstore: cannot watch the probe's fd: %s", strerror(errno));
+		xs_probe_close(c->p);
+		c->p = NULL;
+		c->backoff_ms = BACKOFF_MAX_MS;
+		retry_later(c);
+		return;
+	}
+	ask(c);
 }
 
 void xsconn_start(struct xsconn *c)

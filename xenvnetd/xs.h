@@ -1,9 +1,13 @@
 /* The xenstore connection: watches, a liveness probe, reconnection.
  *
  * libxenstore gives no sign when xenstored dies (poll on its fd never
- * wakes), so a cheap request every second tells; on failure the
- * connection is dropped and re-opened with backoff, and the owner is told
- * to re-register its watches and reconcile everything. */
+ * wakes) and blocks for good when it hangs, so a probe on a connection of
+ * its own (xs_probe.h) asks every second without blocking.  When the
+ * store is gone, or has not answered for 3 s, the handle is withdrawn
+ * (xsconn_handle() is NULL: the daemon goes on without xenstore); it is
+ * re-opened once the store answers again, with backoff, and the owner is
+ * told to re-register its watches and reconcile everything.  libxenstore
+ * is only ever opened on a store that has just answered. */
 #ifndef XENVNETD_XS_H
 #define XENVNETD_XS_H
 

@@ -1,0 +1,33 @@
+/* A liveness probe for xenstored on a connection of its own.
+ *
+ * libxenstore blocks until it is answered: a hung (not dead) xenstored
+ * would freeze the daemon in the first call it makes, and with it the
+ * control protocol and every FDB update.  The probe speaks the xenstore
+ * wire protocol itself, non-blocking: one small request at a time, and the
+ * connection (xenstored's socket, else the xenbus device) tells when the
+ * store answers, when it has not answered for a while, and when it is
+ * gone. */
+#ifndef XENVNETD_XS_PROBE_H
+#define XENVNETD_XS_PROBE_H
+
+#include <stdbool.h>
+
+struct xs_probe;
+
+/* Connect as xs_open(0) would (XENSTORED_PATH, the default socket, the
+ * xenbus device), non-blocking.  NULL with errno set on failure. */
+struct xs_probe *xs_probe_open(void);
+void xs_probe_close(struct xs_probe *p);
+int xs_probe_fd(const struct xs_probe *p);
+
+/* Ask (a directory listing of "/") unless a question is outstanding.
+ * 0, or -1 when the connection is gone. */
+int xs_probe_ask(struct xs_probe *p);
+/* A question is waiting for its answer. */
+bool xs_probe_waiting(const struct xs_probe *p);
+
+/* Read what has arrived: 1 when it completed an answer, 0 when not yet,
+ * -1 when the connection is gone (EOF, error, nonsense). */
+int xs_probe_read(struct xs_probe *p);
+
+#endif
