@@ -183,10 +183,11 @@ static void point_bridge_at(void *ctx, const char *bridge, const char *dev, cons
 	const struct vnet_def *def = reconciler_find_bridge(d->rec, bridge);
 	struct kern_fdb stale = { .flags = NTF_MASTER };
 
-	if (port)
+	if (port) {
 		kern_link_carrier_sync(dev); /* the port forwards from now, not within 1 s */
-	if (port && kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
-		return;
+		if (kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
+			return;
+	}
 	stale.ifindex = def ? (int)if_nametoindex(def->vnetif) : 0;
 	memcpy(stale.mac, mac, 6);
 	if (stale.ifindex)

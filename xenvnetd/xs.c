@@ -142,6 +142,18 @@ static void open_store(struct xsconn *c)
 	c->ops->connected(c->arg, c->h);
 }
 
+/* The probe's connection closed or broke: xenstored is gone. */
+static void probe_gone(struct xsconn *c)
+{
+	if (!c->h) {
+		retry_later(c); /* closed before its first answer */
+	} else if (!xsconn_failed(c, EPIPE)) {
+		/* Already dead (hung, say): reconnect, which tells the owner
+		 * and backs off while the store is away. */
+		loop_timer_arm(c->loop, &c->retry, 0);
+	}
+}
+
 static void on_probe(void *arg, uint32_t events)
 {
 	struct xsconn *c = arg;
@@ -149,13 +161,7 @@ static void on_probe(void *arg, uint32_t events)
 
 	(void)events;
 	if (r < 0) {
-		if (!c->h) {
-			retry_later(c); /* closed before its first answer */
-		} else if (!xsconn_failed(c, EPIPE)) {
-			/* Already dead (hung, say): reconnect, which tells the
-			 * owner and backs off while the store is away. */
-			loop_timer_arm(c->loop, &c->retry, 0);
-		}
+		probe_gone(c);
 		return;
 	}
 	if (r == 0)
@@ -173,7 +179,7 @@ static void ask(struct xsconn *c)
 {
 	if (!xs_probe_waiting(c->p)) {
 		if (xs_probe_ask(c->p) < 0) {
-			on_probe(c, 0); /* reads the EOF or error */
+			probe_gone(c);
 			return;
 		}
 		c->asked_ms = loop_now_ms();
