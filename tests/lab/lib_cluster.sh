@@ -273,20 +273,35 @@ s.sendall(b"x" * int(sys.argv[2])); s.close()' "$ip" "$bytes" 2>&1) || lab_fail 
 		lab_fail "d$src -> $ip TCP: received '$(cat "$LAB_DIR/tcp.$dst.out")' of $bytes bytes"
 }
 
-# lc_mig_silent N GM DOM: N --silent migrations of the guest with MAC GM
-# (domid DOM first) back and forth between h1 and h2, each waited for in
-# h3's FDB; LC_MIG_AT is then the host the guest ended on.
-lc_mig_silent() {
-	local n=$1 gm=$2 dom=$3 src=1 dst=2 i t
+# lc_mig_loop N GM DOM PAUSE_S [--silent]: N migrations of the guest with
+# MAC GM (domid DOM first) back and forth between h1 and h2, each waited
+# for in h3's FDB, then PAUSE_S seconds; LC_MIG_AT is then the host the
+# guest ended on.
+lc_mig_loop() {
+	local n=$1 gm=$2 dom=$3 pause=$4 silent=$5 src=1 dst=2 i t
 	for ((i = 1; i <= n; i++)); do
-		lab_migrate $src $dst "$dom" $((dom + 1)) --silent
+		lab_migrate $src $dst "$dom" $((dom + 1)) ${silent:+"$silent"}
 		dom=$((dom + 1))
 		lc_wait_fdb 3 "$gm" "192.0.2.$dst" 2
-		sleep 0.2
+		sleep "$pause"
 		t=$src src=$dst dst=$t
 	done
-	# shellcheck disable=SC2034 # read by the caller
+	# shellcheck disable=SC2034 # read by the callers
 	LC_MIG_AT=$src
+}
+
+# lc_mig_probes IP DOM: four --silent migrations h1 <-> h2 of the guest at
+# IP (domid DOM, on h1, first) while d3 pings it, each checked as the
+# daemon leaves it (lab_mig_probe).
+lc_mig_probes() {
+	local ip=$1 dom=$2
+	lab_pinger p 3 "$ip"
+	lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.p" || lab_fail "d3 gets no replies"
+	lab_mig_probe 1 2 "$dom" $((dom + 1)) p
+	lab_mig_probe 2 1 $((dom + 1)) $((dom + 2)) p
+	lab_mig_probe 1 2 $((dom + 2)) $((dom + 3)) p
+	lab_mig_probe 2 1 $((dom + 3)) $((dom + 4)) p
+	lab_pinger_stop p
 }
 
 # lc_mig_check LOG DOMNS N REACH_MS WHAT: each of the N migrations seen by

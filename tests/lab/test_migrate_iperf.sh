@@ -31,14 +31,8 @@ d3 iperf3 -c $GIP -t "$secs" -J >"$LAB_DIR/iperf.json" 2>"$LAB_DIR/iperf.err" &
 client=$!
 LAB_PIDS+=("$client")
 sleep 1.5
-dom=30 src=1 dst=2
-for ((i = 1; i <= N; i++)); do
-	lab_migrate $src $dst $dom $((dom + 1))
-	dom=$((dom + 1))
-	lc_wait_fdb 3 $GM 192.0.2.$dst 2
-	sleep 0.25
-	t=$src src=$dst dst=$t
-done
+lc_mig_loop "$N" $GM 30 0.25
+src=$LC_MIG_AT
 rc=0
 wait "$client" || rc=$?
 [ "$rc" = 0 ] || lab_fail "iperf3 exited $rc: $(tail -5 "$LAB_DIR/iperf.err") $(grep -m1 '"error"' "$LAB_DIR/iperf.json")"

@@ -26,13 +26,7 @@ for h in 1 2 3; do lab_xs_agent $h; done
 lab_wait 10 "d3 -> $GIP" d3 ping -n -c 1 -W 1 $GIP || lab_fail "d3 cannot ping $GIP"
 
 lab_step "four migrations h1 <-> h2 as the daemon leaves them"
-lab_pinger p 3 $GIP
-lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.p" || lab_fail "d3 gets no replies"
-lab_mig_probe 1 2 20 21 p
-lab_mig_probe 2 1 21 22 p
-lab_mig_probe 1 2 22 23 p
-lab_mig_probe 2 1 23 24 p
-lab_pinger_stop p
+lc_mig_probes $GIP 20
 
 lab_step "$N migrations h1 <-> h2, d3 pinging every 10 ms"
 lab_bg d3 tcpdump -i eth0 -n -e -U -w "$LAB_DIR/na.pcap" "ether src $GM and icmp6 and ip6[40] == 136" 2>"$LAB_DIR/tcpdump.log"
@@ -40,7 +34,7 @@ cap=$LAB_BG
 lab_wait 5 "tcpdump in d3" grep -q listening "$LAB_DIR/tcpdump.log" || lab_fail "tcpdump did not start"
 lab_pinger g 3 $GIP
 lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
-lc_mig_silent "$N" $GM 24
+lc_mig_loop "$N" $GM 24 0.2 --silent
 sleep 0.3
 lab_pinger_stop g
 kill -INT "$cap"

@@ -32,14 +32,8 @@ moves0=$(lc_counter 3 mac-moves)
 lab_step "$N migrations h1 <-> h2, d3 pinging the guest every 10 ms"
 lab_pinger g 3 $GIP
 sleep 0.3
-dom=10 src=1 dst=2
-for ((i = 1; i <= N; i++)); do
-	lab_migrate $src $dst $dom $((dom + 1))
-	dom=$((dom + 1))
-	lc_wait_fdb 3 $GM 192.0.2.$dst 2
-	sleep 0.15
-	t=$src src=$dst dst=$t
-done
+lc_mig_loop "$N" $GM 10 0.15
+src=$LC_MIG_AT dom=$((10 + N))
 sleep 0.3
 lab_pinger_stop g
 

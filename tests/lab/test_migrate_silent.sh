@@ -29,13 +29,7 @@ for h in 1 2 3; do lab_xs_agent $h; done
 lab_step "four silent migrations h1 <-> h2 as the daemon leaves them"
 # The target must point its bridge's entry for the guest at the new vif:
 # a silent guest sends nothing that would teach it.
-lab_pinger p 3 $GIP
-lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.p" || lab_fail "d3 gets no replies"
-lab_mig_probe 1 2 20 21 p
-lab_mig_probe 2 1 21 22 p
-lab_mig_probe 1 2 22 23 p
-lab_mig_probe 2 1 23 24 p
-lab_pinger_stop p
+lc_mig_probes $GIP 20
 
 lab_step "capture everything the guest sends"
 lab_bg d20 tcpdump -i eth0 -Q out -n -e -U -w "$LAB_DIR/guest.pcap" 2>"$LAB_DIR/tcpdump.log"
@@ -45,7 +39,7 @@ lab_wait 5 "tcpdump in d20" grep -q listening "$LAB_DIR/tcpdump.log" || lab_fail
 lab_step "$N silent migrations h1 <-> h2, d3 pinging every 10 ms"
 lab_pinger g 3 $GIP
 lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
-lc_mig_silent "$N" $GM 24
+lc_mig_loop "$N" $GM 24 0.2 --silent
 sleep 0.3
 lab_pinger_stop g
 kill -INT "$cap"
