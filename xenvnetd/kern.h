@@ -89,11 +89,12 @@ int kern_link_attach(struct kern *k, const char *name, const char *bridge);
 
 /* Have the kernel act now on a carrier change of @name.  A new carrier
  * reaches the bridge (port disabled -> forwarding) only through the link
- * watcher, which defers most devices' events up to a second after its
- * previous run (netback's vifs always): a migrated guest's port would drop
- * its frames all that time.  Asking for the link state (ETHTOOL_GLINK)
- * makes the kernel process the pending event first.  1 when the carrier
- * is up, 0 when not, -1 when it cannot be asked. */
+ * watcher, which defers some events up to a second after its previous run
+ * (a device without a distinct peer whose carrier was already up when it
+ * came up, say): a migrated guest's port would drop its frames all that
+ * time.  Asking for the link state (ETHTOOL_GLINK) makes the kernel
+ * process the pending event first.  1 when the carrier is up, 0 when not,
+ * -1 when it cannot be asked. */
 int kern_link_carrier_sync(const char *name);
 
 /* One link as a listing shows it. */
