@@ -492,8 +492,8 @@ lab_count_vxlan() {
 #            connects): its wire end p<new> is down.
 #   switch   the guest resumes on the target: p<new> comes up (the vif's
 #            carrier), the wire joins g to the target's vif and cuts the
-#            source's, and the frontend
-#            and backend go Connected (4); a Linux PV guest then sends a
+#            source's, and the frontend and backend go Connected (4); a
+#            Linux PV guest then sends a
 #            gratuitous ARP for each IPv4 address (netfront's
 #            netdev_notify_peers), a --silent guest sends nothing.
 #   finish   the source domain is destroyed: its backend and domain
@@ -503,8 +503,9 @@ lab_count_vxlan() {
 # then defers the carrier event (see lab_wire_vif) and only the daemon's
 # asking for it at Connected makes the port forward in time.
 # The switch costs no process start-up (tens of ms on a loaded machine):
-# an "ip -batch" and a "tc -batch" on a FIFO per wire, a xenstore client on a FIFO per host
-# (lab_xs_agent) and a GARP sender on a FIFO per domain are running before.
+# an "ip -batch" and a "tc -batch" on a FIFO per wire, a xenstore client
+# on a FIFO per host (lab_xs_agent) and a GARP sender on a FIFO per domain
+# are running before.
 # The guest's carrier stays up (an HVM guest's view; netfront drops it).
 #
 # lab_migrate runs the three with LAB_MIG_COPY_S (default 0.1) between

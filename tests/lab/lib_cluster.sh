@@ -290,6 +290,19 @@ lc_mig_loop() {
 	LC_MIG_AT=$src
 }
 
+# lc_mig_pinged IP N GM DOM PAUSE_S [--silent]: lc_mig_loop while d3 pings
+# the guest at IP every 10 ms (pinger g, its log $LAB_DIR/ping.g), from
+# its first reply until 0.3 s after the last migration.
+lc_mig_pinged() {
+	local ip=$1
+	shift
+	lab_pinger g 3 "$ip"
+	lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
+	lc_mig_loop "$@"
+	sleep 0.3
+	lab_pinger_stop g
+}
+
 # lc_mig_probes IP DOM: four --silent migrations h1 <-> h2 of the guest at
 # IP (domid DOM, on h1, first) while d3 pings it, each checked as the
 # daemon leaves it (lab_mig_probe).

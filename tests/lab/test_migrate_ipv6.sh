@@ -32,11 +32,7 @@ lab_step "$N migrations h1 <-> h2, d3 pinging every 10 ms"
 lab_bg d3 tcpdump -i eth0 -n -e -U -w "$LAB_DIR/na.pcap" "ether src $GM and icmp6 and ip6[40] == 136" 2>"$LAB_DIR/tcpdump.log"
 cap=$LAB_BG
 lab_wait 5 "tcpdump in d3" grep -q listening "$LAB_DIR/tcpdump.log" || lab_fail "tcpdump did not start"
-lab_pinger g 3 $GIP
-lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
-lc_mig_loop "$N" $GM 24 0.2 --silent
-sleep 0.3
-lab_pinger_stop g
+lc_mig_pinged $GIP "$N" $GM 24 0.2 --silent
 kill -INT "$cap"
 wait "$cap" 2>/dev/null || true
 

@@ -30,12 +30,8 @@ lab_ping 3 $GIP 3
 moves0=$(lc_counter 3 mac-moves)
 
 lab_step "$N migrations h1 <-> h2, d3 pinging the guest every 10 ms"
-lab_pinger g 3 $GIP
-sleep 0.3
-lc_mig_loop "$N" $GM 10 0.15
+lc_mig_pinged $GIP "$N" $GM 10 0.15
 src=$LC_MIG_AT dom=$((10 + N))
-sleep 0.3
-lab_pinger_stop g
 
 lab_step "lost pings per migration"
 lc_mig_check "$LAB_DIR/ping.g" d10 "$N" - guest
