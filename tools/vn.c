@@ -1,11 +1,10 @@
 /* vn: the admin tool for xenvnet vnets.  Global options, then dispatch. */
 #include "vn.h"
 #include "vn_commands.h"
+#include "xenvnet_version.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define VN_VERSION "0.1.0"
 
 /* Take the global options out of argv wherever they stand (before a "--"),
  * so `vn --json vnets` and `vn vnets --json` mean the same.  Returns the new
@@ -56,7 +55,7 @@ int main(int argc, char **argv)
 	if (argc < 0)
 		return VN_EUSAGE;
 	if (version) {
-		printf("vn %s (xenvnet)\n", VN_VERSION);
+		printf("vn %s (xenvnet)\n", XENVNET_VERSION);
 		return VN_OK;
 	}
 	if (argc < 2) {

@@ -24,9 +24,10 @@
 #include "ctl.h"
 #include "peers.h"
 #include "runtime.h"
+#include "xenvnet_version.h"
 #include "xs.h"
 
-#define VERSION "0.1"
+#define VERSION XENVNET_VERSION
 
 struct daemon {
 	struct loop *loop;
@@ -326,7 +327,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, bool *foreground,
 		case 'v': *verbose = true; break;
 		case 'c': d->config_path = optarg; d->config_given = true; break;
 		case OPT_HELP: usage(stdout); exit(0);
-		case OPT_VERSION: printf("xenvnetd %s\n", VERSION); exit(0);
+		case OPT_VERSION: printf("xenvnetd %s (xenvnet)\n", VERSION); exit(0);
 		case OPT_STATE_DIR: case OPT_UNDERLAY: case OPT_PORT: case OPT_GROUP: case OPT_CTL:
 		case OPT_KEY_FILE:
 			if (config_set(&scratch, opt_key[c], optarg, err, sizeof(err)) < 0) {
