@@ -1,5 +1,6 @@
 /* Table and JSON output. */
 #include "vn_output.h"
+#include "vnet_escape.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,31 @@ static const char *cell(const struct vn_record *r, const struct vn_col *col)
 	return v && *v ? v : "-";
 }
 
+/* A table cell as it reaches the terminal: escaped (vnet_escape). */
+static char *cell_text(const char *s)
+{
+	size_t n = vnet_escape(NULL, 0, s) + 1;
+	char *t = malloc(n);
+
+	if (t)
+		vnet_escape(t, n, s);
+	return t;
+}
+
+/* s in a column of width w: left or right aligned, counted in characters. */
+static void put_cell(FILE *out, const char *s, size_t w, bool right, bool last)
+{
+	size_t pad = w > vnet_text_width(s) ? w - vnet_text_width(s) : 0;
+
+	if (right)
+		fprintf(out, "%*s", (int)pad, "");
+	fputs(s, out);
+	if (!right && !last)
+		fprintf(out, "%*s", (int)pad, ""); /* no trailing blanks */
+	if (!last)
+		fprintf(out, "%*s", GAP, "");
+}
+
 static void print_table(FILE *out, const struct vn_rows *rows, const struct vn_col *cols, size_t ncols)
 {
 	size_t width[32] = { 0 }, last = 0;
@@ -127,25 +153,20 @@ static void print_table(FILE *out, const struct vn_rows *rows, const struct vn_c
 		last = c;
 		width[c] = strlen(cols[c].head);
 		for (size_t i = 0; i < rows->n; i++) {
-			size_t w = strlen(cell(&rows->v[i], &cols[c]));
+			char *t = cell_text(cell(&rows->v[i], &cols[c]));
+			size_t w = t ? vnet_text_width(t) : 0;
 			if (w > width[c])
 				width[c] = w;
+			free(t);
 		}
 	}
 	for (size_t i = 0; i <= rows->n; i++) {
 		for (size_t c = 0; c < ncols; c++) {
 			if (!cols[c].head)
 				continue;
-			const char *s = i == 0 ? cols[c].head : cell(&rows->v[i - 1], &cols[c]);
-			int w = (int)width[c];
-			if (c == last && cols[c].type != VN_COL_NUM)
-				fputs(s, out);     /* no trailing blanks */
-			else if (c == last)
-				fprintf(out, "%*s", w, s);
-			else if (cols[c].type == VN_COL_NUM)
-				fprintf(out, "%*s%*s", w, s, GAP, "");
-			else
-				fprintf(out, "%-*s%*s", w, s, GAP, "");
+			char *t = cell_text(i == 0 ? cols[c].head : cell(&rows->v[i - 1], &cols[c]));
+			put_cell(out, t ? t : "?", width[c], cols[c].type == VN_COL_NUM, c == last);
+			free(t);
 		}
 		fputc('\n', out);
 	}

@@ -1,4 +1,8 @@
-/* Logging: syslog, or stderr when running in the foreground. */
+/* Logging: syslog, or stderr when running in the foreground.  Under
+ * systemd (stderr is the journal's stream) each line carries its priority
+ * as "<N>" and no timestamp of ours, so `journalctl -p err` works.  Every
+ * message is escaped whole (vnet_escape): values from xenstore, the network
+ * or a file can be logged with a plain %s. */
 #ifndef XENVNETD_LOG_H
 #define XENVNETD_LOG_H
 
