@@ -1,24 +1,27 @@
 # xenvnet — top-level build.  `make` builds into build/, `make SAN=1` builds
 # an ASan+UBSan variant into build-san/ (what `make test` runs).
+# `make WERROR=1` turns warnings into errors (make test and CI ask for it).
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
-LIBEXECDIR ?= $(PREFIX)/lib/xenvnet
+DOCDIR  ?= $(PREFIX)/share/doc/xenvnet
 SYSCONFDIR ?= /etc
-UNITDIR ?= /lib/systemd/system
+# systemd's own directory for PREFIX=/usr, else under the prefix.
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
 XEN_SCRIPTS ?= /etc/xen/scripts
 
 CC      ?= cc
 SAN     ?= 0
 O       := $(if $(filter 1,$(SAN)),build-san,build)
 CFLAGS  ?= -O2 -g
-WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes
+WERROR  ?= 0
+WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -Wshadow -Wformat=2 -Wmissing-prototypes
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SANITIZE))
 NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 SCHEMA_SRC := $(wildcard xenstore-schema/*.c)
@@ -37,12 +40,18 @@ UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
 
-.PHONY: all deps test unit lab bench demo install clean fuzz
-all: $(DAEMON) $(VN) $(SHIM)
+.PHONY: all progs check-deps deps test unit lab bench demo install uninstall deb clean fuzz
+all: progs $(SHIM)
 	@ln -sf ../$(DAEMON) xenvnetd/xenvnetd 2>/dev/null || true
 	@ln -sf ../$(VN) tools/vn 2>/dev/null || true
 
-$(O)/%.o: %.c
+progs: $(DAEMON) $(VN)
+
+# A fresh machine: say what is missing and what to run, not a compiler error.
+check-deps:
+	@CC='$(CC)' scripts/check-deps.sh
+
+$(O)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -55,7 +64,7 @@ $(VN): $(VN_OBJ) $(SCHEMA_OBJ)
 # The shim is preloaded into xenstored, never built with sanitizers.
 $(SHIM): tests/xs-shim/xs_shim.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -shared -fPIC -o $@ $< -ldl
+	$(CC) -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -O2 -shared -fPIC -o $@ $< -ldl
 
 # Everything but the two mains, for unit tests and benchmarks.
 LIB_OBJ := $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
@@ -78,10 +87,10 @@ FUZZ_SECONDS ?= 600
 fuzz: deps
 	tests/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_SECONDS)
 
-# Tests run the sanitizer build (and valgrind the plain one).
+# Tests run the sanitizer build (and valgrind the plain one), warnings as errors.
 test: deps
-	$(MAKE) all
-	$(MAKE) SAN=1 all unit-bins
+	$(MAKE) WERROR=1 all
+	$(MAKE) WERROR=1 SAN=1 all unit-bins
 	scripts/run-tests.sh build-san
 
 unit-bins: $(UNIT_BIN)
@@ -104,7 +113,10 @@ demo: deps
 	$(MAKE) all
 	tests/lab/demo.sh build
 
-install: all
+MANPAGES := $(wildcard docs/*.[0-9])
+DOCS     := README.md $(wildcard docs/*.md) xenstore-schema/SCHEMA.md
+
+install: progs
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/xenvnetd
 	install -D -m 0755 $(VN) $(DESTDIR)$(SBINDIR)/vn
 	install -D -m 0644 xenvnetd/xenvnetd.service $(DESTDIR)$(UNITDIR)/xenvnetd.service
@@ -113,7 +125,28 @@ install: all
 		install -D -m 0644 xenvnetd/xenvnetd.conf $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf
 	install -D -m 0755 hotplug/vif-vnet $(DESTDIR)$(XEN_SCRIPTS)/vif-vnet
 	install -D -m 0755 hotplug/vif-post.d/xenvnet.hook $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
-	for m in docs/*.[0-9]; do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for m in $(MANPAGES); do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in $(DOCS); do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f##*/}; done
+
+# Everything install put there but the config file once it was edited (and
+# the key, which install never writes); the same variables as install.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xenvnetd $(DESTDIR)$(SBINDIR)/vn \
+		$(DESTDIR)$(UNITDIR)/xenvnetd.service \
+		$(DESTDIR)$(XEN_SCRIPTS)/vif-vnet $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	for f in $(DOCS); do rm -f $(DESTDIR)$(DOCDIR)/$${f##*/}; done
+	-rmdir $(DESTDIR)$(DOCDIR) $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d 2>/dev/null
+	if cmp -s xenvnetd/xenvnetd.conf $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/xenvnet 2>/dev/null || true; \
+	fi
+
+# The Debian package, built from a copy of the tree (dpkg-buildpackage
+# cleans the tree it builds in) into $(DEB_OUT).
+DEB_OUT ?= build/deb
+deb:
+	scripts/build-deb.sh $(DEB_OUT)
 
 clean:
 	rm -rf build build-san xenvnetd/xenvnetd tools/vn
