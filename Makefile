@@ -21,7 +21,9 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SANITIZE))
 NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
 NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
-ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) -MMD -MP
+SD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
+SD_LIBS   := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) $(SD_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
 SCHEMA_SRC := $(wildcard xenstore-schema/*.c)
@@ -56,7 +58,7 @@ $(O)/%.o: %.c | check-deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(DAEMON): $(DAEMON_OBJ) $(SCHEMA_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto $(SD_LIBS)
 
 $(VN): $(VN_OBJ) $(SCHEMA_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore
@@ -68,7 +70,7 @@ $(SHIM): tests/xs-shim/xs_shim.c
 
 # Everything but the two mains, for unit tests and benchmarks.
 LIB_OBJ := $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
-LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto
+LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto $(SD_LIBS)
 
 $(O)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -8,7 +8,7 @@
 
 #define XENVNETD_DEFAULT_CONFIG    "/etc/xenvnet/xenvnetd.conf"
 #define XENVNETD_DEFAULT_STATE_DIR "/var/lib/xenvnetd"
-#define XENVNETD_DEFAULT_CTL       "/run/xenvnetd.sock"
+#define XENVNETD_DEFAULT_CTL       "/run/xenvnetd/xenvnetd.sock"
 #define XENVNETD_DEFAULT_PORT      1798
 #define XENVNETD_DEFAULT_GROUP     "224.10.0.1"
 #define XENVNETD_DEFAULT_GROUP6    "ff05::a:1798"

@@ -213,6 +213,20 @@ static bool socket_alive(const struct sockaddr_un *sa)
 	return alive;
 }
 
+/* Outside systemd nobody made the socket's directory (RuntimeDirectory=). */
+static void make_parent_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0755); /* bind says why when this did not help */
+	}
+}
+
 struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, void *arg,
 		     char *err, size_t errlen)
 {
@@ -248,6 +262,7 @@ struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, void *arg,
 	}
 	c->ops = ops;
 	c->arg = arg;
+	make_parent_dir(path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		vnet_err(err, errlen, "socket: %s", strerror(errno));

@@ -24,7 +24,7 @@
 #define CTL_VALUE_MAX  255                /* one request value */
 #define CTL_ADDR_MAX   253                /* peer address: DNS name limit */
 #define CTL_DEFAULT_PORT 1799               /* the peer's control protocol port */
-#define CTL_DEFAULT_SOCKET "/run/xenvnetd.sock"
+#define CTL_DEFAULT_SOCKET "/run/xenvnetd/xenvnetd.sock" /* RuntimeDirectory= */
 
 /* Verbs, as spelled on the wire. */
 #define CTL_VERB_STATUS     "status"

@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "peers.h"
 #include "runtime.h"
+#include "svc.h"
 #include "xenvnet_version.h"
 #include "xs.h"
 
@@ -46,6 +47,7 @@ struct daemon {
 	struct cluster *cluster;
 	struct ctl *ctl;
 	struct runtime rt;
+	struct svc svc;
 	int sigfd;
 };
 
@@ -396,6 +398,7 @@ int main(int argc, char **argv)
 		log_err("control socket: %s", d.ctl ? strerror(errno) : err);
 		goto out;
 	}
+	svc_ready(&d.svc, d.loop); /* Type=notify: `systemctl start` returns now */
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
 	start_cluster(&d);
@@ -404,6 +407,7 @@ int main(int argc, char **argv)
 	xsconn_start(d.xs);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
+	svc_stopping(&d.svc);
 	ctl_close(d.ctl);
 	if (d.loop)
 		host_announce_cancel_all(d.loop);
