@@ -1,4 +1,5 @@
 #include "cluster.h"
+#include "cluster_fdb.h"
 #include "cluster_net.h"
 #include "log.h"
 #include "replay.h"
@@ -49,6 +50,9 @@ struct cluster {
 	uint64_t counter;
 	struct mactab tab;
 	struct vnetmap tunnels;   /* the vnets up here: id -> tunnel ifindex */
+	struct cfdb fdb;          /* the kernel FDB programmed from tab */
+	uint64_t bad_out;         /* entries left out of our batches (bad MAC) */
+	uint64_t bad_log_ms;      /* when the last one was logged */
 	struct host *hosts;
 	size_t nhosts, hcap;
 	struct proto_addr *peer_addr; /* the peers, resolved (peer_ok says which) */
@@ -72,21 +76,6 @@ static uint64_t realtime_us(void)
 static void fmt_mac(const uint8_t m[6], char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
-static struct dp_host dp_host_of(const struct proto_addr *a)
-{
-	struct dp_host h = { 0 };
-	struct in_addr v4;
-
-	if (proto_addr_to_in(a, &v4)) {
-		h.family = AF_INET;
-		memcpy(&h.addr, &v4, 4);
-	} else {
-		h.family = AF_INET6;
-		memcpy(&h.addr, a->b, 16);
-	}
-	return h;
 }
 
 /* ---- sending ---- */
@@ -129,14 +118,37 @@ static void send_msg(struct cluster *c, struct proto_msg *m, const struct proto_
 	send_peers(c, buf, (size_t)len, NULL, NULL);
 }
 
-/* Send entries of one type in as many messages as they need. */
-static void send_entries(struct cluster *c, uint8_t type, struct proto_entry *e, size_t n,
+/* Send entries of one type in as many messages as they need.  An entry
+ * the wire does not allow (a multicast or zero MAC that slipped through)
+ * is left out, never the batch around it. */
+static void send_entries(struct cluster *c, uint8_t type, const struct proto_entry *e, size_t n,
 			 const struct proto_addr *to)
 {
-	size_t per = proto_fit(type, PROTO_MAX_LEN);
+	size_t per = proto_fit(type, PROTO_MAX_LEN), k = 0;
+	struct proto_entry batch[PROTO_MAX_ENTRIES];
 
-	for (size_t i = 0; i < n; i += per) {
-		struct proto_msg m = { .type = type, .entries = e + i, .nentries = n - i < per ? n - i : per };
+	for (size_t i = 0; i < n; i++) {
+		if (!proto_entry_ok(type, &e[i])) {
+			uint64_t now = loop_now_ms();
+			c->bad_out++;
+			if (now - c->bad_log_ms >= 10000 || c->bad_out == 1) {
+				char m[18];
+				fmt_mac(e[i].mac, m);
+				log_warn("control: %s of %s left out: not a unicast MAC a host can own (%llu so far)",
+					 proto_type_name(type), m, (unsigned long long)c->bad_out);
+				c->bad_log_ms = now;
+			}
+			continue;
+		}
+		batch[k++] = e[i];
+		if (k == per) {
+			struct proto_msg m = { .type = type, .entries = batch, .nentries = k };
+			send_msg(c, &m, to);
+			k = 0;
+		}
+	}
+	if (k) {
+		struct proto_msg m = { .type = type, .entries = batch, .nentries = k };
 		send_msg(c, &m, to);
 	}
 }
@@ -157,30 +169,33 @@ static void send_one(struct cluster *c, uint8_t type, const struct mac_entry *me
 
 static void install(struct cluster *c, struct mac_entry *e)
 {
-	int tunnel = vnetmap_get(&c->tunnels, &e->vnet);
-	struct dp_host h;
-
-	if (!tunnel || e->local || e->withdrawn || proto_addr_equal(&e->host, &c->self)) {
-		e->installed = false;
-		return;
-	}
-	h = dp_host_of(&e->host);
-	e->installed = c->dp->fdb_set(c->k, tunnel, e->mac, &h) == 0;
+	cfdb_install(&c->fdb, e);
 }
 
 static void uninstall(struct cluster *c, struct mac_entry *e)
 {
-	int tunnel = vnetmap_get(&c->tunnels, &e->vnet);
-
-	if (e->installed && tunnel)
-		c->dp->fdb_del(c->k, tunnel, e->mac);
-	e->installed = false;
+	cfdb_uninstall(&c->fdb, e);
 }
 
 /* Queued FDB writes go to the kernel at the end of every entry point. */
 static void flush(struct cluster *c)
 {
-	c->dp->flush(c->k);
+	cfdb_flush(&c->fdb);
+}
+
+/* The kernel refused a head-end replication entry (cluster_fdb.c; NULLs:
+ * any may have been): mark it absent, and the next HELLO tick adds it. */
+static void flood_refused(void *arg, const struct vnet_id *vnet, const struct proto_addr *host)
+{
+	struct cluster *c = arg;
+
+	for (size_t i = 0; i < c->nhosts; i++) {
+		if (host && !proto_addr_equal(&c->hosts[i].addr, host))
+			continue;
+		for (size_t j = 0; j < c->hosts[i].nvnets; j++)
+			if (!vnet || vnet_id_equal(&c->hosts[i].vnets[j].id, vnet))
+				c->hosts[i].vnets[j].flooded = false;
+	}
 }
 
 /* ---- applying what others say ---- */
@@ -333,7 +348,7 @@ static bool host_direct(const struct host *h, uint64_t now)
 static void host_flood(struct cluster *c, struct host *h, struct host_vnet *hv, bool want)
 {
 	int tunnel = vnetmap_get(&c->tunnels, &hv->id);
-	struct dp_host dh = dp_host_of(&h->addr);
+	struct dp_host dh = cfdb_dp_host(&h->addr);
 
 	if (!tunnel) {
 		hv->flooded = false; /* no device, no entry */
@@ -492,6 +507,14 @@ static void handle(struct cluster *c, const struct cnet_rx *rx)
 			log_debug("control: dropped a message from %s: bad MAC", a);
 		}
 		return;
+	}
+	if (m.nbad) {
+		/* Applied without them; the sender is authentic, so say who. */
+		char a[PROTO_ADDR_STRLEN];
+		c->stats.bad_entries += m.nbad;
+		proto_addr_format(&m.origin, a);
+		log_debug("control: %zu invalid entries of a %s from %s dropped", m.nbad,
+			  proto_type_name(m.type), a);
 	}
 	switch (m.type) {
 	case PROTO_HELLO:
@@ -808,6 +831,7 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	c->peers = peers;
 	c->net.fd = -1;
 	vnetmap_init(&c->tunnels);
+	cfdb_init(&c->fdb, l, k, dp, &c->tab, &c->tunnels, &c->self, flood_refused, c);
 	timer_init(&c->hello_timer, hello_tick, c);
 	timer_init(&c->refresh_timer, refresh_tick, c);
 	return c;
@@ -900,6 +924,7 @@ void cluster_free(struct cluster *c)
 	free(c->peer_addr);
 	free(c->peer_port);
 	free(c->peer_ok);
+	cfdb_free(&c->fdb);
 	mactab_free(&c->tab);
 	vnetmap_free(&c->tunnels);
 	replay_free(c->replay);
@@ -951,4 +976,14 @@ uint64_t cluster_moves(const struct cluster *c)
 uint64_t cluster_flaps(const struct cluster *c)
 {
 	return c->flaps;
+}
+
+uint64_t cluster_fdb_refused(const struct cluster *c)
+{
+	return c->fdb.refused;
+}
+
+uint64_t cluster_bad_out(const struct cluster *c)
+{
+	return c->bad_out;
 }

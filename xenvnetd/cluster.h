@@ -69,5 +69,9 @@ void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct 
 const struct proto_stats *cluster_stats(const struct cluster *c);
 uint64_t cluster_moves(const struct cluster *c);
 uint64_t cluster_flaps(const struct cluster *c);
+/* FDB writes the kernel refused (each is retried: cluster_fdb.h). */
+uint64_t cluster_fdb_refused(const struct cluster *c);
+/* Entries left out of our own messages: not a valid unicast MAC. */
+uint64_t cluster_bad_out(const struct cluster *c);
 
 #endif

@@ -2,6 +2,7 @@
 #include "vnet_err.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <stdlib.h>
@@ -140,6 +141,53 @@ int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])
 	return rc;
 }
 
+void kern_fdb_on_refused(struct kern *k, void (*cb)(void *arg, const struct kern_fdb_refusal *r), void *arg)
+{
+	k->refused = cb;
+	k->refused_arg = arg;
+}
+
+static void tell_refused(struct kern *k, const struct kern_fdb_refusal *r)
+{
+	if (k->refused)
+		k->refused(k->refused_arg, r);
+	else if (k->batch_errors < 10) /* nobody asked: log the first few */
+		log_warn("an FDB write failed: %s", r->lost ? "error reports lost" : strerror(r->error));
+}
+
+/* The write an error answers, from the request it echoes (we never set
+ * NETLINK_CAP_ACK).  False when the echo is cut short. */
+static bool parse_refusal(const struct nlmsghdr *h, struct kern_fdb_refusal *r)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(h);
+	const struct nlmsghdr *req = &e->msg;
+	size_t have = h->nlmsg_len - NLMSG_HDRLEN - offsetof(struct nlmsgerr, msg);
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ndmsg));
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || req->nlmsg_len > have || req->nlmsg_len < off)
+		return false;
+	const struct ndmsg *nd = (const void *)((const uint8_t *)req + NLMSG_HDRLEN);
+	memset(r, 0, sizeof(*r));
+	r->error = -e->error;
+	r->ifindex = nd->ndm_ifindex;
+	r->op = req->nlmsg_type == RTM_DELNEIGH ? KERN_FDB_DELETE
+	      : req->nlmsg_flags & NLM_F_APPEND ? KERN_FDB_APPEND : KERN_FDB_REPLACE;
+	while (off + NLA_HDRLEN <= req->nlmsg_len) {
+		const struct nlattr *a = (const void *)((const uint8_t *)req + off);
+		size_t alen = a->nla_len;
+		if (alen < NLA_HDRLEN || off + alen > req->nlmsg_len)
+			break;
+		if (a->nla_type == NDA_LLADDR && alen == NLA_HDRLEN + 6)
+			memcpy(r->mac, (const uint8_t *)a + NLA_HDRLEN, 6);
+		else if (a->nla_type == NDA_DST && (alen == NLA_HDRLEN + 4 || alen == NLA_HDRLEN + 16)) {
+			r->family = alen == NLA_HDRLEN + 4 ? AF_INET : AF_INET6;
+			memcpy(&r->dst, (const uint8_t *)a + NLA_HDRLEN, alen - NLA_HDRLEN);
+		}
+		off += NLA_ALIGN(alen);
+	}
+	return true;
+}
+
 int kern_fdb_flush(struct kern *k)
 {
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
@@ -150,9 +198,14 @@ int kern_fdb_flush(struct kern *k)
 	n = sendto(nl_socket_get_fd(k->batch), k->q, k->qlen, 0, (struct sockaddr *)&to, sizeof(to));
 	k->qlen = 0;
 	if (n < 0) {
-		log_err("FDB writes lost: %s", strerror(errno));
-		return -errno;
+		int err = errno;
+		struct kern_fdb_refusal r = { .lost = true, .error = err };
+		log_err("FDB writes lost: %s", strerror(err));
+		tell_refused(k, &r);
+		return -err;
 	}
+	/* The kernel has handled the batch: its errors are waiting. */
+	kern_batch_read_errors(k);
 	return 0;
 }
 
@@ -163,17 +216,27 @@ int kern_batch_fd(const struct kern *k)
 
 void kern_batch_read_errors(struct kern *k)
 {
-	uint8_t buf[8192];
+	uint8_t buf[16384];
 	ssize_t n;
 
-	while ((n = recv(nl_socket_get_fd(k->batch), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct nlmsgerr *e = NLMSG_DATA(h);
-			if (h->nlmsg_type != NLMSG_ERROR || e->error == 0)
+	while ((n = recv(nl_socket_get_fd(k->batch), buf, sizeof(buf), MSG_DONTWAIT)) != 0) {
+		if (n < 0) {
+			if (errno == ENOBUFS) { /* the kernel dropped some: say so */
+				struct kern_fdb_refusal r = { .lost = true, .error = ENOBUFS };
+				tell_refused(k, &r);
+				k->batch_errors++;
 				continue;
-			/* Log the first few; the count tells the rest. */
-			if (k->batch_errors++ < 10)
-				log_warn("an FDB write failed: %s", strerror(-e->error));
+			}
+			break; /* EAGAIN: drained */
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct kern_fdb_refusal r;
+			if (h->nlmsg_type != NLMSG_ERROR || ((struct nlmsgerr *)NLMSG_DATA(h))->error == 0)
+				continue;
+			if (!parse_refusal(h, &r))
+				r = (struct kern_fdb_refusal){ .lost = true, .error = EBADMSG };
+			tell_refused(k, &r);
+			k->batch_errors++;
 		}
 	}
 }

@@ -20,6 +20,8 @@
 #define KERN_MARK_MAX 64
 #define KERN_GROUP 0x78766e74u /* "xvnt" */
 
+struct kern_fdb_refusal;
+
 struct kern {
 	struct nl_sock *sk;   /* requests */
 	struct nl_sock *ev;   /* link and address notifications */
@@ -28,6 +30,9 @@ struct kern {
 	size_t qlen;
 	uint32_t qseq;
 	uint64_t batch_errors;
+	/* who is told which queued FDB writes the kernel refused */
+	void (*refused)(void *arg, const struct kern_fdb_refusal *r);
+	void *refused_arg;
 };
 
 struct kern_underlay {
@@ -136,10 +141,32 @@ int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6]);
 
 /* FDB writes on tunnel devices are queued and sent many per sendmsg,
  * without waiting for acknowledgements: the cluster programs one per
- * control message, at 100k+ messages a second.  The kernel reports a
- * failed write on kern_batch_fd(); kern_batch_read_errors() drains and
- * logs those.  @dst (family AF_INET/AF_INET6) may be NULL on deletes. */
+ * control message, at 100k+ messages a second.  Successes are silent
+ * (no NLM_F_ACK: an ACK per write would double the traffic); the kernel
+ * answers every failed write with an error that echoes the request, and
+ * rtnetlink handles a batch inside the sendmsg, so those errors are queued
+ * on kern_batch_fd() when kern_fdb_flush() returns.  kern_fdb_flush() and
+ * kern_batch_read_errors() drain them and tell the kern_fdb_on_refused()
+ * callback which write failed, without ever waiting.  @dst (family
+ * AF_INET/AF_INET6) may be NULL on deletes. */
 enum kern_fdb_op { KERN_FDB_REPLACE, KERN_FDB_APPEND, KERN_FDB_DELETE };
+
+/* One refused FDB write (from the request its error echoes), or lost: the
+ * error reports themselves were lost (the socket's buffer overflowed), so
+ * any write since the last drain may have failed. */
+struct kern_fdb_refusal {
+	bool lost;
+	enum kern_fdb_op op;
+	int ifindex;
+	uint8_t mac[6];
+	int family;           /* of dst; 0 when the write had none */
+	struct in6_addr dst;
+	int error;            /* errno */
+};
+
+/* Called from kern_fdb_flush(), kern_fdb_queue() (a full queue is sent)
+ * and kern_batch_read_errors(): it must only take note, not queue. */
+void kern_fdb_on_refused(struct kern *k, void (*cb)(void *arg, const struct kern_fdb_refusal *r), void *arg);
 int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
 		   const struct in6_addr *dst);
 /* Send what is queued.  Returns 0 or -errno. */

@@ -14,7 +14,8 @@ struct mac_entry {
 	struct vnet_id vnet;
 	uint8_t mac[6];
 	bool local;            /* behind one of our vifs */
-	bool installed;        /* the kernel FDB points at host */
+	bool installed;        /* the kernel FDB points at host (written, not refused) */
+	bool refused;          /* the kernel refused it: to be retried */
 	bool withdrawn;        /* a tombstone: remembers seq against stale news */
 	uint32_t seq;
 	struct proto_addr host;

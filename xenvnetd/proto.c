@@ -92,8 +92,7 @@ static bool vnet_ok(const struct vnet_id *v)
 	return v->b[15] > 1;
 }
 
-/* An Ethernet address a bridge can hold as a unicast FDB entry. */
-static bool mac_ok(const uint8_t mac[6])
+bool proto_mac_ok(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
 
@@ -139,9 +138,9 @@ static void put_entry(uint8_t *p, uint8_t type, const struct proto_entry *e)
 		memcpy(p + 26, e->host.b, 16);
 }
 
-static bool entry_ok(uint8_t type, const struct proto_entry *e)
+bool proto_entry_ok(uint8_t type, const struct proto_entry *e)
 {
-	return vnet_ok(&e->vnet) && mac_ok(e->mac) && (type != PROTO_ANNOUNCE || addr_ok(&e->host));
+	return vnet_ok(&e->vnet) && proto_mac_ok(e->mac) && (type != PROTO_ANNOUNCE || addr_ok(&e->host));
 }
 
 ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_t *buf, size_t cap)
@@ -157,7 +156,7 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 	    (hello && (m->parts == 0 || m->part >= m->parts)))
 		return PROTO_E_FORMAT;
 	for (size_t i = 0; i < n; i++)
-		if (hello ? !vnet_ok(&m->vnets[i]) : !entry_ok(m->type, &m->entries[i]))
+		if (hello ? !vnet_ok(&m->vnets[i]) : !proto_entry_ok(m->type, &m->entries[i]))
 			return PROTO_E_FORMAT;
 	size_t len = proto_msg_len(m->type, n);
 	if (len > cap)
@@ -221,29 +220,32 @@ static int check_header(const uint8_t *buf, size_t len, size_t *n)
 	return PROTO_OK;
 }
 
+/* An invalid element (a bad MAC, vnet 0 or 1, a bad host) is dropped and
+ * counted in m->nbad; the others stand: the message is authentic, and one
+ * bad element must not cost the receiver the good ones beside it. */
 static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 		      struct vnet_id *vnets, size_t max_vnets,
 		      struct proto_entry *entries, size_t max_entries)
 {
 	const uint8_t *p = buf + PROTO_HDR_LEN;
-	size_t e = elem_len(m->type);
+	size_t e = elem_len(m->type), kept = 0;
 
 	if (m->type == PROTO_HELLO) {
 		if (n > max_vnets)
 			return PROTO_E_SPACE;
 		for (size_t i = 0; i < n; i++, p += e) {
-			memcpy(vnets[i].b, p, 16);
-			if (!vnet_ok(&vnets[i]))
-				return PROTO_E_FORMAT;
+			memcpy(vnets[kept].b, p, 16);
+			kept += vnet_ok(&vnets[kept]);
 		}
 		m->vnets = vnets;
-		m->nvnets = n;
+		m->nvnets = kept;
+		m->nbad = n - kept;
 		return PROTO_OK;
 	}
 	if (n > max_entries)
 		return PROTO_E_SPACE;
 	for (size_t i = 0; i < n; i++, p += e) {
-		struct proto_entry *en = &entries[i];
+		struct proto_entry *en = &entries[kept];
 
 		memset(en, 0, sizeof(*en));
 		memcpy(en->vnet.b, p, 16);
@@ -251,11 +253,11 @@ static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 		en->seq = get32(p + 22);
 		if (m->type == PROTO_ANNOUNCE)
 			memcpy(en->host.b, p + 26, 16);
-		if (!entry_ok(m->type, en))
-			return PROTO_E_FORMAT;
+		kept += proto_entry_ok(m->type, en);
 	}
 	m->entries = entries;
-	m->nentries = n;
+	m->nentries = kept;
+	m->nbad = n - kept;
 	return PROTO_OK;
 }
 

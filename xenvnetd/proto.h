@@ -103,6 +103,8 @@ struct proto_msg {
 	/* ANNOUNCE, WITHDRAW, REQUEST only: */
 	size_t nentries;
 	struct proto_entry *entries;
+	/* proto_decode only: invalid elements dropped (not in vnets/entries) */
+	size_t nbad;
 };
 
 /* Counters of received messages: each one counts in exactly one (see
@@ -116,6 +118,9 @@ struct proto_stats {
 	uint64_t malformed;       /* not a well-formed message of ours */
 	uint64_t version;         /* unknown protocol version */
 	uint64_t own;             /* our own message come back */
+	/* Not a message count: invalid elements dropped from accepted
+	 * messages (the rest of each message was applied). */
+	uint64_t bad_entries;
 };
 
 /* Bytes of a message of this type with n entries (or vnets); 0 for an
@@ -125,6 +130,15 @@ size_t proto_msg_len(uint8_t type, size_t n);
 /* How many entries (or vnets) of this type fit in cap bytes (at most
  * PROTO_MAX_LEN are used); 0 for an unknown type or a tiny cap. */
 size_t proto_fit(uint8_t type, size_t cap);
+
+/* An Ethernet address a bridge can hold as a unicast FDB entry: not
+ * multicast or broadcast (bit 0 of byte 0 clear), not all zero. */
+bool proto_mac_ok(const uint8_t mac[6]);
+
+/* An entry of this type that may go on the wire: vnet not 0 nor 1, a MAC
+ * proto_mac_ok() takes, and for ANNOUNCE a host address a host can have.
+ * Senders leave the others out of a batch (proto_encode refuses them). */
+bool proto_entry_ok(uint8_t type, const struct proto_entry *e);
 
 /* Encode m and sign it with k into buf.  Returns the length, or a negative
  * PROTO_E_* code: E_TYPE, E_FORMAT (an invalid field, or more entries than
@@ -139,7 +153,8 @@ int proto_sign(uint8_t *buf, size_t len, const struct auth_key *k);
 
 /* Check the header, verify the MAC, then parse into m, whose vnets or
  * entries point into the caller's arrays (either may be NULL with max 0).
- * Survives any bytes.  Returns PROTO_OK or a negative PROTO_E_* code; m is
+ * Invalid elements are left out of m and counted in m->nbad: the others
+ * stand.  Survives any bytes.  Returns PROTO_OK or a negative PROTO_E_* code; m is
  * only meaningful on PROTO_OK.  No replay check: see replay_accept. */
 int proto_decode(const uint8_t *buf, size_t len, const struct auth_key *k, struct proto_msg *m,
 		 struct vnet_id *vnets, size_t max_vnets,

@@ -160,6 +160,7 @@ static void count_mac(void *arg, const struct mac_entry *e)
 
 	n[0] += e->local && !e->withdrawn;
 	n[1] += !e->local && e->installed;
+	n[2] += e->refused;
 }
 
 static void rt_status(void *arg, struct ctl_reply *r)
@@ -180,11 +181,12 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_status(r, &s);
 	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
 	ctl_emit_counter(r, "fdb-write-errors", rt->k->batch_errors);
+	ctl_emit_counter(r, "vifs-bad-mac", vifs_bad_macs(rt->vifs));
 	if (!cluster_running(rt->cluster))
 		return;
 	const struct proto_stats *st = cluster_stats(rt->cluster);
 	struct host_tally ht = { 0 };
-	uint64_t macs[2] = { 0, 0 };
+	uint64_t macs[3] = { 0, 0, 0 };
 	cluster_foreach_host(rt->cluster, count_host, &ht);
 	cluster_foreach_mac(rt->cluster, count_mac, macs);
 	ctl_emit_counter(r, "hosts", ht.hosts);
@@ -200,6 +202,10 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "msgs-version", st->version);
 	ctl_emit_counter(r, "mac-moves", cluster_moves(rt->cluster));
 	ctl_emit_counter(r, "mac-flaps", cluster_flaps(rt->cluster));
+	ctl_emit_counter(r, "fdb-refused", cluster_fdb_refused(rt->cluster));
+	ctl_emit_counter(r, "macs-refused", macs[2]);
+	ctl_emit_counter(r, "entries-bad-in", st->bad_entries);
+	ctl_emit_counter(r, "entries-bad-out", cluster_bad_out(rt->cluster));
 }
 
 /* ---- vnets and ports ---- */

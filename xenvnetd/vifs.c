@@ -1,5 +1,6 @@
 #include "vifs.h"
 #include "log.h"
+#include "proto.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,25 @@ int mac_parse(const char *s, uint8_t mac[6])
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
+}
+
+/* Why a backend's `mac` cannot be a vnet member's, or NULL when it can.
+ * The cluster points other hosts' FDBs at it: it must be unicast and not
+ * all zero (the kernel and the wire refuse anything else). */
+static const char *mac_check(const char *text, uint8_t mac[6])
+{
+	memset(mac, 0, 6);
+	if (!text)
+		return "missing";
+	if (mac_parse(text, mac) < 0) {
+		memset(mac, 0, 6);
+		return "not a MAC address";
+	}
+	if (mac[0] & 1)
+		return "multicast or broadcast";
+	if (!proto_mac_ok(mac))
+		return "all zero";
+	return NULL;
 }
 
 struct vifs *vifs_new(const struct vifs_ops *ops, void *arg)
@@ -125,7 +145,9 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 			memset(v, 0, sizeof(*v));
 			v->domid = domid;
 			v->devid = devid;
-			v->mac_ok = mac_parse(mac, v->mac) == 0;
+			v->mac_err = mac_check(mac, v->mac);
+			v->mac_ok = !v->mac_err;
+			snprintf(v->mac_text, sizeof(v->mac_text), "%s", mac ? mac : "");
 			snprintf(v->bridge, sizeof(v->bridge), "%s", bridge ? bridge : "");
 			v->state = state ? atoi(state) : 0;
 			v->online = online && strcmp(online, "1") == 0;
@@ -154,6 +176,10 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 			remove_at(s, v);
 		return 0;
 	}
+	/* Once per bad value, not on every watch event of the vif. */
+	if (fresh.mac_err && fresh.mac_text[0] && (!v || strcmp(v->mac_text, fresh.mac_text) != 0))
+		log_err("vif %s (domain %u): mac '%s' is %s: not a vnet member until it is a unicast MAC",
+			fresh.dev, domid, fresh.mac_text, fresh.mac_err);
 	if (!v) {
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 32;
@@ -237,6 +263,15 @@ void vifs_recheck(struct vifs *s)
 		if (s->v[i].member && s->v[i].online)
 			s->ops->attach(s->arg, &s->v[i]);
 	}
+}
+
+size_t vifs_bad_macs(const struct vifs *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->v[i].mac_err && s->v[i].mac_text[0];
+	return n;
 }
 
 void vifs_foreach(struct vifs *s, void (*cb)(void *arg, const struct vif *v), void *arg)

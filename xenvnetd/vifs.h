@@ -19,7 +19,9 @@
 struct vif {
 	unsigned domid, devid;
 	uint8_t mac[6];
-	bool mac_ok;
+	bool mac_ok;              /* a unicast MAC: may be a member */
+	const char *mac_err;      /* else why not ("multicast or broadcast", ...) */
+	char mac_text[32];        /* the `mac` key as written (cut short) */
 	char bridge[IFNAMSIZ];
 	char dev[IFNAMSIZ];       /* vifname, or vif<domid>.<devid> */
 	char ip[256];             /* the `ip` key: the guest's addresses, if known */
@@ -57,6 +59,9 @@ int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path);
 /* Vnets came up or went: decide membership again for every vif, and
  * plug members back into bridges that were recreated. */
 void vifs_recheck(struct vifs *s);
+
+/* Vifs whose `mac` is there but unfit (unparsable, multicast, zero). */
+size_t vifs_bad_macs(const struct vifs *s);
 
 void vifs_foreach(struct vifs *s, void (*cb)(void *arg, const struct vif *v), void *arg);
 

@@ -78,3 +78,11 @@ int vnetmap_get(const struct vnetmap *m, const struct vnet_id *id)
 
 	return s ? s->ifindex : 0;
 }
+
+const struct vnet_id *vnetmap_find_ifindex(const struct vnetmap *m, int ifindex)
+{
+	for (size_t i = 0; ifindex > 0 && i < m->cap; i++)
+		if (m->v[i].ifindex == ifindex)
+			return &m->v[i].id;
+	return NULL;
+}

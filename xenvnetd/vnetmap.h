@@ -22,5 +22,7 @@ void vnetmap_free(struct vnetmap *m);
 int vnetmap_set(struct vnetmap *m, const struct vnet_id *id, int ifindex);
 /* The ifindex, or 0 when the vnet is not up. */
 int vnetmap_get(const struct vnetmap *m, const struct vnet_id *id);
+/* The vnet whose tunnel is ifindex, or NULL: a scan, for rare events. */
+const struct vnet_id *vnetmap_find_ifindex(const struct vnetmap *m, int ifindex);
 
 #endif

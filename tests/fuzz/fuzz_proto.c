@@ -77,8 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc = decode(buf, size, &m);
 			if (rc == PROTO_E_MAC)
 				__builtin_trap();       /* we just signed it */
-			if (rc == PROTO_OK)
+			/* Invalid elements are dropped (nbad): what is left must
+			 * be valid, and without any dropped the same bytes. */
+			if (rc == PROTO_OK && m.nbad == 0)
 				reencode(buf, size, &m);
+			for (size_t i = 0; rc == PROTO_OK && i < m.nentries; i++)
+				if (!proto_entry_ok(m.type, &m.entries[i]))
+					__builtin_trap();
 			/* The sender's clock for freshness, the fuzzer's counter. */
 			replay_accept(table, NULL, rc, &m, m.time_us, &st);
 			if (st.ok + st.dup + st.replayed + st.stale + st.malformed + st.version +

@@ -410,7 +410,9 @@ static void version_type_magic(void **state)
 	assert_int_equal(decode(buf, 2, &key, &d), PROTO_E_MAGIC);
 }
 
-/* Signed by a key holder, but not what the format allows. */
+/* Signed by a key holder, but not what the format allows: a bad header
+ * field makes the message malformed; a bad entry is dropped alone (the
+ * example has one entry, so nothing is left of it). */
 static void invalid_fields(void **state)
 {
 	uint8_t buf[sizeof(example)];
@@ -418,19 +420,19 @@ static void invalid_fields(void **state)
 	struct {
 		size_t off;
 		uint8_t val;
+		int want;         /* PROTO_OK: the entry is dropped, counted in nbad */
 	} bad[] = {
-		{ PROTO_OFF_COUNT + 1, 2 },                     /* count vs length */
-		{ PROTO_OFF_COUNT, 1 },
-		{ PROTO_OFF_ORIGIN + 12, 0 },                   /* origin 0.0.2.1 ... */
-		{ PROTO_OFF_ORIGIN + 12, 224 },                 /* ... multicast ... */
-		{ PROTO_OFF_ORIGIN + 12, 255 },                 /* ... class E */
-		{ PROTO_OFF_ORIGIN, 0xff },                     /* ... IPv6 multicast */
-		{ PROTO_OFF_ORIGIN + 10, 0 },                   /* ::ff:c000:201 is fine */
-		{ PROTO_HDR_LEN + 15, 0 },                      /* vnet 0 */
-		{ PROTO_HDR_LEN + 15, 1 },                      /* vnet 1 (reserved) */
-		{ PROTO_HDR_LEN + 16, 0x01 },                   /* group MAC */
-		{ PROTO_HDR_LEN + 16 + 6 + 4 + 12, 239 },       /* multicast host */
-		{ PROTO_HDR_LEN + 16 + 6 + 4 + 12, 0 },         /* host 0.0.2.1 */
+		{ PROTO_OFF_COUNT + 1, 2, PROTO_E_FORMAT },         /* count vs length */
+		{ PROTO_OFF_COUNT, 1, PROTO_E_FORMAT },
+		{ PROTO_OFF_ORIGIN + 12, 0, PROTO_E_FORMAT },       /* origin 0.0.2.1 ... */
+		{ PROTO_OFF_ORIGIN + 12, 224, PROTO_E_FORMAT },     /* ... multicast ... */
+		{ PROTO_OFF_ORIGIN + 12, 255, PROTO_E_FORMAT },     /* ... class E */
+		{ PROTO_OFF_ORIGIN, 0xff, PROTO_E_FORMAT },         /* ... IPv6 multicast */
+		{ PROTO_HDR_LEN + 15, 0, PROTO_OK },                /* vnet 0 */
+		{ PROTO_HDR_LEN + 15, 1, PROTO_OK },                /* vnet 1 (reserved) */
+		{ PROTO_HDR_LEN + 16, 0x01, PROTO_OK },             /* group MAC */
+		{ PROTO_HDR_LEN + 16 + 6 + 4 + 12, 239, PROTO_OK }, /* multicast host */
+		{ PROTO_HDR_LEN + 16 + 6 + 4 + 12, 0, PROTO_OK },   /* host 0.0.2.1 */
 	};
 
 	(void)state;
@@ -438,19 +440,30 @@ static void invalid_fields(void **state)
 		memcpy(buf, example, sizeof(buf));
 		buf[bad[i].off] = bad[i].val;
 		assert_int_equal(proto_sign(buf, sizeof(buf), &key), 0);
-		int want = bad[i].off == PROTO_OFF_ORIGIN + 10 ? PROTO_OK : PROTO_E_FORMAT;
-		if (decode(buf, sizeof(buf), &key, &d) != want)
+		if (decode(buf, sizeof(buf), &key, &d) != bad[i].want)
 			fail_msg("case %zu", i);
+		if (bad[i].want == PROTO_OK && (d.m.nentries != 0 || d.m.nbad != 1))
+			fail_msg("case %zu: %zu entries, %zu bad", i, d.m.nentries, d.m.nbad);
 	}
-	/* All-zero MAC address and host. */
+	/* ::ff:c000:201 is an address a host can have. */
+	memcpy(buf, example, sizeof(buf));
+	buf[PROTO_OFF_ORIGIN + 10] = 0;
+	assert_int_equal(proto_sign(buf, sizeof(buf), &key), 0);
+	assert_int_equal(decode(buf, sizeof(buf), &key, &d), PROTO_OK);
+	assert_int_equal(d.m.nentries, 1);
+	assert_int_equal(d.m.nbad, 0);
+	/* All-zero MAC address and host: dropped too. */
 	memcpy(buf, example, sizeof(buf));
 	memset(buf + PROTO_HDR_LEN + 16, 0, 6);
 	assert_int_equal(proto_sign(buf, sizeof(buf), &key), 0);
-	assert_int_equal(decode(buf, sizeof(buf), &key, &d), PROTO_E_FORMAT);
+	assert_int_equal(decode(buf, sizeof(buf), &key, &d), PROTO_OK);
+	assert_int_equal(d.m.nentries, 0);
+	assert_int_equal(d.m.nbad, 1);
 	memcpy(buf, example, sizeof(buf));
 	memset(buf + PROTO_HDR_LEN + 26, 0, 16);
 	assert_int_equal(proto_sign(buf, sizeof(buf), &key), 0);
-	assert_int_equal(decode(buf, sizeof(buf), &key, &d), PROTO_E_FORMAT);
+	assert_int_equal(decode(buf, sizeof(buf), &key, &d), PROTO_OK);
+	assert_int_equal(d.m.nbad, 1);
 	/* HELLO parts. */
 	struct vnet_id vn = vnet(7);
 	struct proto_msg m = { .type = PROTO_HELLO, .origin = v4("10.1.2.3"), .nvnets = 1, .vnets = &vn,
@@ -464,6 +477,96 @@ static void invalid_fields(void **state)
 	buf[PROTO_OFF_PART] = 2;
 	assert_int_equal(proto_sign(buf, (size_t)n, &key), 0);
 	assert_int_equal(decode(buf, (size_t)n, &key, &d), PROTO_E_FORMAT);
+}
+
+/* Overwrite entry i of an encoded message of this type with a bad MAC. */
+static void spoil_mac(uint8_t *buf, uint8_t type, size_t i, const uint8_t mac[6])
+{
+	size_t e = type == PROTO_ANNOUNCE ? PROTO_ANNOUNCE_LEN : PROTO_ENTRY_LEN;
+
+	memcpy(buf + PROTO_HDR_LEN + i * e + 16, mac, 6);
+}
+
+/* A full batch with bad entries among good ones (a sender that does not
+ * filter, or a newer rule): every good entry survives, in order, and the
+ * bad ones are counted. */
+static void bad_entries_dropped(void **state)
+{
+	static const uint8_t group[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6] = { 0 };
+	static const uint8_t types[] = { PROTO_ANNOUNCE, PROTO_WITHDRAW, PROTO_REQUEST };
+	struct proto_addr h = v4("192.0.2.1");
+	struct proto_entry e[PROTO_MAX_ENTRIES];
+	uint8_t buf[PROTO_MAX_LEN];
+	struct decoded d;
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(types); t++) {
+		size_t n = proto_fit(types[t], PROTO_MAX_LEN);
+		for (size_t i = 0; i < n; i++) {
+			e[i] = entry((uint32_t)i + 1, types[t] == PROTO_ANNOUNCE ? &h : NULL);
+			if (types[t] == PROTO_REQUEST)
+				e[i].seq = 0;
+		}
+		struct proto_msg m = { .type = types[t], .origin = h, .nentries = n, .entries = e };
+		ssize_t len = proto_encode(&m, &key, buf, sizeof(buf));
+		assert_true(len > 0);
+		spoil_mac(buf, types[t], 0, group);
+		spoil_mac(buf, types[t], 5, zero);
+		spoil_mac(buf, types[t], n - 1, bcast);
+		assert_int_equal(proto_sign(buf, (size_t)len, &key), 0);
+		assert_int_equal(decode(buf, (size_t)len, &key, &d), PROTO_OK);
+		assert_int_equal(d.m.nbad, 3);
+		assert_int_equal(d.m.nentries, n - 3);
+		for (size_t i = 1, j = 0; i < n - 1; i++) {
+			if (i == 5)
+				continue;
+			assert_memory_equal(d.entries[j].mac, e[i].mac, 6);
+			assert_int_equal(d.entries[j].seq, e[i].seq);
+			assert_memory_equal(&d.entries[j].vnet, &e[i].vnet, 16);
+			j++;
+		}
+	}
+	/* HELLO: a vnet 0 among good ones. */
+	struct vnet_id vn[3] = { vnet(7), vnet(8), vnet(9) };
+	struct proto_msg m = { .type = PROTO_HELLO, .origin = h, .nvnets = 3, .vnets = vn, .parts = 1 };
+	ssize_t len = proto_encode(&m, &key, buf, sizeof(buf));
+	assert_true(len > 0);
+	memset(buf + PROTO_HDR_LEN + PROTO_VNET_LEN, 0, PROTO_VNET_LEN);
+	assert_int_equal(proto_sign(buf, (size_t)len, &key), 0);
+	assert_int_equal(decode(buf, (size_t)len, &key, &d), PROTO_OK);
+	assert_int_equal(d.m.nvnets, 2);
+	assert_int_equal(d.m.nbad, 1);
+	assert_memory_equal(&d.vnets[0], &vn[0], 16);
+	assert_memory_equal(&d.vnets[1], &vn[2], 16);
+}
+
+/* What a sender may put in a batch: the filter cluster.c applies. */
+static void entry_rules(void **state)
+{
+	struct proto_addr h = v4("192.0.2.1");
+	struct proto_entry e = entry(1, &h);
+	static const uint8_t macs_bad[][6] = {
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+		{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, { 0 },
+	};
+
+	(void)state;
+	assert_true(proto_entry_ok(PROTO_ANNOUNCE, &e));
+	assert_true(proto_mac_ok(e.mac));
+	e.mac[0] = 0x02; /* locally administered unicast is fine */
+	assert_true(proto_mac_ok(e.mac));
+	for (size_t i = 0; i < sizeof(macs_bad) / sizeof(macs_bad[0]); i++) {
+		assert_false(proto_mac_ok(macs_bad[i]));
+		memcpy(e.mac, macs_bad[i], 6);
+		assert_false(proto_entry_ok(PROTO_WITHDRAW, &e));
+	}
+	e = entry(1, NULL);
+	assert_true(proto_entry_ok(PROTO_REQUEST, &e));
+	assert_false(proto_entry_ok(PROTO_ANNOUNCE, &e)); /* no host */
+	e.vnet = vnet(1);
+	assert_false(proto_entry_ok(PROTO_REQUEST, &e));
 }
 
 /* The encoder refuses what the decoder would refuse. */
@@ -566,6 +669,8 @@ int main(void)
 		cmocka_unit_test(truncated_and_oversized),
 		cmocka_unit_test(version_type_magic),
 		cmocka_unit_test(invalid_fields),
+		cmocka_unit_test(bad_entries_dropped),
+		cmocka_unit_test(entry_rules),
 		cmocka_unit_test(encoder_refuses),
 		cmocka_unit_test(caller_space),
 		cmocka_unit_test(addresses),
