@@ -214,18 +214,25 @@ static uint32_t watch_request(struct store *s, const char *path, const char *tok
 	return h.req_id;
 }
 
+/* Events to w, a watch placed, then a question; their req_ids. */
+static void watch_and_ask(struct store *s, struct seen *w, const char *path, const char *token,
+			  uint32_t *wid, uint32_t *id)
+{
+	xs_probe_on_event(s->p, record, w);
+	assert_int_equal(xs_probe_watch(s->p, path, token), 0);
+	*wid = watch_request(s, path, token);
+	assert_int_equal(xs_probe_ask(s->p), 0);
+	*id = question(s);
+	assert_int_not_equal(*wid, *id);
+}
+
 static void watches_and_their_events(void **state)
 {
 	struct store *s = *state;
 	struct seen w = { 0 };
 	uint32_t wid, id;
 
-	xs_probe_on_event(s->p, record, &w);
-	assert_int_equal(xs_probe_watch(s->p, "/vnet", "vnet"), 0);
-	wid = watch_request(s, "/vnet", "vnet");
-	assert_int_equal(xs_probe_ask(s->p), 0);
-	id = question(s);
-	assert_int_not_equal(wid, id);
+	watch_and_ask(s, &w, "/vnet", "vnet", &wid, &id);
 	/* In order: the watch's OK, its first event, an event, the answer. */
 	answer(s, XS_WATCH, wid, "OK", 3);
 	answer(s, XS_WATCH_EVENT, 0, "/vnet\0vnet", 11);
@@ -251,11 +258,7 @@ static void a_refused_watch_is_told(void **state)
 	struct seen w = { 0 };
 	uint32_t wid, id;
 
-	xs_probe_on_event(s->p, record, &w);
-	assert_int_equal(xs_probe_watch(s->p, "/local/domain/0/backend/vif", "vif"), 0);
-	wid = watch_request(s, "/local/domain/0/backend/vif", "vif");
-	assert_int_equal(xs_probe_ask(s->p), 0);
-	id = question(s);
+	watch_and_ask(s, &w, "/local/domain/0/backend/vif", "vif", &wid, &id);
 	answer(s, XS_ERROR, wid, "EACCES", 7);
 	assert_int_equal(xs_probe_read(s->p), 0); /* not the question's answer */
 	assert_int_equal(w.n, 1);
