@@ -38,6 +38,7 @@ struct xsconn {
 	unsigned nwatch;
 	uint64_t lost_ms;     /* when the handle went (0: have one) */
 	uint64_t asked_ms;    /* when the outstanding probe was sent */
+	uint64_t heard_ms;    /* when the last watch event came */
 	bool dead;            /* failed or hung; closed when the retry timer fires */
 	bool hung;            /* dead because unanswered (not closed by xenstored) */
 	bool said_silent;     /* logged that a new connection goes unanswered */
@@ -196,6 +197,8 @@ static void on_event(void *arg, const char *path, const char *token)
 {
 	struct xsconn *c = arg;
 
+	/* Events are queued before the answer: a store sending them lives. */
+	c->heard_ms = loop_now_ms();
 	if (!path)
 		log_err("xenstore refused a watch: %s", token);
 	else if (xsconn_handle(c))
@@ -328,7 +331,8 @@ static void ask(struct xsconn *c)
 static void probe_tick(void *arg)
 {
 	struct xsconn *c = arg;
-	uint64_t waited = loop_now_ms() - c->asked_ms;
+	uint64_t since = c->heard_ms > c->asked_ms ? c->heard_ms : c->asked_ms;
+	uint64_t waited = loop_now_ms() - since;
 
 	if (!c->p)
 		return;
