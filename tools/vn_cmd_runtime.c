@@ -354,6 +354,8 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		vn_json_string(stdout, get_or(s, "dataplane", NULL));
 		fputs(",\"underlay\":", stdout);
 		vn_json_string(stdout, get_or(s, "underlay", NULL));
+		fputs(",\"xenstore\":", stdout);
+		vn_json_string(stdout, get_or(s, "xenstore", NULL));
 		for (size_t i = 0; i < NCOLS(num_keys); i++) {
 			printf(",\"%s\":", strcmp(num_keys[i], "vnets-up") == 0 ? "vnets_up" :
 			       strcmp(num_keys[i], "vnets-error") == 0 ? "vnets_error" : num_keys[i]);
@@ -383,6 +385,7 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		printf("vnets:       %s (%s up, %s in error)\n", get_or(s, "vnets", "?"),
 		       get_or(s, "vnets-up", "?"), get_or(s, "vnets-error", "?"));
 		printf("peers:       %s\n", get_or(s, "peers", "?"));
+		printf("xenstore:    %s\n", get_or(s, "xenstore", "?"));
 		printf("uptime:      %ss\n", get_or(s, "uptime", "?"));
 		/* Counters under their own heading, names aligned. */
 		int width = 0;

@@ -315,6 +315,7 @@ int ctl_emit_status(struct ctl_reply *r, const struct ctl_status *s)
 	rc |= field_u64(r, "vnets-up", s->vnets_up);
 	rc |= field_u64(r, "vnets-error", s->vnets_error);
 	rc |= field_u64(r, "peers", s->peers);
+	rc |= field(r, "xenstore", s->xenstore);
 	rc |= field_u64(r, "uptime", s->uptime_s);
 	return end(r, rc);
 }

@@ -136,6 +136,7 @@ struct ctl_status {
 	const char *underlay;   /* underlay device, or NULL */
 	uint16_t port;          /* data plane UDP port */
 	unsigned vnets, vnets_up, vnets_error, peers;
+	const char *xenstore;   /* "connected" or "lost" */
 	uint64_t uptime_s;
 };
 

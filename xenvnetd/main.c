@@ -385,13 +385,14 @@ int main(int argc, char **argv)
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
 	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
 	if (!d.rec || !d.vifs || !d.xs || !d.cluster ||
+	    xsconn_watch(d.xs, VNET_XS_ROOT, "vnet") < 0 || xsconn_watch(d.xs, VIFS_XS_ROOT, "vif") < 0 ||
 	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
 	    loop_add_fd(d.loop, kern_batch_fd(&d.kern), on_batch_errors, &d) < 0) {
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
 	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = &dp_vxlan, .vifs = d.vifs,
-				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg,
+				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg, .xs = d.xs,
 				 .version = VERSION, .started_ms = loop_now_ms() };
 	d.ctl = ctl_open(d.cfg.ctl_socket, &runtime_ctl_ops, &d.rt, err, sizeof(err));
 	if (!d.ctl || loop_add_fd(d.loop, ctl_fd(d.ctl), on_ctl, &d) < 0) {

@@ -551,10 +551,6 @@ void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h)
 		if (!xs_write(h, XBT_NULL, MARKER_PATH, "1", 1))
 			log_warn("cannot write %s: %s", MARKER_PATH, strerror(errno));
 	}
-	if (!xs_watch(h, VNET_XS_ROOT, "vnet")) {
-		xsconn_failed(r->xs, errno);
-		return;
-	}
 	if (rescan_xenstore(r) < 0)
 		return;
 	if (!c.fresh)

@@ -171,6 +171,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	struct ctl_status s = {
 		.version = rt->version, .dataplane = rt->dp->kind, .underlay = u ? u->name : NULL,
 		.port = rt->cfg->port, .peers = (unsigned)rt->peers->n,
+		.xenstore = xsconn_state(rt->xs),
 		.uptime_s = (loop_now_ms() - rt->started_ms) / 1000u,
 	};
 

@@ -13,6 +13,7 @@
 #include "peers.h"
 #include "reconcile.h"
 #include "vifs.h"
+#include "xs.h"
 
 struct runtime {
 	struct reconciler *rec;
@@ -22,6 +23,7 @@ struct runtime {
 	struct cluster *cluster;
 	struct peers *peers;
 	const struct config *cfg;
+	const struct xsconn *xs;
 	const char *version;
 	uint64_t started_ms;
 };

@@ -239,8 +239,6 @@ static int rescan(struct vifs *s, struct xs_handle *h)
 
 int vifs_connected(struct vifs *s, struct xs_handle *h)
 {
-	if (!xs_watch(h, VIFS_XS_ROOT, "vif"))
-		return -1;
 	return rescan(s, h);
 }
 

@@ -14,13 +14,18 @@
 /* Answers to a directory listing of "/" are small; a bigger length is
  * nonsense (or not xenstore). */
 #define ANSWER_MAX 65536
+/* Watch requests have ids of their own, apart from the questions'. */
+#define WATCH_ID 0x80000000u
 
 struct xs_probe {
 	int fd;
-	uint32_t req_id;
+	uint32_t req_id, watch_id;
 	bool waiting;
+	xs_probe_event_fn *event;
+	void *event_arg;
 	struct xsd_sockmsg hdr;   /* the answer being read */
 	size_t got;               /* bytes of it so far: header, then body */
+	char body[ANSWER_MAX + 1];
 };
 
 /* Where libxenstore looks: XENSTORED_PATH, else XENSTORED_RUNDIR/socket. */
@@ -86,57 +91,98 @@ bool xs_probe_waiting(const struct xs_probe *p)
 	return p->waiting;
 }
 
-int xs_probe_ask(struct xs_probe *p)
+void xs_probe_on_event(struct xs_probe *p, xs_probe_event_fn *fn, void *arg)
+{
+	p->event = fn;
+	p->event_arg = arg;
+}
+
+/* One small request into a socket buffer that holds it: all or nothing
+ * (a part of one would leave the stream torn: the connection is gone). */
+static int request(struct xs_probe *p, uint32_t type, uint32_t req_id,
+		   const char *a, size_t alen, const char *b, size_t blen)
 {
 	struct {
 		struct xsd_sockmsg h;
-		char path[2];
-	} q = { .h = { .type = XS_DIRECTORY, .len = 2 }, .path = "/" };
+		char body[XENSTORE_PAYLOAD_MAX];
+	} q = { .h = { .type = type, .req_id = req_id, .len = (uint32_t)(alen + blen) } };
 	ssize_t n;
 
-	if (p->waiting)
-		return 0;
-	q.h.req_id = ++p->req_id;
-	/* 18 bytes into an empty socket buffer: all or nothing. */
+	if (alen + blen > sizeof(q.body)) {
+		errno = E2BIG;
+		return -1;
+	}
+	memcpy(q.body, a, alen);
+	if (blen)
+		memcpy(q.body + alen, b, blen);
 	n = send(p->fd, &q, sizeof(q.h) + q.h.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0 && errno == ENOTSOCK)
 		n = write(p->fd, &q, sizeof(q.h) + q.h.len); /* the xenbus device */
-	if (n != (ssize_t)(sizeof(q.h) + q.h.len))
+	return n == (ssize_t)(sizeof(q.h) + q.h.len) ? 0 : -1;
+}
+
+int xs_probe_ask(struct xs_probe *p)
+{
+	if (p->waiting)
+		return 0;
+	if (request(p, XS_DIRECTORY, ++p->req_id & ~WATCH_ID, "/", 2, NULL, 0) < 0)
 		return -1;
 	p->waiting = true;
-	p->got = 0;
+	return 0;
+}
+
+int xs_probe_watch(struct xs_probe *p, const char *path, const char *token)
+{
+	return request(p, XS_WATCH, WATCH_ID | ++p->watch_id,
+		       path, strlen(path) + 1, token, strlen(token) + 1);
+}
+
+/* A whole message has arrived: 1 when it answers the question. */
+static int complete(struct xs_probe *p)
+{
+	const struct xsd_sockmsg *h = &p->hdr;
+
+	p->body[h->len] = '\0';
+	if (h->type == XS_WATCH_EVENT) {
+		size_t plen = strnlen(p->body, h->len);
+		if (p->event && plen + 1 < h->len)
+			p->event(p->event_arg, p->body, p->body + plen + 1);
+		return 0;
+	}
+	if ((h->req_id & WATCH_ID) && h->type == XS_ERROR) {
+		if (p->event)
+			p->event(p->event_arg, NULL, p->body);
+		return 0;
+	}
+	if (p->waiting && h->req_id == (p->req_id & ~WATCH_ID)) {
+		p->waiting = false;
+		return 1;
+	}
 	return 0;
 }
 
 int xs_probe_read(struct xs_probe *p)
 {
-	char body[512];
+	const size_t hl = sizeof(p->hdr);
 
 	for (;;) {
-		size_t want;
 		ssize_t n;
 
-		if (p->got < sizeof(p->hdr)) {
-			want = sizeof(p->hdr) - p->got;
-			n = read(p->fd, (char *)&p->hdr + p->got, want);
-		} else {
-			want = sizeof(p->hdr) + p->hdr.len - p->got;
-			n = read(p->fd, body, want < sizeof(body) ? want : sizeof(body));
-		}
+		if (p->got < hl)
+			n = read(p->fd, (char *)&p->hdr + p->got, hl - p->got);
+		else
+			n = read(p->fd, p->body + (p->got - hl), hl + p->hdr.len - p->got);
 		if (n == 0)
 			return -1;
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		p->got += (size_t)n;
-		if (p->got == sizeof(p->hdr) && p->hdr.len > ANSWER_MAX)
+		if (p->got == hl && p->hdr.len > ANSWER_MAX)
 			return -1;
-		if (p->got >= sizeof(p->hdr) && p->got == sizeof(p->hdr) + p->hdr.len) {
-			bool ours = p->waiting && p->hdr.req_id == p->req_id;
+		if (p->got >= hl && p->got == hl + p->hdr.len) {
 			p->got = 0;
-			if (ours) {
-				p->waiting = false;
+			if (complete(p))
 				return 1;
-			}
 		}
 	}
 }

@@ -6,7 +6,9 @@
  * wire protocol itself, non-blocking: one small request at a time, and the
  * connection (xenstored's socket, else the xenbus device) tells when the
  * store answers, when it has not answered for a while, and when it is
- * gone. */
+ * gone.  The daemon's watches live on this connection too, so that
+ * libxenstore never starts its reader thread (whose waits have no
+ * deadline, see xs.h). */
 #ifndef XENVNETD_XS_PROBE_H
 #define XENVNETD_XS_PROBE_H
 
@@ -26,8 +28,18 @@ int xs_probe_ask(struct xs_probe *p);
 /* A question is waiting for its answer. */
 bool xs_probe_waiting(const struct xs_probe *p);
 
-/* Read what has arrived: 1 when it completed an answer, 0 when not yet,
- * -1 when the connection is gone (EOF, error, nonsense). */
+/* Place a watch (sent at once, answered in order before the next
+ * question's answer).  0, or -1 when the connection is gone. */
+int xs_probe_watch(struct xs_probe *p, const char *path, const char *token);
+
+/* Where watch events go: fn(arg, path, token) for each event, and
+ * fn(arg, NULL, error) when xenstored refused a watch. */
+typedef void xs_probe_event_fn(void *arg, const char *path, const char *token);
+void xs_probe_on_event(struct xs_probe *p, xs_probe_event_fn *fn, void *arg);
+
+/* Read what has arrived, passing on watch events: 1 when it completed an
+ * answer, 0 when not yet, -1 when the connection is gone (EOF, error,
+ * nonsense). */
 int xs_probe_read(struct xs_probe *p);
 
 #endif

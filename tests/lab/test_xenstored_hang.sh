@@ -13,6 +13,8 @@
 set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
+# Whatever the exit, resume h1's xenstored first: the clean-up reads the store.
+trap 'rc=$?; kill -CONT "$(cat "$LAB_DIR/h1/xs/lab.pid" 2>/dev/null)" 2>/dev/null; (exit $rc); lab_cleanup' EXIT
 GM=00:16:3e:00:07:30 GIP=198.51.100.30
 
 # xs_signal N SIG: signal host N's xenstored.

@@ -1,6 +1,7 @@
 /* The xenstore liveness probe against a listening unix socket that plays
  * xenstored: the question on the wire, answers in pieces, answers to
- * other questions, a silent store, a closed one, nonsense. */
+ * other questions, a silent store, a closed one, nonsense; the watches it
+ * carries (the request, events, a refusal). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,6 +181,93 @@ static void nonsense_is_gone(void **state)
 	assert_int_equal(xs_probe_read(s->p), -1);
 }
 
+/* What the event callback saw. */
+struct seen {
+	unsigned n;
+	char path[64], token[64]; /* the last one; path "" for a refusal */
+};
+
+static void record(void *arg, const char *path, const char *token)
+{
+	struct seen *w = arg;
+
+	w->n++;
+	snprintf(w->path, sizeof(w->path), "%s", path ? path : "");
+	snprintf(w->token, sizeof(w->token), "%s", token);
+}
+
+/* Read the probe's watch request; returns its req_id. */
+static uint32_t watch_request(struct store *s, const char *path, const char *token)
+{
+	struct xsd_sockmsg h;
+	char body[64], want[64];
+	size_t plen = strlen(path) + 1, len = plen + strlen(token) + 1;
+
+	memcpy(want, path, plen);
+	memcpy(want + plen, token, strlen(token) + 1);
+	assert_int_equal(read(s->fd, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(h.type, XS_WATCH);
+	assert_int_equal(h.tx_id, 0);
+	assert_int_equal(h.len, len);
+	assert_int_equal(read(s->fd, body, h.len), (ssize_t)len);
+	assert_memory_equal(body, want, len);
+	return h.req_id;
+}
+
+/* Events to w, a watch placed, then a question; their req_ids. */
+static void watch_and_ask(struct store *s, struct seen *w, const char *path, const char *token,
+			  uint32_t *wid, uint32_t *id)
+{
+	xs_probe_on_event(s->p, record, w);
+	assert_int_equal(xs_probe_watch(s->p, path, token), 0);
+	*wid = watch_request(s, path, token);
+	assert_int_equal(xs_probe_ask(s->p), 0);
+	*id = question(s);
+	assert_int_not_equal(*wid, *id);
+}
+
+static void watches_and_their_events(void **state)
+{
+	struct store *s = *state;
+	struct seen w = { 0 };
+	uint32_t wid, id;
+
+	watch_and_ask(s, &w, "/vnet", "vnet", &wid, &id);
+	/* In order: the watch's OK, its first event, an event, the answer. */
+	answer(s, XS_WATCH, wid, "OK", 3);
+	answer(s, XS_WATCH_EVENT, 0, "/vnet\0vnet", 11);
+	assert_int_equal(xs_probe_read(s->p), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.path, "/vnet");
+	assert_string_equal(w.token, "vnet");
+	assert_true(xs_probe_waiting(s->p));
+	answer(s, XS_WATCH_EVENT, 0, "/vnet/97/bridge\0vnet", 21);
+	answer(s, XS_DIRECTORY, id, "vnet", 5);
+	assert_int_equal(xs_probe_read(s->p), 1);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.path, "/vnet/97/bridge");
+	/* An event without a token is nonsense: not passed on. */
+	answer(s, XS_WATCH_EVENT, 0, "/vnet", 6);
+	assert_int_equal(xs_probe_read(s->p), 0);
+	assert_int_equal(w.n, 2);
+}
+
+static void a_refused_watch_is_told(void **state)
+{
+	struct store *s = *state;
+	struct seen w = { 0 };
+	uint32_t wid, id;
+
+	watch_and_ask(s, &w, "/local/domain/0/backend/vif", "vif", &wid, &id);
+	answer(s, XS_ERROR, wid, "EACCES", 7);
+	assert_int_equal(xs_probe_read(s->p), 0); /* not the question's answer */
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.path, "");
+	assert_string_equal(w.token, "EACCES");
+	answer(s, XS_DIRECTORY, id, "", 0);
+	assert_int_equal(xs_probe_read(s->p), 1);
+}
+
 static void no_store_no_probe(void **state)
 {
 	(void)state;
@@ -197,6 +285,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_silent_store_stays_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_closed_store_is_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(nonsense_is_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(watches_and_their_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_refused_watch_is_told, setup, teardown),
 		cmocka_unit_test(no_store_no_probe),
 	};
 
