@@ -1,5 +1,5 @@
 /* Commands answered by the daemon: vnifs, vifs, bridges, peers, peer-add,
- * peer-delete, varp, varp-flush, status. */
+ * peer-delete, hosts, varp, varp-flush, status. */
 #include "vn.h"
 #include "vn_commands.h"
 #include "vn_ctl.h"
@@ -174,6 +174,29 @@ int vn_cmd_peers(const struct vn_opts *o, int argc, char **argv)
 	if (rc != VN_OK)
 		return rc;
 	rc = vn_ctl_call(o, CTL_VERB_PEERS, NULL, &rep);
+	if (rc == VN_OK)
+		vn_print_rows(stdout, &rep.rows, cols, NCOLS(cols), o->json);
+	vn_reply_free(&rep);
+	return rc;
+}
+
+int vn_cmd_hosts(const struct vn_opts *o, int argc, char **argv)
+{
+	static const struct vn_col cols[] = {
+		{ "ADDRESS", "addr", VN_COL_STR },
+		{ "FOUND", "found", VN_COL_STR },
+		{ "LAST-HEARD", "last-heard", VN_COL_NUM },
+		{ "BAD-MAC", "bad-mac", VN_COL_NUM },
+		{ "REPLAYED", "replayed", VN_COL_NUM },
+		{ NULL, "nvnets", VN_COL_NUM },
+		{ "VNETS", "vnets", VN_COL_LIST },
+	};
+	struct vn_reply rep;
+	int rc = no_options(argc, argv, 0);
+
+	if (rc != VN_OK)
+		return rc;
+	rc = vn_ctl_call(o, CTL_VERB_HOSTS, NULL, &rep);
 	if (rc == VN_OK)
 		vn_print_rows(stdout, &rep.rows, cols, NCOLS(cols), o->json);
 	vn_reply_free(&rep);

@@ -18,6 +18,7 @@ const struct vn_command vn_commands[] = {
 	{ "vifs", NULL, vn_cmd_vifs, "", "list domain interfaces attached to vnets" },
 	{ "bridges", NULL, vn_cmd_bridges, "", "list vnet bridges and their ports" },
 	{ "peers", NULL, vn_cmd_peers, "", "list peer hosts" },
+	{ "hosts", NULL, vn_cmd_hosts, "", "list the hosts heard from, with their vnets and bad messages" },
 	{ "peer-add", NULL, vn_cmd_peer_add, "ADDR [-p PORT]", "add a peer host (kept across restarts)" },
 	{ "peer-delete", "peer-del", vn_cmd_peer_delete, "ADDR", "remove a peer host" },
 	{ "varp", NULL, vn_cmd_varp, "[ID]", "show the MAC -> host table" },

@@ -150,8 +150,8 @@ static void count_host(void *arg, const struct cluster_host_info *h)
 {
 	struct host_tally *t = arg;
 
-	t->hosts++;
-	t->multicast += h->multicast;
+	t->hosts += h->known;
+	t->multicast += h->known && h->multicast;
 }
 
 static void count_mac(void *arg, const struct mac_entry *e)
@@ -180,13 +180,17 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_status(r, &s);
 	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
 	ctl_emit_counter(r, "fdb-write-errors", rt->k->batch_errors);
-	if (!cluster_running(rt->cluster))
-		return;
-	const struct proto_stats *st = cluster_stats(rt->cluster);
+	/* The same counters with the control protocol off (all zero), so
+	 * that the shape of the reply does not depend on it. */
+	static const struct proto_stats none;
+	bool on = cluster_running(rt->cluster);
+	const struct proto_stats *st = on ? cluster_stats(rt->cluster) : &none;
 	struct host_tally ht = { 0 };
 	uint64_t macs[2] = { 0, 0 };
-	cluster_foreach_host(rt->cluster, count_host, &ht);
-	cluster_foreach_mac(rt->cluster, count_mac, macs);
+	if (on) {
+		cluster_foreach_host(rt->cluster, count_host, &ht);
+		cluster_foreach_mac(rt->cluster, count_mac, macs);
+	}
 	ctl_emit_counter(r, "hosts", ht.hosts);
 	ctl_emit_counter(r, "hosts-multicast", ht.multicast);
 	ctl_emit_counter(r, "macs-local", macs[0]);
@@ -198,8 +202,8 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "msgs-stale", st->stale);
 	ctl_emit_counter(r, "msgs-malformed", st->malformed);
 	ctl_emit_counter(r, "msgs-version", st->version);
-	ctl_emit_counter(r, "mac-moves", cluster_moves(rt->cluster));
-	ctl_emit_counter(r, "mac-flaps", cluster_flaps(rt->cluster));
+	ctl_emit_counter(r, "mac-moves", on ? cluster_moves(rt->cluster) : 0);
+	ctl_emit_counter(r, "mac-flaps", on ? cluster_flaps(rt->cluster) : 0);
 }
 
 /* ---- vnets and ports ---- */
@@ -429,6 +433,29 @@ static void rt_peer_del(void *arg, const char *addr, struct ctl_reply *r)
 	}
 }
 
+/* ---- hosts ---- */
+
+static void emit_host(void *arg, const struct cluster_host_info *h)
+{
+	char a[PROTO_ADDR_STRLEN];
+	struct ctl_host ch = {
+		.addr = a, .found = !h->known ? "none" : h->multicast ? "multicast" : "peers",
+		.last_heard_s = h->age_ms / 1000u, .vnets = h->vnets, .nvnets = h->nvnets,
+		.bad_mac = h->bad_mac, .replayed = h->replayed,
+	};
+
+	proto_addr_format(h->addr, a);
+	ctl_emit_host(arg, &ch);
+}
+
+static void rt_list_hosts(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+
+	if (cluster_running(rt->cluster))
+		cluster_foreach_host(rt->cluster, emit_host, r);
+}
+
 static void rt_log(void *arg, const char *msg)
 {
 	(void)arg;
@@ -444,5 +471,6 @@ const struct ctl_ops runtime_ctl_ops = {
 	.list_peers = rt_list_peers,
 	.peer_add = rt_peer_add,
 	.peer_del = rt_peer_del,
+	.list_hosts = rt_list_hosts,
 	.log = rt_log,
 };
