@@ -22,6 +22,7 @@ for h in json.load(sys.stdin):
 }
 hosts_field_is() { [ "$(hosts_field "$1" "$2" "$3")" "${5:-=}" "$4" ]; }
 warnings() { grep -c "host $H2: messages fail authentication: different cluster key?" "$LAB_DIR/h1/daemon.log" || true; }
+warned() { [ "$(warnings)" -ge 1 ]; }
 
 lab_step "h1 with key A, h2 with key B, vnet 97 on both"
 lc_key
@@ -42,7 +43,7 @@ done
 
 lab_step "h1 warns, naming h2, and counts its bad messages per sender"
 start=$(lab_now_ms)
-lab_wait 15 "the warning on h1" test "$(warnings)" -ge 1 || lab_fail "h1 logged no warning naming $H2"
+lab_wait 15 "the warning on h1" warned || lab_fail "h1 logged no warning naming $H2"
 lc_wait_counter 1 msgs-bad-mac -ge 4 15
 lab_wait 10 "h2's bad messages in vn hosts" hosts_field_is 1 $H2 bad-mac 4 -ge ||
 	lab_fail "vn hosts on h1 does not show $H2's bad messages: $(lc_vn 1 hosts)"
