@@ -335,7 +335,8 @@ int vn_cmd_varp_flush(const struct vn_opts *o, int argc, char **argv)
 			vn_json_number(stdout, count);
 			fputs("}\n", stdout);
 		} else {
-			printf("%s learned entries flushed\n", count ? count : "?");
+			vn_put_text(stdout, count);
+			printf(" learned entries flushed\n");
 		}
 	}
 	vn_reply_free(&rep);
@@ -354,6 +355,19 @@ static const char *get_or(const struct vn_record *r, const char *key, const char
 {
 	const char *v = r ? vn_record_get(r, key) : NULL;
 	return v ? v : dflt;
+}
+
+/* "label:      value", the value escaped: it comes from the daemon. */
+static void status_line(const char *label, const char *fmt, const char *const *vals, size_t n)
+{
+	printf("%-13s", label);
+	for (size_t i = 0; *fmt; fmt++) {
+		if (*fmt == '@' && i < n)
+			vn_put_text(stdout, vals[i++]);
+		else
+			putchar(*fmt);
+	}
+	putchar('\n');
 }
 
 int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
@@ -378,8 +392,7 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		fputs(",\"underlay\":", stdout);
 		vn_json_string(stdout, get_or(s, "underlay", NULL));
 		for (size_t i = 0; i < NCOLS(num_keys); i++) {
-			printf(",\"%s\":", strcmp(num_keys[i], "vnets-up") == 0 ? "vnets_up" :
-			       strcmp(num_keys[i], "vnets-error") == 0 ? "vnets_error" : num_keys[i]);
+			printf(",\"%s\":", num_keys[i]);
 			vn_json_number(stdout, get_or(s, num_keys[i], NULL));
 		}
 		fputs(",\"counters\":{", stdout);
@@ -398,15 +411,23 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		fputs("}}\n", stdout);
 	} else {
 		const char *dp = get_or(s, "dataplane", "?");
-		printf("version:     %s\n", get_or(s, "version", "?"));
-		printf("data plane:  %s%s, UDP port %s\n", dp,
-		       strcmp(dp, "vxlan") == 0 ? " (Linux bridge + in-kernel VXLAN)" : "",
-		       get_or(s, "port", "?"));
-		printf("underlay:    %s\n", get_or(s, "underlay", "-"));
-		printf("vnets:       %s (%s up, %s in error)\n", get_or(s, "vnets", "?"),
-		       get_or(s, "vnets-up", "?"), get_or(s, "vnets-error", "?"));
-		printf("peers:       %s\n", get_or(s, "peers", "?"));
-		printf("uptime:      %ss\n", get_or(s, "uptime", "?"));
+		const char *v[4];
+		v[0] = get_or(s, "version", "?");
+		status_line("version:", "@", v, 1);
+		v[0] = dp;
+		v[1] = strcmp(dp, "vxlan") == 0 ? " (Linux bridge + in-kernel VXLAN)" : "";
+		v[2] = get_or(s, "port", "?");
+		status_line("data plane:", "@@, UDP port @", v, 3);
+		v[0] = get_or(s, "underlay", "-");
+		status_line("underlay:", "@", v, 1);
+		v[0] = get_or(s, "vnets", "?");
+		v[1] = get_or(s, "vnets-up", "?");
+		v[2] = get_or(s, "vnets-error", "?");
+		status_line("vnets:", "@ (@ up, @ in error)", v, 3);
+		v[0] = get_or(s, "peers", "?");
+		status_line("peers:", "@", v, 1);
+		v[0] = get_or(s, "uptime", "?");
+		status_line("uptime:", "@s", v, 1);
 		/* Counters under their own heading, names aligned. */
 		int width = 0;
 		for (size_t i = 0; i < rep.rows.n; i++) {
@@ -419,8 +440,14 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 			printf("counters:\n");
 		for (size_t i = 0; i < rep.rows.n; i++) {
 			const struct vn_record *c = &rep.rows.v[i];
-			if (strcmp(c->type, "counter") == 0)
-				printf("  %-*s  %s\n", width, get_or(c, "name", "?"), get_or(c, "value", "?"));
+			if (strcmp(c->type, "counter") != 0)
+				continue;
+			/* Names are [a-z0-9-] (ctl_emit_counter), so the width holds. */
+			printf("  ");
+			vn_put_text(stdout, get_or(c, "name", "?"));
+			printf("%*s  ", width - (int)strlen(get_or(c, "name", "?")), "");
+			vn_put_text(stdout, get_or(c, "value", "?"));
+			putchar('\n');
 		}
 	}
 	vn_reply_free(&rep);
