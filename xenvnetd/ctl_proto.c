@@ -387,7 +387,7 @@ int ctl_emit_fdb(struct ctl_reply *r, const struct ctl_fdb *f)
 	rc |= field(r, "remote", f->remote);
 	rc |= field(r, "dev", f->dev);
 	rc |= field(r, "state", fdb_state_name(f->state));
-	if (f->age_s)
+	if (f->has_age)
 		rc |= field_u64(r, "age", f->age_s);
 	return end(r, rc);
 }

@@ -124,7 +124,8 @@ struct ctl_fdb {
 	const char *remote;    /* underlay address of the host, NULL when local */
 	const char *dev;       /* local port the MAC is behind, or NULL */
 	enum ctl_fdb_state state;
-	unsigned age_s;        /* seconds since last seen; 0: unknown/static */
+	bool has_age;
+	unsigned age_s;        /* seconds since the kernel last refreshed it */
 };
 
 struct ctl_peer {

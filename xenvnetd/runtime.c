@@ -298,6 +298,12 @@ static void rt_list_ports(void *arg, struct ctl_reply *r)
 
 /* ---- the MAC table ---- */
 
+/* One varp row, kept until the walk ends so that duplicates can go. */
+struct fdb_row {
+	struct ctl_fdb e;
+	char remote[INET6_ADDRSTRLEN];
+};
+
 struct fdb_walk {
 	struct runtime *rt;
 	struct ctl_reply *r;
@@ -305,6 +311,8 @@ struct fdb_walk {
 	const struct up_list *up;
 	bool flush;
 	unsigned long flushed;
+	struct fdb_row *rows;
+	size_t n, cap;
 };
 
 static const struct up_vnet *vnet_of_fdb(const struct fdb_walk *w, const struct kern_fdb *f, bool *on_tunnel)
@@ -353,19 +361,68 @@ static void walk_fdb(void *arg, const struct kern_fdb *f)
 		return; /* a port's own address, or learned behind the tunnel (shown above) */
 	}
 	const struct link_row *port = tunnel ? NULL : link_index(w->ls, f->ifindex);
-	struct ctl_fdb e = {
-		.vnet = v->def.id, .remote = tunnel ? remote : NULL, .dev = port ? port->name : NULL,
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct fdb_row *grown = realloc(w->rows, cap * sizeof(*grown));
+		if (!grown)
+			return;
+		w->rows = grown;
+		w->cap = cap;
+	}
+	struct fdb_row *row = &w->rows[w->n++];
+	row->e = (struct ctl_fdb){
+		.vnet = v->def.id, .dev = port ? port->name : NULL,
 		.state = !tunnel ? CTL_FDB_LOCAL : fixed ? CTL_FDB_STATIC : CTL_FDB_LEARNED,
+		.has_age = f->has_age, .age_s = f->age_s,
 	};
-	memcpy(e.mac, f->mac, 6);
-	ctl_emit_fdb(w->r, &e);
+	memcpy(row->e.mac, f->mac, 6);
+	memcpy(row->remote, remote, sizeof(remote));
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Same vnet, MAC and place: the one entry a person sees. */
+static int cmp_row(const void *pa, const void *pb)
+{
+	const struct fdb_row *a = pa, *b = pb;
+	int c = memcmp(a->e.vnet.b, b->e.vnet.b, sizeof(a->e.vnet.b));
+
+	if (!c)
+		c = memcmp(a->e.mac, b->e.mac, 6);
+	if (!c)
+		c = strcmp(a->remote, b->remote);
+	return c ? c : cmp_str(a->e.dev, b->e.dev);
+}
+
+/* A bridge with VLANs holds a port's MAC twice (vid 0 and vlan 1): one row
+ * each, the most recently refreshed. */
+static void emit_fdb_rows(struct fdb_walk *w)
+{
+	qsort(w->rows, w->n, sizeof(*w->rows), cmp_row);
+	for (size_t i = 0; i < w->n; i++) {
+		struct fdb_row *row = &w->rows[i];
+		while (i + 1 < w->n && cmp_row(row, &w->rows[i + 1]) == 0) {
+			const struct ctl_fdb *next = &w->rows[++i].e;
+			if (next->has_age && (!row->e.has_age || next->age_s < row->e.age_s)) {
+				row->e.has_age = true;
+				row->e.age_s = next->age_s;
+			}
+			if (next->state == CTL_FDB_STATIC)
+				row->e.state = CTL_FDB_STATIC;
+		}
+		row->e.remote = row->remote[0] ? row->remote : NULL;
+		ctl_emit_fdb(w->r, &row->e);
+	}
 }
 
 static void fdb_common(struct runtime *rt, const struct vnet_id *vnet, struct ctl_reply *r, bool flush)
 {
 	struct links ls;
 	struct up_list up;
-	struct fdb_walk w = { rt, r, &ls, &up, flush, 0 };
+	struct fdb_walk w = { rt, r, &ls, &up, flush, 0, NULL, 0, 0 };
 
 	if (load_links(rt, &ls) < 0) {
 		ctl_reply_fail(r, CTL_E_FAILED, "cannot read links from the kernel");
@@ -378,6 +435,9 @@ static void fdb_common(struct runtime *rt, const struct vnet_id *vnet, struct ct
 		ctl_reply_fail(r, CTL_E_FAILED, "cannot read the forwarding database");
 	else if (flush)
 		ctl_emit_flushed(r, w.flushed);
+	else
+		emit_fdb_rows(&w);
+	free(w.rows);
 	free(up.v);
 	free(ls.v);
 }
