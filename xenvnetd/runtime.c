@@ -401,7 +401,8 @@ static int cmp_row(const void *pa, const void *pb)
  * each, the most recently refreshed. */
 static void emit_fdb_rows(struct fdb_walk *w)
 {
-	qsort(w->rows, w->n, sizeof(*w->rows), cmp_row);
+	if (w->n)
+		qsort(w->rows, w->n, sizeof(*w->rows), cmp_row);
 	for (size_t i = 0; i < w->n; i++) {
 		struct fdb_row *row = &w->rows[i];
 		while (i + 1 < w->n && cmp_row(row, &w->rows[i + 1]) == 0) {
