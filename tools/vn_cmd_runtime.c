@@ -162,22 +162,29 @@ int vn_cmd_bridges(const struct vn_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* A listing without operands: one request, its records as rows. */
+static int list_rows(const struct vn_opts *o, int argc, char **argv, const char *verb,
+		     const struct vn_col *cols, size_t ncols)
+{
+	struct vn_reply rep;
+	int rc = no_options(argc, argv, 0);
+
+	if (rc != VN_OK)
+		return rc;
+	rc = vn_ctl_call(o, verb, NULL, &rep);
+	if (rc == VN_OK)
+		vn_print_rows(stdout, &rep.rows, cols, ncols, o->json);
+	vn_reply_free(&rep);
+	return rc;
+}
+
 int vn_cmd_peers(const struct vn_opts *o, int argc, char **argv)
 {
 	static const struct vn_col cols[] = {
 		{ "ADDRESS", "addr", VN_COL_STR },
 		{ "PORT", "port", VN_COL_NUM },
 	};
-	struct vn_reply rep;
-	int rc = no_options(argc, argv, 0);
-
-	if (rc != VN_OK)
-		return rc;
-	rc = vn_ctl_call(o, CTL_VERB_PEERS, NULL, &rep);
-	if (rc == VN_OK)
-		vn_print_rows(stdout, &rep.rows, cols, NCOLS(cols), o->json);
-	vn_reply_free(&rep);
-	return rc;
+	return list_rows(o, argc, argv, CTL_VERB_PEERS, cols, NCOLS(cols));
 }
 
 int vn_cmd_hosts(const struct vn_opts *o, int argc, char **argv)
@@ -191,16 +198,7 @@ int vn_cmd_hosts(const struct vn_opts *o, int argc, char **argv)
 		{ NULL, "nvnets", VN_COL_NUM },
 		{ "VNETS", "vnets", VN_COL_LIST },
 	};
-	struct vn_reply rep;
-	int rc = no_options(argc, argv, 0);
-
-	if (rc != VN_OK)
-		return rc;
-	rc = vn_ctl_call(o, CTL_VERB_HOSTS, NULL, &rep);
-	if (rc == VN_OK)
-		vn_print_rows(stdout, &rep.rows, cols, NCOLS(cols), o->json);
-	vn_reply_free(&rep);
-	return rc;
+	return list_rows(o, argc, argv, CTL_VERB_HOSTS, cols, NCOLS(cols));
 }
 
 /* An IP literal, or a name that resolves here; said why when not. */
