@@ -107,7 +107,7 @@ int vn_cmd_help(const struct vn_opts *o, int argc, char **argv)
 		printf("  %-32s %s\n", head, c->summary);
 	}
 	printf("\nOptions, anywhere on the line:\n"
-	       "  -j, --json          print listings as JSON\n"
+	       "  -j, --json          print the output as JSON (keys: see vn(8))\n"
 	       "  --socket PATH       control socket (default $VN_SOCKET, else /run/xenvnetd/xenvnetd.sock)\n"
 	       "  -h, --help          this help\n"
 	       "\nExit status: 0 ok, 1 runtime failure, 2 bad usage or input.  See vn(8).\n");
