@@ -32,6 +32,7 @@ int vn_cmd_vnifs(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_vifs(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_bridges(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_peers(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_hosts(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_peer_add(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_peer_delete(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_varp(const struct vn_opts *o, int argc, char **argv);

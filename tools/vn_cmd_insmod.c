@@ -67,6 +67,25 @@ static int load(const char *name)
 	return 0;
 }
 
+/* What was loaded, as text or (-j) as {"native":bool,"modules":[...],"daemon":bool}. */
+static void report(const struct vn_opts *o, bool native, bool daemon)
+{
+	if (o->json) {
+		printf("{\"native\":%s,\"modules\":%s,\"daemon\":%s}\n", native ? "true" : "false",
+		       native ? "[\"" NATIVE_MODULE "\"]" : "[\"bridge\",\"vxlan\"]", daemon ? "true" : "false");
+		return;
+	}
+	if (native) {
+		printf("loaded the native %s module\n", NATIVE_MODULE);
+		return;
+	}
+	printf("no native %s kernel module is installed; the data plane is the in-kernel\n"
+	       "VXLAN one (Linux bridge + vxlan)\n", NATIVE_MODULE);
+	printf("modules bridge and vxlan are loaded\n");
+	if (daemon)
+		printf("xenvnetd is running; 'vn status' shows its data plane\n");
+}
+
 int vn_cmd_insmod(const struct vn_opts *o, int argc, char **argv)
 {
 	const char *probe[] = { "-n", "-q", NATIVE_MODULE, NULL };
@@ -76,15 +95,11 @@ int vn_cmd_insmod(const struct vn_opts *o, int argc, char **argv)
 	if (modprobe(probe, true) == 0) {
 		if (load(NATIVE_MODULE) < 0)
 			return VN_EFAIL;
-		printf("loaded the native %s module\n", NATIVE_MODULE);
+		report(o, true, false);
 		return VN_OK;
 	}
-	printf("no native %s kernel module is installed; the data plane is the in-kernel\n"
-	       "VXLAN one (Linux bridge + vxlan)\n", NATIVE_MODULE);
 	if (load("bridge") < 0 || load("vxlan") < 0)
 		return VN_EFAIL;
-	printf("modules bridge and vxlan are loaded\n");
-	if (vn_ctl_alive(o))
-		printf("xenvnetd is running; 'vn status' shows its data plane\n");
+	report(o, false, vn_ctl_alive(o));
 	return VN_OK;
 }

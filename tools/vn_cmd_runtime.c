@@ -1,5 +1,5 @@
 /* Commands answered by the daemon: vnifs, vifs, bridges, peers, peer-add,
- * peer-delete, varp, varp-flush, status. */
+ * peer-delete, hosts, varp, varp-flush, status. */
 #include "vn.h"
 #include "vn_commands.h"
 #include "vn_ctl.h"
@@ -162,22 +162,43 @@ int vn_cmd_bridges(const struct vn_opts *o, int argc, char **argv)
 	return rc;
 }
 
+/* A listing without operands: one request, its records as rows. */
+static int list_rows(const struct vn_opts *o, int argc, char **argv, const char *verb,
+		     const struct vn_col *cols, size_t ncols)
+{
+	struct vn_reply rep;
+	int rc = no_options(argc, argv, 0);
+
+	if (rc != VN_OK)
+		return rc;
+	rc = vn_ctl_call(o, verb, NULL, &rep);
+	if (rc == VN_OK)
+		vn_print_rows(stdout, &rep.rows, cols, ncols, o->json);
+	vn_reply_free(&rep);
+	return rc;
+}
+
 int vn_cmd_peers(const struct vn_opts *o, int argc, char **argv)
 {
 	static const struct vn_col cols[] = {
 		{ "ADDRESS", "addr", VN_COL_STR },
 		{ "PORT", "port", VN_COL_NUM },
 	};
-	struct vn_reply rep;
-	int rc = no_options(argc, argv, 0);
+	return list_rows(o, argc, argv, CTL_VERB_PEERS, cols, NCOLS(cols));
+}
 
-	if (rc != VN_OK)
-		return rc;
-	rc = vn_ctl_call(o, CTL_VERB_PEERS, NULL, &rep);
-	if (rc == VN_OK)
-		vn_print_rows(stdout, &rep.rows, cols, NCOLS(cols), o->json);
-	vn_reply_free(&rep);
-	return rc;
+int vn_cmd_hosts(const struct vn_opts *o, int argc, char **argv)
+{
+	static const struct vn_col cols[] = {
+		{ "ADDRESS", "addr", VN_COL_STR },
+		{ "FOUND", "found", VN_COL_STR },
+		{ "LAST-HEARD", "last-heard", VN_COL_NUM },
+		{ "BAD-MAC", "bad-mac", VN_COL_NUM },
+		{ "REPLAYED", "replayed", VN_COL_NUM },
+		{ NULL, "nvnets", VN_COL_NUM },
+		{ "VNETS", "vnets", VN_COL_LIST },
+	};
+	return list_rows(o, argc, argv, CTL_VERB_HOSTS, cols, NCOLS(cols));
 }
 
 /* An IP literal, or a name that resolves here; said why when not. */
@@ -312,7 +333,8 @@ int vn_cmd_varp_flush(const struct vn_opts *o, int argc, char **argv)
 			vn_json_number(stdout, count);
 			fputs("}\n", stdout);
 		} else {
-			printf("%s learned entries flushed\n", count ? count : "?");
+			vn_put_text(stdout, count);
+			printf(" learned entries flushed\n");
 		}
 	}
 	vn_reply_free(&rep);
@@ -331,6 +353,19 @@ static const char *get_or(const struct vn_record *r, const char *key, const char
 {
 	const char *v = r ? vn_record_get(r, key) : NULL;
 	return v ? v : dflt;
+}
+
+/* "label:      value", the value escaped: it comes from the daemon. */
+static void status_line(const char *label, const char *fmt, const char *const *vals, size_t n)
+{
+	printf("%-13s", label);
+	for (size_t i = 0; *fmt; fmt++) {
+		if (*fmt == '@' && i < n)
+			vn_put_text(stdout, vals[i++]);
+		else
+			putchar(*fmt);
+	}
+	putchar('\n');
 }
 
 int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
@@ -357,8 +392,7 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		fputs(",\"xenstore\":", stdout);
 		vn_json_string(stdout, get_or(s, "xenstore", NULL));
 		for (size_t i = 0; i < NCOLS(num_keys); i++) {
-			printf(",\"%s\":", strcmp(num_keys[i], "vnets-up") == 0 ? "vnets_up" :
-			       strcmp(num_keys[i], "vnets-error") == 0 ? "vnets_error" : num_keys[i]);
+			printf(",\"%s\":", num_keys[i]);
 			vn_json_number(stdout, get_or(s, num_keys[i], NULL));
 		}
 		fputs(",\"counters\":{", stdout);
@@ -377,16 +411,25 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		fputs("}}\n", stdout);
 	} else {
 		const char *dp = get_or(s, "dataplane", "?");
-		printf("version:     %s\n", get_or(s, "version", "?"));
-		printf("data plane:  %s%s, UDP port %s\n", dp,
-		       strcmp(dp, "vxlan") == 0 ? " (Linux bridge + in-kernel VXLAN)" : "",
-		       get_or(s, "port", "?"));
-		printf("underlay:    %s\n", get_or(s, "underlay", "-"));
-		printf("vnets:       %s (%s up, %s in error)\n", get_or(s, "vnets", "?"),
-		       get_or(s, "vnets-up", "?"), get_or(s, "vnets-error", "?"));
-		printf("peers:       %s\n", get_or(s, "peers", "?"));
-		printf("xenstore:    %s\n", get_or(s, "xenstore", "?"));
-		printf("uptime:      %ss\n", get_or(s, "uptime", "?"));
+		const char *v[4];
+		v[0] = get_or(s, "version", "?");
+		status_line("version:", "@", v, 1);
+		v[0] = dp;
+		v[1] = strcmp(dp, "vxlan") == 0 ? " (Linux bridge + in-kernel VXLAN)" : "";
+		v[2] = get_or(s, "port", "?");
+		status_line("data plane:", "@@, UDP port @", v, 3);
+		v[0] = get_or(s, "underlay", "-");
+		status_line("underlay:", "@", v, 1);
+		v[0] = get_or(s, "vnets", "?");
+		v[1] = get_or(s, "vnets-up", "?");
+		v[2] = get_or(s, "vnets-error", "?");
+		status_line("vnets:", "@ (@ up, @ in error)", v, 3);
+		v[0] = get_or(s, "peers", "?");
+		status_line("peers:", "@", v, 1);
+		v[0] = get_or(s, "xenstore", "?");
+		status_line("xenstore:", "@", v, 1);
+		v[0] = get_or(s, "uptime", "?");
+		status_line("uptime:", "@s", v, 1);
 		/* Counters under their own heading, names aligned. */
 		int width = 0;
 		for (size_t i = 0; i < rep.rows.n; i++) {
@@ -399,8 +442,14 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 			printf("counters:\n");
 		for (size_t i = 0; i < rep.rows.n; i++) {
 			const struct vn_record *c = &rep.rows.v[i];
-			if (strcmp(c->type, "counter") == 0)
-				printf("  %-*s  %s\n", width, get_or(c, "name", "?"), get_or(c, "value", "?"));
+			if (strcmp(c->type, "counter") != 0)
+				continue;
+			/* Names are [a-z0-9-] (ctl_emit_counter), so the width holds. */
+			printf("  ");
+			vn_put_text(stdout, get_or(c, "name", "?"));
+			printf("%*s  ", width - (int)strlen(get_or(c, "name", "?")), "");
+			vn_put_text(stdout, get_or(c, "value", "?"));
+			putchar('\n');
 		}
 	}
 	vn_reply_free(&rep);

@@ -18,6 +18,7 @@ const struct vn_command vn_commands[] = {
 	{ "vifs", NULL, vn_cmd_vifs, "", "list domain interfaces attached to vnets" },
 	{ "bridges", NULL, vn_cmd_bridges, "", "list vnet bridges and their ports" },
 	{ "peers", NULL, vn_cmd_peers, "", "list peer hosts" },
+	{ "hosts", NULL, vn_cmd_hosts, "", "list the hosts heard from, with their vnets and bad messages" },
 	{ "peer-add", NULL, vn_cmd_peer_add, "ADDR [-p PORT]", "add a peer host (kept across restarts)" },
 	{ "peer-delete", "peer-del", vn_cmd_peer_delete, "ADDR", "remove a peer host" },
 	{ "varp", NULL, vn_cmd_varp, "[ID]", "show the MAC -> host table" },
@@ -106,7 +107,7 @@ int vn_cmd_help(const struct vn_opts *o, int argc, char **argv)
 		printf("  %-32s %s\n", head, c->summary);
 	}
 	printf("\nOptions, anywhere on the line:\n"
-	       "  -j, --json          print listings as JSON\n"
+	       "  -j, --json          print the output as JSON (keys: see vn(8))\n"
 	       "  --socket PATH       control socket (default $VN_SOCKET, else /run/xenvnetd/xenvnetd.sock)\n"
 	       "  -h, --help          this help\n"
 	       "\nExit status: 0 ok, 1 runtime failure, 2 bad usage or input.  See vn(8).\n");

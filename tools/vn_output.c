@@ -7,6 +7,9 @@
 
 #define GAP 2   /* spaces between columns */
 
+/* Correct UTF-8 passes through; control characters (C0, DEL, C1) are
+ * \u escapes; a byte that is not part of well-formed UTF-8 becomes U+FFFD,
+ * so the output is always valid JSON text (RFC 8259 wants UTF-8). */
 void vn_json_string(FILE *out, const char *s)
 {
 	if (!s) {
@@ -14,18 +17,27 @@ void vn_json_string(FILE *out, const char *s)
 		return;
 	}
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p >= 0x80 ? vnet_utf8_len((const char *)p) : 1;
+		if (n == 0) {
+			fputs("\\ufffd", out);
+			n = 1;
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			fprintf(out, "\\u%04x", p[1]);
+		} else if (n > 1) {
+			fwrite(p, 1, n, out);
+		} else if (*p == '"' || *p == '\\') {
 			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
+		} else if (*p == '\n') {
 			fputs("\\n", out);
-		else if (*p == '\t')
+		} else if (*p == '\t') {
 			fputs("\\t", out);
-		else if (*p < 0x20 || *p >= 0x7f)
-			/* Bytes beyond ASCII are not trusted to be UTF-8. */
+		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(out, "\\u%04x", *p);
-		else
+		} else {
 			fputc(*p, out);
+		}
+		p += n;
 	}
 	fputc('"', out);
 }
@@ -46,10 +58,7 @@ void vn_json_number(FILE *out, const char *s)
 
 static void json_key(FILE *out, const char *key)
 {
-	fputc('"', out);
-	for (const char *p = key; *p; p++)
-		fputc(*p == '-' ? '_' : *p, out);
-	fputs("\":", out);
+	fprintf(out, "\"%s\":", key);
 }
 
 static void json_list(FILE *out, const char *s)
@@ -125,6 +134,14 @@ static char *cell_text(const char *s)
 	return t;
 }
 
+void vn_put_text(FILE *out, const char *s)
+{
+	char *t = cell_text(s ? s : "?");
+
+	fputs(t ? t : "?", out);
+	free(t);
+}
+
 /* s in a column of width w: left or right aligned, counted in characters. */
 static void put_cell(FILE *out, const char *s, size_t w, bool right, bool last)
 {
@@ -143,8 +160,7 @@ static void print_table(FILE *out, const struct vn_rows *rows, const struct vn_c
 {
 	size_t width[32] = { 0 }, last = 0;
 
-	if (rows->n == 0)
-		return;
+	/* The header even for no rows: an empty table, not a silent command. */
 	if (ncols > 32)
 		ncols = 32;
 	for (size_t c = 0; c < ncols; c++) {

@@ -16,14 +16,17 @@ enum vn_col_type {
 
 struct vn_col {
 	const char *head;   /* table header; NULL: JSON only */
-	const char *key;    /* record key; in JSON with '-' turned into '_' */
+	const char *key;    /* record key, and the JSON key (hyphens, like the wire) */
 	enum vn_col_type type;
 };
 
-/* Print rows as a table (nothing at all when there are none) or as a JSON
+/* Print rows as a table (the header alone when there are none) or as a JSON
  * array of objects, one member per column in the given order. */
 void vn_print_rows(FILE *out, const struct vn_rows *rows, const struct vn_col *cols,
 		   size_t ncols, bool json);
+
+/* Untrusted text for a terminal, escaped (vnet_escape); NULL prints "?". */
+void vn_put_text(FILE *out, const char *s);
 
 /* JSON pieces for outputs that are not tables. */
 void vn_json_string(FILE *out, const char *s);   /* "..." or null */

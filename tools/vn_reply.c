@@ -74,7 +74,8 @@ static bool name_valid(const char *s, size_t n)
 }
 
 /* Undo %XX in place.  Escaped control bytes (a newline in an error text)
- * become '?': nothing read from the socket can steer the terminal. */
+ * become '?': nothing read from the socket can steer the terminal.  Bytes
+ * above 0x7f stay (UTF-8 text); the printers escape what is not UTF-8. */
 static int unescape(char *s, char *err, size_t errlen)
 {
 	char *out = s;
@@ -86,7 +87,7 @@ static int unescape(char *s, char *err, size_t errlen)
 			if (hi < 0 || lo < 0)
 				return vnet_err(err, errlen, "bad %%-escape in a value");
 			c = (char)(hi << 4 | lo);
-			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			if ((unsigned char)c < 0x20 || (unsigned char)c == 0x7f)
 				c = '?';
 			p += 2;
 		} else if (c == '=') {

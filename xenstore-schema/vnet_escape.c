@@ -3,10 +3,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Length of the well-formed UTF-8 sequence at p (2..4), or 0 (RFC 3629:
- * no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_len(const unsigned char *p)
+size_t vnet_utf8_len(const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n;
 
@@ -55,7 +54,7 @@ size_t vnet_escape(char *out, size_t outlen, const char *s)
 	bool full = outlen == 0;
 
 	while (*p) {
-		size_t n = *p >= 0x80 ? utf8_len(p) : 1;
+		size_t n = *p >= 0x80 ? vnet_utf8_len((const char *)p) : 1;
 		/* U+0080..U+009F are C1 controls: a terminal may act on them. */
 		bool c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
 

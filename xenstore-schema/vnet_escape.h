@@ -15,6 +15,11 @@
  * Returns the length the whole result needs, like snprintf. */
 size_t vnet_escape(char *out, size_t outlen, const char *s);
 
+/* Length of the well-formed UTF-8 sequence of two to four bytes at s, or 0
+ * (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF).  Stops
+ * at the terminator. */
+size_t vnet_utf8_len(const char *s);
+
 /* Columns the escaped text takes on a terminal: one per character (wide
  * characters are not told apart). */
 size_t vnet_text_width(const char *escaped);

@@ -1,6 +1,7 @@
 #include "cluster.h"
 #include "cluster_fdb.h"
 #include "cluster_net.h"
+#include "cluster_senders.h"
 #include "log.h"
 #include "replay.h"
 #include "vnet_err.h"
@@ -46,6 +47,7 @@ struct cluster {
 	struct proto_addr self;
 	struct replay *replay;
 	struct proto_stats stats;
+	struct senders senders;   /* who sends bad-MAC or replayed messages */
 	uint64_t moves, flaps;
 	uint64_t counter;
 	struct mactab tab;
@@ -494,18 +496,33 @@ static void relay(struct cluster *c, const struct cnet_rx *rx, const struct prot
 	send_peers(c, c->rx, rx->len, &rx->src, &m->origin);
 }
 
+/* A dropped message that says something about its sender: a wrong key
+ * (warned, rate-limited) or a replay.  Counted by the UDP source. */
+static void note_dropped(struct cluster *c, const struct cnet_rx *rx, const struct proto_stats *before)
+{
+	bool bad = c->stats.bad_mac != before->bad_mac;
+	char a[PROTO_ADDR_STRLEN];
+
+	if (!bad && c->stats.replayed == before->replayed)
+		return;
+	proto_addr_format(&rx->src, a);
+	if (senders_count(&c->senders, &rx->src, bad ? SENDER_BAD_MAC : SENDER_REPLAYED, loop_now_ms()))
+		log_warn("host %s: messages fail authentication: different cluster key? (%llu so far)", a,
+			 (unsigned long long)senders_find(&c->senders, &rx->src)->bad_mac);
+	else
+		log_debug("control: dropped a message from %s: %s", a, bad ? "bad MAC" : "replayed");
+}
+
 static void handle(struct cluster *c, const struct cnet_rx *rx)
 {
 	struct proto_msg m;
 	int rc = proto_decode(c->rx, rx->len, c->key, &m, c->rx_vnets, PROTO_MAX_VNETS, c->rx_entries,
 			      PROTO_MAX_ENTRIES);
 
+	struct proto_stats before = c->stats;
+
 	if (replay_accept(c->replay, &c->self, rc, &m, realtime_us(), &c->stats) < 0) {
-		if (rc == PROTO_E_MAC) {
-			char a[PROTO_ADDR_STRLEN];
-			proto_addr_format(&rx->src, a);
-			log_debug("control: dropped a message from %s: bad MAC", a);
-		}
+		note_dropped(c, rx, &before);
 		return;
 	}
 	if (m.nbad) {
@@ -955,9 +972,27 @@ void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct 
 	uint64_t now = loop_now_ms();
 
 	for (size_t i = 0; i < c->nhosts; i++) {
+		const struct host *h = &c->hosts[i];
+		const struct sender *s = senders_find(&c->senders, &h->addr);
+		struct vnet_id *ids = calloc(h->nvnets ? h->nvnets : 1, sizeof(*ids));
 		struct cluster_host_info info = {
-			.addr = &c->hosts[i].addr, .multicast = host_direct(&c->hosts[i], now),
-			.nvnets = c->hosts[i].nvnets, .age_ms = now - c->hosts[i].last_ms,
+			.addr = &h->addr, .known = true, .multicast = host_direct(h, now),
+			.vnets = ids, .age_ms = now - h->last_ms,
+			.bad_mac = s ? s->bad_mac : 0, .replayed = s ? s->replayed : 0,
+		};
+		for (size_t j = 0; ids && j < h->nvnets; j++)
+			if (h->vnets[j].expires_ms > now)
+				ids[info.nvnets++] = h->vnets[j].id;
+		cb(arg, &info);
+		free(ids);
+	}
+	for (size_t i = 0; i < c->senders.n; i++) {
+		const struct sender *s = &c->senders.v[i];
+		if (host_find(c, &s->addr))
+			continue;
+		struct cluster_host_info info = {
+			.addr = &s->addr, .age_ms = now - s->last_ms, .bad_mac = s->bad_mac,
+			.replayed = s->replayed,
 		};
 		cb(arg, &info);
 	}

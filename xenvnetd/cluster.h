@@ -33,9 +33,13 @@ struct cluster_params {
 
 struct cluster_host_info {
 	const struct proto_addr *addr;
+	bool known;           /* sent a HELLO we accepted (else only dropped messages) */
 	bool multicast;       /* heard directly by multicast (else through peers) */
+	const struct vnet_id *vnets; /* the vnets it carries now */
 	size_t nvnets;
-	uint64_t age_ms;      /* since its last HELLO */
+	uint64_t age_ms;      /* since its last HELLO, or its last dropped message */
+	uint64_t bad_mac;     /* messages from it that failed authentication */
+	uint64_t replayed;    /* and that were replays */
 };
 
 struct cluster;
@@ -65,6 +69,8 @@ void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tun
 void cluster_peers_changed(struct cluster *c);
 
 void cluster_foreach_mac(struct cluster *c, void (*cb)(void *arg, const struct mac_entry *e), void *arg);
+/* Every host heard from: the known ones, then (bounded) the addresses that
+ * sent only messages we dropped. */
 void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct cluster_host_info *h), void *arg);
 const struct proto_stats *cluster_stats(const struct cluster *c);
 uint64_t cluster_moves(const struct cluster *c);

@@ -38,6 +38,8 @@ struct ctl_ops {
 	void (*peer_add)(void *arg, const char *addr, uint16_t port, struct ctl_reply *r);
 	/* Unknown addr: CTL_E_NOT_FOUND. */
 	void (*peer_del)(void *arg, const char *addr, struct ctl_reply *r);
+	/* One ctl_emit_host() per host the cluster knows or dropped messages from. */
+	void (*list_hosts)(void *arg, struct ctl_reply *r);
 	/* Optional: a message for the daemon's log (denied peer, bad request). */
 	void (*log)(void *arg, const char *msg);
 };

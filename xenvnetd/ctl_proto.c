@@ -18,6 +18,7 @@ static const char *const verb_names[CTL_NVERBS] = {
 	[CTL_PEERS] = CTL_VERB_PEERS,
 	[CTL_PEER_ADD] = CTL_VERB_PEER_ADD,
 	[CTL_PEER_DEL] = CTL_VERB_PEER_DEL,
+	[CTL_HOSTS] = CTL_VERB_HOSTS,
 };
 
 static const char *const err_names[CTL_NERRS] = {
@@ -387,7 +388,7 @@ int ctl_emit_fdb(struct ctl_reply *r, const struct ctl_fdb *f)
 	rc |= field(r, "remote", f->remote);
 	rc |= field(r, "dev", f->dev);
 	rc |= field(r, "state", fdb_state_name(f->state));
-	if (f->age_s)
+	if (f->has_age)
 		rc |= field_u64(r, "age", f->age_s);
 	return end(r, rc);
 }
@@ -397,6 +398,36 @@ int ctl_emit_peer(struct ctl_reply *r, const struct ctl_peer *p)
 	int rc = begin(r, "peer");
 	rc |= field(r, "addr", p->addr);
 	rc |= field_u64(r, "port", p->port);
+	return end(r, rc);
+}
+
+#define HOST_VNETS_MAX 3000   /* bytes of ids in one host line */
+
+int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h)
+{
+	char *ids = malloc(HOST_VNETS_MAX + VNET_ID_STRLEN + 1);
+	size_t len = 0;
+	int rc = begin(r, "host");
+
+	rc |= field(r, "addr", h->addr);
+	rc |= field(r, "found", h->found);
+	rc |= field_u64(r, "last-heard", h->last_heard_s);
+	if (!ids)
+		rc = -1;
+	else {
+		ids[0] = '\0';
+		for (size_t i = 0; i < h->nvnets && len < HOST_VNETS_MAX; i++) {
+			if (len)
+				ids[len++] = ',';
+			vnet_id_format(&h->vnets[i], ids + len);
+			len += strlen(ids + len);
+		}
+		rc |= field_str(r, "vnets", ids, len + 1);
+		free(ids);
+	}
+	rc |= field_u64(r, "nvnets", h->nvnets);
+	rc |= field_u64(r, "bad-mac", h->bad_mac);
+	rc |= field_u64(r, "replayed", h->replayed);
 	return end(r, rc);
 }
 

@@ -35,6 +35,7 @@
 #define CTL_VERB_PEERS      "peers"
 #define CTL_VERB_PEER_ADD   "peer-add"
 #define CTL_VERB_PEER_DEL   "peer-del"
+#define CTL_VERB_HOSTS      "hosts"
 
 enum ctl_verb {
 	CTL_STATUS,
@@ -45,6 +46,7 @@ enum ctl_verb {
 	CTL_PEERS,
 	CTL_PEER_ADD,
 	CTL_PEER_DEL,
+	CTL_HOSTS,
 	CTL_NVERBS
 };
 
@@ -122,12 +124,23 @@ struct ctl_fdb {
 	const char *remote;    /* underlay address of the host, NULL when local */
 	const char *dev;       /* local port the MAC is behind, or NULL */
 	enum ctl_fdb_state state;
-	unsigned age_s;        /* seconds since last seen; 0: unknown/static */
+	bool has_age;
+	unsigned age_s;        /* seconds since the kernel last refreshed it */
 };
 
 struct ctl_peer {
 	const char *addr;
 	uint16_t port;
+};
+
+/* One host the cluster knows, or that sent only messages it dropped. */
+struct ctl_host {
+	const char *addr;
+	const char *found;     /* "multicast", "peers", or "none" (never accepted) */
+	uint64_t last_heard_s; /* since its last HELLO, or last dropped message */
+	const struct vnet_id *vnets;
+	size_t nvnets;
+	uint64_t bad_mac, replayed;
 };
 
 struct ctl_status {
@@ -150,6 +163,9 @@ int ctl_emit_vnet(struct ctl_reply *r, const struct ctl_vnet *v);
 int ctl_emit_port(struct ctl_reply *r, const struct ctl_port *p);
 int ctl_emit_fdb(struct ctl_reply *r, const struct ctl_fdb *f);
 int ctl_emit_peer(struct ctl_reply *r, const struct ctl_peer *p);
+/* The vnets list is cut to keep the line under CTL_LINE_MAX; nvnets
+ * always counts them all. */
+int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h);
 /* How many entries fdb-flush removed. */
 int ctl_emit_flushed(struct ctl_reply *r, unsigned long count);
 

@@ -518,34 +518,66 @@ int kern_links_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_l
 	return 0;
 }
 
+struct fdb_dump {
+	void (*cb)(void *arg, const struct kern_fdb *f);
+	void *arg;
+};
+
+/* One RTM_NEWNEIGH of the dump.  Read raw: libnl's neighbour object has
+ * no getter for NDA_CACHEINFO, the entry's age. */
+static int fdb_dump_one(struct nl_msg *msg, void *arg)
+{
+	struct fdb_dump *d = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[NDA_MAX + 1];
+	struct ndmsg *nd = nlmsg_data(h);
+	struct kern_fdb f = { 0 };
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(h, sizeof(*nd), tb, NDA_MAX, NULL) < 0 ||
+	    nd->ndm_family != AF_BRIDGE || !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6)
+		return NL_OK;
+	f.ifindex = nd->ndm_ifindex;
+	f.state = nd->ndm_state;
+	f.flags = nd->ndm_flags;
+	if (tb[NDA_MASTER] && nla_len(tb[NDA_MASTER]) >= 4)
+		f.master = (int)nla_get_u32(tb[NDA_MASTER]);
+	memcpy(f.mac, nla_data(tb[NDA_LLADDR]), 6);
+	if (tb[NDA_DST] && (nla_len(tb[NDA_DST]) == 4 || nla_len(tb[NDA_DST]) == 16)) {
+		f.has_dst = true;
+		f.family = nla_len(tb[NDA_DST]) == 4 ? AF_INET : AF_INET6;
+		memcpy(&f.dst, nla_data(tb[NDA_DST]), (size_t)nla_len(tb[NDA_DST]));
+	}
+	if (tb[NDA_VLAN] && nla_len(tb[NDA_VLAN]) >= 2)
+		f.vlan = nla_get_u16(tb[NDA_VLAN]);
+	if (tb[NDA_CACHEINFO] && nla_len(tb[NDA_CACHEINFO]) >= (int)sizeof(struct nda_cacheinfo)) {
+		const struct nda_cacheinfo *ci = nla_data(tb[NDA_CACHEINFO]);
+		long hz = sysconf(_SC_CLK_TCK);
+		f.has_age = true;
+		f.age_s = (unsigned)(ci->ndm_updated / (uint32_t)(hz > 0 ? hz : 100));
+	}
+	d->cb(d->arg, &f);
+	return NL_OK;
+}
+
 int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb *f), void *arg)
 {
-	struct nl_cache *cache;
-	int rc = rtnl_neigh_alloc_cache_flags(k->sk, &cache, NL_CACHE_AF_ITER);
+	struct fdb_dump d = { cb, arg };
+	struct ndmsg nd = { .ndm_family = AF_BRIDGE };
+	struct nl_sock *sk = nl_socket_alloc();
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
-		struct nl_addr *ll = rtnl_neigh_get_lladdr(n), *dst = rtnl_neigh_get_dst(n);
-		struct kern_fdb f = {
-			.ifindex = rtnl_neigh_get_ifindex(n),
-			.master = rtnl_neigh_get_master(n),
-			.state = rtnl_neigh_get_state(n),
-			.flags = rtnl_neigh_get_flags(n),
-		};
-		if (rtnl_neigh_get_family(n) != AF_BRIDGE || !ll || nl_addr_get_len(ll) != 6)
-			continue;
-		memcpy(f.mac, nl_addr_get_binary_addr(ll), 6);
-		if (dst && (nl_addr_get_family(dst) == AF_INET || nl_addr_get_family(dst) == AF_INET6)) {
-			f.has_dst = true;
-			f.family = nl_addr_get_family(dst);
-			memcpy(&f.dst, nl_addr_get_binary_addr(dst), f.family == AF_INET ? 4 : 16);
-		}
-		cb(arg, &f);
-	}
-	nl_cache_free(cache);
-	return 0;
+	(void)k;
+	if (!sk)
+		return -NLE_NOMEM;
+	rc = nl_connect(sk, NETLINK_ROUTE);
+	if (rc == 0)
+		rc = nl_send_simple(sk, RTM_GETNEIGH, NLM_F_DUMP, &nd, sizeof(nd));
+	if (rc >= 0)
+		rc = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, fdb_dump_one, &d);
+	if (rc >= 0)
+		rc = nl_recvmsgs_default(sk);
+	nl_socket_free(sk);
+	return rc < 0 ? rc : 0;
 }
 
 int kern_fdb_delete(struct kern *k, const struct kern_fdb *f)

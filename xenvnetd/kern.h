@@ -127,6 +127,9 @@ struct kern_fdb {
 	struct in6_addr dst;
 	int state;            /* NUD_* */
 	unsigned flags;       /* NTF_* */
+	unsigned vlan;        /* 0: none (a bridge may hold vid 0 and 1 alike) */
+	bool has_age;
+	unsigned age_s;       /* since the kernel last refreshed the entry */
 };
 
 int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb *f), void *arg);

@@ -150,8 +150,8 @@ static void count_host(void *arg, const struct cluster_host_info *h)
 {
 	struct host_tally *t = arg;
 
-	t->hosts++;
-	t->multicast += h->multicast;
+	t->hosts += h->known;
+	t->multicast += h->known && h->multicast;
 }
 
 static void count_mac(void *arg, const struct mac_entry *e)
@@ -183,13 +183,17 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
 	ctl_emit_counter(r, "fdb-write-errors", rt->k->batch_errors);
 	ctl_emit_counter(r, "vifs-bad-mac", vifs_bad_macs(rt->vifs));
-	if (!cluster_running(rt->cluster))
-		return;
-	const struct proto_stats *st = cluster_stats(rt->cluster);
+	/* The same counters with the control protocol off (all zero), so
+	 * that the shape of the reply does not depend on it. */
+	static const struct proto_stats none;
+	bool on = cluster_running(rt->cluster);
+	const struct proto_stats *st = on ? cluster_stats(rt->cluster) : &none;
 	struct host_tally ht = { 0 };
 	uint64_t macs[3] = { 0, 0, 0 };
-	cluster_foreach_host(rt->cluster, count_host, &ht);
-	cluster_foreach_mac(rt->cluster, count_mac, macs);
+	if (on) {
+		cluster_foreach_host(rt->cluster, count_host, &ht);
+		cluster_foreach_mac(rt->cluster, count_mac, macs);
+	}
 	ctl_emit_counter(r, "hosts", ht.hosts);
 	ctl_emit_counter(r, "hosts-multicast", ht.multicast);
 	ctl_emit_counter(r, "macs-local", macs[0]);
@@ -201,12 +205,12 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "msgs-stale", st->stale);
 	ctl_emit_counter(r, "msgs-malformed", st->malformed);
 	ctl_emit_counter(r, "msgs-version", st->version);
-	ctl_emit_counter(r, "mac-moves", cluster_moves(rt->cluster));
-	ctl_emit_counter(r, "mac-flaps", cluster_flaps(rt->cluster));
-	ctl_emit_counter(r, "fdb-refused", cluster_fdb_refused(rt->cluster));
+	ctl_emit_counter(r, "mac-moves", on ? cluster_moves(rt->cluster) : 0);
+	ctl_emit_counter(r, "mac-flaps", on ? cluster_flaps(rt->cluster) : 0);
+	ctl_emit_counter(r, "fdb-refused", on ? cluster_fdb_refused(rt->cluster) : 0);
 	ctl_emit_counter(r, "macs-refused", macs[2]);
 	ctl_emit_counter(r, "entries-bad-in", st->bad_entries);
-	ctl_emit_counter(r, "entries-bad-out", cluster_bad_out(rt->cluster));
+	ctl_emit_counter(r, "entries-bad-out", on ? cluster_bad_out(rt->cluster) : 0);
 }
 
 /* ---- vnets and ports ---- */
@@ -301,6 +305,12 @@ static void rt_list_ports(void *arg, struct ctl_reply *r)
 
 /* ---- the MAC table ---- */
 
+/* One varp row, kept until the walk ends so that duplicates can go. */
+struct fdb_row {
+	struct ctl_fdb e;
+	char remote[INET6_ADDRSTRLEN];
+};
+
 struct fdb_walk {
 	struct runtime *rt;
 	struct ctl_reply *r;
@@ -308,6 +318,8 @@ struct fdb_walk {
 	const struct up_list *up;
 	bool flush;
 	unsigned long flushed;
+	struct fdb_row *rows;
+	size_t n, cap;
 };
 
 static const struct up_vnet *vnet_of_fdb(const struct fdb_walk *w, const struct kern_fdb *f, bool *on_tunnel)
@@ -356,19 +368,69 @@ static void walk_fdb(void *arg, const struct kern_fdb *f)
 		return; /* a port's own address, or learned behind the tunnel (shown above) */
 	}
 	const struct link_row *port = tunnel ? NULL : link_index(w->ls, f->ifindex);
-	struct ctl_fdb e = {
-		.vnet = v->def.id, .remote = tunnel ? remote : NULL, .dev = port ? port->name : NULL,
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		struct fdb_row *grown = realloc(w->rows, cap * sizeof(*grown));
+		if (!grown)
+			return;
+		w->rows = grown;
+		w->cap = cap;
+	}
+	struct fdb_row *row = &w->rows[w->n++];
+	row->e = (struct ctl_fdb){
+		.vnet = v->def.id, .dev = port ? port->name : NULL,
 		.state = !tunnel ? CTL_FDB_LOCAL : fixed ? CTL_FDB_STATIC : CTL_FDB_LEARNED,
+		.has_age = f->has_age, .age_s = f->age_s,
 	};
-	memcpy(e.mac, f->mac, 6);
-	ctl_emit_fdb(w->r, &e);
+	memcpy(row->e.mac, f->mac, 6);
+	memcpy(row->remote, remote, sizeof(remote));
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Same vnet, MAC and place: the one entry a person sees. */
+static int cmp_row(const void *pa, const void *pb)
+{
+	const struct fdb_row *a = pa, *b = pb;
+	int c = memcmp(a->e.vnet.b, b->e.vnet.b, sizeof(a->e.vnet.b));
+
+	if (!c)
+		c = memcmp(a->e.mac, b->e.mac, 6);
+	if (!c)
+		c = strcmp(a->remote, b->remote);
+	return c ? c : cmp_str(a->e.dev, b->e.dev);
+}
+
+/* A bridge with VLANs holds a port's MAC twice (vid 0 and vlan 1): one row
+ * each, the most recently refreshed. */
+static void emit_fdb_rows(struct fdb_walk *w)
+{
+	if (w->n)
+		qsort(w->rows, w->n, sizeof(*w->rows), cmp_row);
+	for (size_t i = 0; i < w->n; i++) {
+		struct fdb_row *row = &w->rows[i];
+		while (i + 1 < w->n && cmp_row(row, &w->rows[i + 1]) == 0) {
+			const struct ctl_fdb *next = &w->rows[++i].e;
+			if (next->has_age && (!row->e.has_age || next->age_s < row->e.age_s)) {
+				row->e.has_age = true;
+				row->e.age_s = next->age_s;
+			}
+			if (next->state == CTL_FDB_STATIC)
+				row->e.state = CTL_FDB_STATIC;
+		}
+		row->e.remote = row->remote[0] ? row->remote : NULL;
+		ctl_emit_fdb(w->r, &row->e);
+	}
 }
 
 static void fdb_common(struct runtime *rt, const struct vnet_id *vnet, struct ctl_reply *r, bool flush)
 {
 	struct links ls;
 	struct up_list up;
-	struct fdb_walk w = { rt, r, &ls, &up, flush, 0 };
+	struct fdb_walk w = { rt, r, &ls, &up, flush, 0, NULL, 0, 0 };
 
 	if (load_links(rt, &ls) < 0) {
 		ctl_reply_fail(r, CTL_E_FAILED, "cannot read links from the kernel");
@@ -381,6 +443,9 @@ static void fdb_common(struct runtime *rt, const struct vnet_id *vnet, struct ct
 		ctl_reply_fail(r, CTL_E_FAILED, "cannot read the forwarding database");
 	else if (flush)
 		ctl_emit_flushed(r, w.flushed);
+	else
+		emit_fdb_rows(&w);
+	free(w.rows);
 	free(up.v);
 	free(ls.v);
 }
@@ -436,6 +501,29 @@ static void rt_peer_del(void *arg, const char *addr, struct ctl_reply *r)
 	}
 }
 
+/* ---- hosts ---- */
+
+static void emit_host(void *arg, const struct cluster_host_info *h)
+{
+	char a[PROTO_ADDR_STRLEN];
+	struct ctl_host ch = {
+		.addr = a, .found = !h->known ? "none" : h->multicast ? "multicast" : "peers",
+		.last_heard_s = h->age_ms / 1000u, .vnets = h->vnets, .nvnets = h->nvnets,
+		.bad_mac = h->bad_mac, .replayed = h->replayed,
+	};
+
+	proto_addr_format(h->addr, a);
+	ctl_emit_host(arg, &ch);
+}
+
+static void rt_list_hosts(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+
+	if (cluster_running(rt->cluster))
+		cluster_foreach_host(rt->cluster, emit_host, r);
+}
+
 static void rt_log(void *arg, const char *msg)
 {
 	(void)arg;
@@ -451,5 +539,6 @@ const struct ctl_ops runtime_ctl_ops = {
 	.list_peers = rt_list_peers,
 	.peer_add = rt_peer_add,
 	.peer_del = rt_peer_del,
+	.list_hosts = rt_list_hosts,
 	.log = rt_log,
 };

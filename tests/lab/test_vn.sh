@@ -81,7 +81,7 @@ lab_step "vnets --json, parsed"
 expect 0 vn1 --json vnets
 json_check 'isinstance(d, list) and len(d) == 3'
 json_check '[v["id"] for v in d] == ["97", "98", "0000:0000:0000:0000:0000:0000:0001:0000"]'
-json_check 'd[0] == {"id": "97", "long_id": "0000:0000:0000:0000:0000:0000:0000:0097", "key": "97",
+json_check 'd[0] == {"id": "97", "long-id": "0000:0000:0000:0000:0000:0000:0000:0097", "key": "97",
 	"bridge": "vnet97", "vnetif": "vnif97", "security": "none", "vni": 151, "mtu": None,
 	"state": "up", "error": None, "valid": True, "ports": None}'
 json_check 'd[1]["mtu"] == 1400 and d[2]["key"] == "0-0-0-0-0-0-1-0"'

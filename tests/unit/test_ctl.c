@@ -79,7 +79,7 @@ static void fake_fdb(void *arg, const struct vnet_id *vnet, struct ctl_reply *r)
 	for (unsigned i = 0; i < f->fdb_entries; i++) {
 		struct ctl_fdb e = { .vnet = vnet ? *vnet : id_of("97"),
 				     .mac = { 0, 0x16, 0x3e, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i },
-				     .remote = "192.0.2.7", .state = CTL_FDB_LEARNED, .age_s = i };
+				     .remote = "192.0.2.7", .state = CTL_FDB_LEARNED, .has_age = true, .age_s = i };
 		if (ctl_emit_fdb(r, &e) < 0)
 			return;
 	}
