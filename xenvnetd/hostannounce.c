@@ -1,14 +1,18 @@
 #include "hostannounce.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "log.h"
 
 #define ETH_P_RARP_ 0x8035
 #define RARP_REQUEST_REVERSE 3
@@ -115,17 +119,58 @@ size_t frame_unsolicited_na(uint8_t *buf, const uint8_t mac[6], const uint8_t ip
 	return n + 40 + icmp_len;
 }
 
-int host_announce(const char *bridge, const uint8_t mac[6], const char *ips)
+/* One packet socket for every announcement, opened at the first and kept
+ * until exit: closing an AF_PACKET socket waits for an RCU grace period
+ * (synchronize_net, ~10-30 ms), which per send stalled the loop for
+ * seconds when a thousand vifs connected at once.  Protocol 0: it sends
+ * only and never has anything queued to read.  Non-blocking: a frame that
+ * finds the device queue full is dropped (each is sent three times). */
+static int pkt_fd = -1;
+
+static void packet_socket_close(void)
 {
-	int ifindex = (int)if_nametoindex(bridge);
-	int fd, sent = 0;
-	uint8_t frame[128];
+	if (pkt_fd >= 0)
+		close(pkt_fd);
+	pkt_fd = -1;
+}
+
+/* Errors that are the device's, not the socket's. */
+static bool device_error(int e)
+{
+	return e == ENXIO || e == ENODEV || e == ENETDOWN || e == EAGAIN || e == EWOULDBLOCK ||
+	       e == ENOBUFS || e == EMSGSIZE;
+}
+
+/* 0 when sent, else -errno.  A socket that fails for any other reason is
+ * replaced, and the frame tried once more on the new one. */
+static int send_frame(int ifindex, const uint8_t *frame, size_t n)
+{
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
 
-	if (!ifindex || (fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) < 0)
-		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (pkt_fd < 0)
+			pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (pkt_fd < 0)
+			return -errno;
+		if (sendto(pkt_fd, frame, n, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)n)
+			return 0;
+		if (device_error(errno))
+			return -errno;
+		log_warn("announcement socket: %s; opening a new one", strerror(errno));
+		packet_socket_close();
+	}
+	return -EIO;
+}
+
+int host_announce(int ifindex, const uint8_t mac[6], const char *ips)
+{
+	uint8_t frame[128];
+	int sent = 0, rc;
 	size_t n = frame_rarp(frame, mac);
-	sent += sendto(fd, frame, n, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)n;
+
+	if ((rc = send_frame(ifindex, frame, n)) == -ENXIO || rc == -ENODEV)
+		return -1;
+	sent += rc == 0;
 	if (ips) {
 		char *copy = strdup(ips), *save = NULL;
 		for (char *tok = copy ? strtok_r(copy, " \t,", &save) : NULL; tok; tok = strtok_r(NULL, " \t,", &save)) {
@@ -139,11 +184,10 @@ int host_announce(const char *bridge, const uint8_t mac[6], const char *ips)
 				n = frame_unsolicited_na(frame, mac, a);
 			else
 				continue;
-			sent += sendto(fd, frame, n, 0, (struct sockaddr *)&sll, sizeof(sll)) == (ssize_t)n;
+			sent += send_frame(ifindex, frame, n) == 0;
 		}
 		free(copy);
 	}
-	close(fd);
 	return sent;
 }
 
@@ -155,24 +199,26 @@ struct job {
 	struct timer t;
 	struct loop *loop;
 	char bridge[IFNAMSIZ], dev[IFNAMSIZ];
+	int bridge_ifindex, port;
 	uint8_t mac[6];
 	char *ips;
-	host_announce_prep prep;
+	host_announce_retry retry; /* NULL once done */
 	void *ctx;
 	unsigned sent;
-	struct job *next;
+	struct job *prev, *next;
 };
 
 static struct job *jobs;
 
 static void job_free(struct job *j)
 {
-	for (struct job **p = &jobs; *p; p = &(*p)->next) {
-		if (*p == j) {
-			*p = j->next;
-			break;
-		}
-	}
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	loop_timer_cancel(j->loop, &j->t);
 	free(j->ips);
 	free(j);
 }
@@ -181,9 +227,16 @@ static void job_fire(void *arg)
 {
 	struct job *j = arg;
 
-	if (j->prep)
-		j->prep(j->ctx, j->bridge, j->dev, j->mac);
-	host_announce(j->bridge, j->mac, j->ips);
+	if (j->retry && j->retry(j->ctx, j->bridge, j->dev, j->port, j->mac))
+		j->retry = NULL;
+	if (host_announce(j->bridge_ifindex, j->mac, j->ips) < 0) {
+		/* The bridge was replaced (a new ifindex) or is gone: no job. */
+		j->bridge_ifindex = (int)if_nametoindex(j->bridge);
+		if (!j->bridge_ifindex || host_announce(j->bridge_ifindex, j->mac, j->ips) < 0) {
+			job_free(j);
+			return;
+		}
+	}
 	if (++j->sent == NSENDS) {
 		job_free(j);
 		return;
@@ -191,30 +244,45 @@ static void job_fire(void *arg)
 	loop_timer_arm(j->loop, &j->t, resend_ms[j->sent] - resend_ms[j->sent - 1]);
 }
 
-void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, const uint8_t mac[6],
-			    const char *ips, host_announce_prep prep, void *ctx)
+void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, int port, const uint8_t mac[6],
+			    const char *ips, host_announce_retry retry, void *ctx)
 {
-	struct job *j = calloc(1, sizeof(*j));
+	int ifindex = (int)if_nametoindex(bridge);
+	struct job *j;
 
-	if (!j)
+	if (!ifindex || !port)
+		return; /* nothing to send from, or for */
+	if (!(j = calloc(1, sizeof(*j))))
 		return;
 	j->loop = l;
 	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
 	snprintf(j->dev, sizeof(j->dev), "%s", dev);
-	j->prep = prep;
+	j->bridge_ifindex = ifindex;
+	j->port = port;
+	j->retry = retry;
 	j->ctx = ctx;
 	memcpy(j->mac, mac, 6);
 	j->ips = ips && *ips ? strdup(ips) : NULL;
 	timer_init(&j->t, job_fire, j);
 	j->next = jobs;
+	if (jobs)
+		jobs->prev = j;
 	jobs = j;
 	loop_timer_arm(l, &j->t, resend_ms[0]);
 }
 
-void host_announce_cancel_all(struct loop *l)
+void host_announce_cancel(const char *dev)
 {
-	while (jobs) {
-		loop_timer_cancel(l, &jobs->t);
-		job_free(jobs);
+	for (struct job *j = jobs, *next; j; j = next) {
+		next = j->next;
+		if (strcmp(j->dev, dev) == 0)
+			job_free(j);
 	}
+}
+
+void host_announce_stop(void)
+{
+	while (jobs)
+		job_free(jobs);
+	packet_socket_close();
 }

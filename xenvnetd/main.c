@@ -173,38 +173,51 @@ static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
 
 /* The bridge here may still hold a just-migrated guest's MAC on the tunnel
  * port (from when the guest lived elsewhere) or on an old vif: point it at
- * the new vif.  A port that is not forwarding yet takes no learned entry
- * (EPERM): then at least forget the tunnel's, so frames flood to the vif;
- * the attempt is repeated with the host-side announcements. */
-static void point_bridge_at(void *ctx, const char *bridge, const char *dev, const uint8_t mac[6])
+ * the new vif (@port).  A port that is not forwarding yet takes no learned
+ * entry (EPERM): then, the first time, at least forget the tunnel's, so
+ * frames flood to the vif.  True when the entry points at the vif. */
+static bool point_bridge_at(struct daemon *d, const char *bridge, const char *dev, int port, const uint8_t mac[6],
+			    bool first)
 {
-	struct daemon *d = ctx;
-	int port = (int)if_nametoindex(dev);
-	const struct vnet_def *def = reconciler_find_bridge(d->rec, bridge);
+	const struct vnet_def *def;
 	struct kern_fdb stale = { .flags = NTF_MASTER };
 
-	if (port) {
-		kern_link_carrier_sync(dev); /* the port forwards from now, not within 1 s */
-		if (kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
-			return;
-	}
-	stale.ifindex = def ? (int)if_nametoindex(def->vnetif) : 0;
+	kern_link_carrier_sync(dev); /* the port forwards from now, not within 1 s */
+	if (kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
+		return true;
+	if (!first || !(def = reconciler_find_bridge(d->rec, bridge)))
+		return false;
+	stale.ifindex = (int)if_nametoindex(def->vnetif);
 	memcpy(stale.mac, mac, 6);
 	if (stale.ifindex)
 		kern_fdb_delete(&d->kern, &stale); /* none there is fine */
+	return false;
+}
+
+/* Until the entry points at the vif, try again with each host-side
+ * announcement (the port may start forwarding in between). */
+static bool point_bridge_retry(void *ctx, const char *bridge, const char *dev, int port, const uint8_t mac[6])
+{
+	return point_bridge_at(ctx, bridge, dev, port, mac, false);
 }
 
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
+	/* A vif without a device (yet) gets no kernel work and no frames. */
+	int port = present ? (int)if_nametoindex(v->dev) : 0;
+	bool done = false;
 
 	/* First the bridge here: it may still hold the MAC on the tunnel port
 	 * from when the domain lived elsewhere. */
-	if (present)
-		point_bridge_at(d, v->bridge, v->dev, v->mac);
+	if (port)
+		done = point_bridge_at(d, v->bridge, v->dev, port, v->mac, true);
 	cluster_member(d->cluster, &v->vnet, v->mac, present);
-	if (present)
-		host_announce_schedule(d->loop, v->bridge, v->dev, v->mac, v->ip, point_bridge_at, d);
+	if (port)
+		host_announce_schedule(d->loop, v->bridge, v->dev, port, v->mac, v->ip,
+				       done ? NULL : point_bridge_retry, d);
+	else if (!present)
+		host_announce_cancel(v->dev);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
@@ -404,8 +417,7 @@ int main(int argc, char **argv)
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
 	ctl_close(d.ctl);
-	if (d.loop)
-		host_announce_cancel_all(d.loop);
+	host_announce_stop();
 	cluster_free(d.cluster);
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);
