@@ -10,9 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/neighbour.h>
+#include <netlink/netlink.h>
 
+#include "kern.h"
 #include "log.h"
+#include "loop.h"
 
 #define ETH_P_RARP_ 0x8035
 #define RARP_REQUEST_REVERSE 3
@@ -119,8 +125,8 @@ size_t frame_unsolicited_na(uint8_t *buf, const uint8_t mac[6], const uint8_t ip
 	return n + 40 + icmp_len;
 }
 
-/* One packet socket for every announcement, opened at the first and kept
- * until exit: closing an AF_PACKET socket waits for an RCU grace period
+/* One packet socket for every announcement (the announcer thread's),
+ * opened at the first and kept until exit: closing an AF_PACKET socket waits for an RCU grace period
  * (synchronize_net, ~10-30 ms), which per send stalled the loop for
  * seconds when a thousand vifs connected at once.  Protocol 0: it sends
  * only and never has anything queued to read.  Non-blocking: a frame that
@@ -191,98 +197,237 @@ int host_announce(int ifindex, const uint8_t mac[6], const char *ips)
 	return sent;
 }
 
-/* When to send, in ms after the announcement (QEMU repeats its RARP too). */
-static const unsigned resend_ms[] = { 10, 50, 150 };
-#define NSENDS (sizeof(resend_ms) / sizeof(resend_ms[0]))
+/* ---- the announcer thread ----
+ * Everything a connecting vif needs from the kernel runs here, off the
+ * event loop: ETHTOOL and every rtnetlink request take the kernel's RTNL
+ * lock, which other work (links made and plugged by the hundred, say)
+ * holds for long stretches; two such calls per vif stalled the loop for
+ * seconds when a thousand vifs connected at once.
+ *
+ * A job goes through four stages, each a FIFO in scheduling order (so
+ * each queue's head is its next due job): point the bridge at once, then
+ * send 10, 50 and 150 ms after the MAC's announcement (QEMU repeats its
+ * RARP too). */
+static const unsigned stage_ms[] = { 0, 10, 50, 150 };
+#define NSTAGES (sizeof(stage_ms) / sizeof(stage_ms[0]))
 
 struct job {
-	struct timer t;
-	struct loop *loop;
-	char bridge[IFNAMSIZ], dev[IFNAMSIZ];
-	int bridge_ifindex, port;
+	char bridge[IFNAMSIZ], dev[IFNAMSIZ], vnetif[IFNAMSIZ];
 	uint8_t mac[6];
 	char *ips;
-	host_announce_retry retry; /* NULL once done */
-	void *ctx;
-	unsigned sent;
-	struct job *prev, *next;
+	uint64_t t0;           /* scheduled at (loop_now_ms) */
+	int port;              /* the vif's ifindex, once it has a device */
+	int bridge_ifindex;
+	bool tried, pointed, cancelled;
+	struct job *next;
 };
 
-static struct job *jobs;
+static struct {
+	bool running, stop;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head[NSTAGES], *tail[NSTAGES];
+	struct job *busy;      /* the job being worked on, in no queue */
+	struct kern k;         /* its own rtnetlink socket (.sk only) */
+} w = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void job_free(struct job *j)
 {
-	if (j->prev)
-		j->prev->next = j->next;
-	else
-		jobs = j->next;
-	if (j->next)
-		j->next->prev = j->prev;
-	loop_timer_cancel(j->loop, &j->t);
 	free(j->ips);
 	free(j);
 }
 
-static void job_fire(void *arg)
+static void push(unsigned stage, struct job *j)
 {
-	struct job *j = arg;
+	j->next = NULL;
+	if (w.tail[stage])
+		w.tail[stage]->next = j;
+	else
+		w.head[stage] = j;
+	w.tail[stage] = j;
+}
 
-	if (j->retry && j->retry(j->ctx, j->bridge, j->dev, j->port, j->mac))
-		j->retry = NULL;
-	if (host_announce(j->bridge_ifindex, j->mac, j->ips) < 0) {
-		/* The bridge was replaced (a new ifindex) or is gone: no job. */
-		j->bridge_ifindex = (int)if_nametoindex(j->bridge);
-		if (!j->bridge_ifindex || host_announce(j->bridge_ifindex, j->mac, j->ips) < 0) {
-			job_free(j);
-			return;
-		}
+static struct job *pop(unsigned stage)
+{
+	struct job *j = w.head[stage];
+
+	if ((w.head[stage] = j->next) == NULL)
+		w.tail[stage] = NULL;
+	return j;
+}
+
+/* The bridge here may still hold a just-migrated guest's MAC on the tunnel
+ * port (learned while the guest lived elsewhere) or on an old vif: point
+ * it at the new vif.  Asking for the link state first (ETHTOOL_GLINK)
+ * makes the kernel act on a pending carrier change now, so the port
+ * forwards (see kern_link_carrier_sync).  A port that is not forwarding
+ * yet takes no learned entry (EPERM): then, the first time, at least
+ * forget the tunnel's, so frames flood to the vif; the next stage tries
+ * again. */
+static bool point_bridge(struct job *j)
+{
+	bool first = !j->tried;
+	struct kern_fdb stale = { .flags = NTF_MASTER };
+
+	j->tried = true;
+	kern_link_carrier_sync(j->dev);
+	if (kern_bridge_fdb_learn(&w.k, j->port, j->mac) == 0)
+		return true;
+	if (first && j->vnetif[0] && (stale.ifindex = (int)if_nametoindex(j->vnetif))) {
+		memcpy(stale.mac, j->mac, 6);
+		kern_fdb_delete(&w.k, &stale); /* none there is fine */
 	}
-	if (++j->sent == NSENDS) {
+	return false;
+}
+
+/* One stage of a job, unlocked.  False when the job is over. */
+static bool job_step(struct job *j, unsigned stage)
+{
+	if (!j->port && !(j->port = (int)if_nametoindex(j->dev)))
+		return true; /* no device (yet): nothing to do or send for it now */
+	if (!j->pointed)
+		j->pointed = point_bridge(j);
+	if (stage == 0)
+		return true;
+	if (host_announce(j->bridge_ifindex, j->mac, j->ips) < 0) {
+		/* The bridge was replaced (a new ifindex) or is gone. */
+		j->bridge_ifindex = (int)if_nametoindex(j->bridge);
+		return j->bridge_ifindex && host_announce(j->bridge_ifindex, j->mac, j->ips) >= 0;
+	}
+	return true;
+}
+
+static void *announcer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&w.mu);
+	while (!w.stop) {
+		unsigned stage = NSTAGES;
+		uint64_t due = UINT64_MAX, now = loop_now_ms();
+
+		for (unsigned i = 0; i < NSTAGES; i++) {
+			if (w.head[i] && w.head[i]->t0 + stage_ms[i] < due) {
+				due = w.head[i]->t0 + stage_ms[i];
+				stage = i;
+			}
+		}
+		if (stage == NSTAGES) {
+			pthread_cond_wait(&w.cv, &w.mu);
+			continue;
+		}
+		if (due > now) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += (time_t)((due - now) / 1000);
+			ts.tv_nsec += (long)((due - now) % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&w.cv, &w.mu, &ts);
+			continue;
+		}
+		struct job *j = pop(stage);
+		bool more = !j->cancelled;
+		w.busy = j;
+		pthread_mutex_unlock(&w.mu);
+		if (more)
+			more = job_step(j, stage);
+		pthread_mutex_lock(&w.mu);
+		w.busy = NULL;
+		if (more && !j->cancelled && stage + 1 < NSTAGES)
+			push(stage + 1, j);
+		else
+			job_free(j);
+	}
+	pthread_mutex_unlock(&w.mu);
+	return NULL;
+}
+
+int host_announce_start(char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (w.running)
+		return 0;
+	if (!(w.k.sk = nl_socket_alloc()) || (rc = nl_connect(w.k.sk, NETLINK_ROUTE)) < 0) {
+		snprintf(err, errlen, "announcer: rtnetlink: %s", w.k.sk ? nl_geterror(rc) : "out of memory");
+		nl_socket_free(w.k.sk);
+		w.k.sk = NULL;
+		return -1;
+	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	w.stop = false;
+	if ((rc = pthread_create(&w.thread, NULL, announcer, NULL)) != 0) {
+		snprintf(err, errlen, "announcer: thread: %s", strerror(rc));
+		pthread_cond_destroy(&w.cv);
+		nl_socket_free(w.k.sk);
+		w.k.sk = NULL;
+		return -1;
+	}
+	w.running = true;
+	return 0;
+}
+
+void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
+			    const char *ips)
+{
+	struct job *j;
+
+	if (!w.running || !(j = calloc(1, sizeof(*j))))
+		return;
+	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
+	snprintf(j->dev, sizeof(j->dev), "%s", dev);
+	snprintf(j->vnetif, sizeof(j->vnetif), "%s", vnetif ? vnetif : "");
+	memcpy(j->mac, mac, 6);
+	j->ips = ips && *ips ? strdup(ips) : NULL;
+	j->t0 = loop_now_ms();
+	/* Looked up here, on the loop: cheap (no RTNL), and a bridge without
+	 * a device gets no job. */
+	if (!(j->bridge_ifindex = (int)if_nametoindex(bridge))) {
 		job_free(j);
 		return;
 	}
-	loop_timer_arm(j->loop, &j->t, resend_ms[j->sent] - resend_ms[j->sent - 1]);
-}
-
-void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, int port, const uint8_t mac[6],
-			    const char *ips, host_announce_retry retry, void *ctx)
-{
-	int ifindex = (int)if_nametoindex(bridge);
-	struct job *j;
-
-	if (!ifindex || !port)
-		return; /* nothing to send from, or for */
-	if (!(j = calloc(1, sizeof(*j))))
-		return;
-	j->loop = l;
-	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
-	snprintf(j->dev, sizeof(j->dev), "%s", dev);
-	j->bridge_ifindex = ifindex;
-	j->port = port;
-	j->retry = retry;
-	j->ctx = ctx;
-	memcpy(j->mac, mac, 6);
-	j->ips = ips && *ips ? strdup(ips) : NULL;
-	timer_init(&j->t, job_fire, j);
-	j->next = jobs;
-	if (jobs)
-		jobs->prev = j;
-	jobs = j;
-	loop_timer_arm(l, &j->t, resend_ms[0]);
+	pthread_mutex_lock(&w.mu);
+	push(0, j);
+	pthread_cond_signal(&w.cv);
+	pthread_mutex_unlock(&w.mu);
 }
 
 void host_announce_cancel(const char *dev)
 {
-	for (struct job *j = jobs, *next; j; j = next) {
-		next = j->next;
-		if (strcmp(j->dev, dev) == 0)
-			job_free(j);
-	}
+	if (!w.running)
+		return;
+	pthread_mutex_lock(&w.mu);
+	for (unsigned i = 0; i < NSTAGES; i++)
+		for (struct job *j = w.head[i]; j; j = j->next)
+			if (strcmp(j->dev, dev) == 0)
+				j->cancelled = true;
+	if (w.busy && strcmp(w.busy->dev, dev) == 0)
+		w.busy->cancelled = true;
+	pthread_mutex_unlock(&w.mu);
 }
 
 void host_announce_stop(void)
 {
-	while (jobs)
-		job_free(jobs);
+	if (!w.running)
+		return;
+	pthread_mutex_lock(&w.mu);
+	w.stop = true;
+	pthread_cond_signal(&w.cv);
+	pthread_mutex_unlock(&w.mu);
+	pthread_join(w.thread, NULL);
+	for (unsigned i = 0; i < NSTAGES; i++)
+		while (w.head[i])
+			job_free(pop(i));
+	pthread_cond_destroy(&w.cv);
+	nl_socket_free(w.k.sk);
+	w.k.sk = NULL;
 	packet_socket_close();
+	w.running = false;
 }

@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "loop.h"
 
 /* Build the frames into buf (each at most 90 bytes); returns the length. */
 size_t frame_rarp(uint8_t *buf, const uint8_t mac[6]);
@@ -21,25 +20,28 @@ size_t frame_unsolicited_na(uint8_t *buf, const uint8_t mac[6], const uint8_t ip
 /* Send RARP, then GARP/NA for every address in @ips (space-separated, as
  * in the vif's `ip` key; NULL or "" for none) out of the bridge with
  * @ifindex.  Returns the number of frames sent, -1 when there is no such
- * device.  Uses one packet socket, kept open until host_announce_stop(). */
+ * device.  Uses one packet socket, kept open until host_announce_stop().
+ * For the announcer thread (below). */
 int host_announce(int ifindex, const uint8_t mac[6], const char *ips);
 
-/* Before a send, retry(ctx, bridge, dev, port, mac) may try again what the
- * port's coming up delayed (see main.c); true when it is done, and then it
- * is not called again for this job. */
-typedef bool (*host_announce_retry)(void *ctx, const char *bridge, const char *dev, int port,
-				    const uint8_t mac[6]);
+/* The announcer: a thread that does a connecting vif's kernel work off
+ * the event loop, which only queues it (see hostannounce.c).  Start it
+ * with the loop's signals already blocked.  Returns 0, or -1 with a
+ * reason (then nothing is ever announced). */
+int host_announce_start(char *err, size_t errlen);
 
-/* Send them a few times, starting a moment after the MAC's announcement:
- * a receiving host drops tunnelled frames from a MAC its static FDB entry
- * places elsewhere, so the frames must come after the entry moved.  @port
- * is the vif's ifindex: nothing is scheduled for a vif or a bridge that
- * has no device.  @retry may be NULL. */
-void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, int port, const uint8_t mac[6],
-			    const char *ips, host_announce_retry retry, void *ctx);
-/* Forget the pending sends for vif @dev (it left). */
+/* For vif @dev on @bridge (whose tunnel device is @vnetif, "" if unknown),
+ * at once: point the bridge's entry for @mac at the vif (after an
+ * ETHTOOL_GLINK that makes the port forward now); then send the frames
+ * 10, 50 and 150 ms later, pointing again until it takes.  A receiving
+ * host drops tunnelled frames from a MAC its static FDB entry places
+ * elsewhere, so the frames come after the MAC's announcement.  Nothing is
+ * done or sent while the vif has no device, nor for a bridge without one. */
+void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
+			    const char *ips);
+/* Forget what is pending for vif @dev (it left). */
 void host_announce_cancel(const char *dev);
-/* Forget every pending send and close the socket (at exit). */
+/* Stop the thread, forget everything pending, close the sockets (at exit). */
 void host_announce_stop(void);
 
 #endif

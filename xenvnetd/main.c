@@ -1,6 +1,5 @@
 /* xenvnetd: turns /vnet definitions in xenstore into bridges and tunnels. */
 #include <errno.h>
-#include <linux/neighbour.h>
 #include <net/if.h>
 #include <getopt.h>
 #include <signal.h>
@@ -171,53 +170,20 @@ static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
 	return def != NULL;
 }
 
-/* The bridge here may still hold a just-migrated guest's MAC on the tunnel
- * port (from when the guest lived elsewhere) or on an old vif: point it at
- * the new vif (@port).  A port that is not forwarding yet takes no learned
- * entry (EPERM): then, the first time, at least forget the tunnel's, so
- * frames flood to the vif.  True when the entry points at the vif. */
-static bool point_bridge_at(struct daemon *d, const char *bridge, const char *dev, int port, const uint8_t mac[6],
-			    bool first)
-{
-	const struct vnet_def *def;
-	struct kern_fdb stale = { .flags = NTF_MASTER };
-
-	kern_link_carrier_sync(dev); /* the port forwards from now, not within 1 s */
-	if (kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
-		return true;
-	if (!first || !(def = reconciler_find_bridge(d->rec, bridge)))
-		return false;
-	stale.ifindex = (int)if_nametoindex(def->vnetif);
-	memcpy(stale.mac, mac, 6);
-	if (stale.ifindex)
-		kern_fdb_delete(&d->kern, &stale); /* none there is fine */
-	return false;
-}
-
-/* Until the entry points at the vif, try again with each host-side
- * announcement (the port may start forwarding in between). */
-static bool point_bridge_retry(void *ctx, const char *bridge, const char *dev, int port, const uint8_t mac[6])
-{
-	return point_bridge_at(ctx, bridge, dev, port, mac, false);
-}
-
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
-	/* A vif without a device (yet) gets no kernel work and no frames. */
-	int port = present ? (int)if_nametoindex(v->dev) : 0;
-	bool done = false;
 
-	/* First the bridge here: it may still hold the MAC on the tunnel port
-	 * from when the domain lived elsewhere. */
-	if (port)
-		done = point_bridge_at(d, v->bridge, v->dev, port, v->mac, true);
-	cluster_member(d->cluster, &v->vnet, v->mac, present);
-	if (port)
-		host_announce_schedule(d->loop, v->bridge, v->dev, port, v->mac, v->ip,
-				       done ? NULL : point_bridge_retry, d);
-	else if (!present)
+	/* First the bridge here (the announcer starts on it at once): it may
+	 * still hold the MAC on the tunnel port from when the domain lived
+	 * elsewhere. */
+	if (present) {
+		const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
+		host_announce_schedule(v->bridge, v->dev, def ? def->vnetif : "", v->mac, v->ip);
+	} else {
 		host_announce_cancel(v->dev);
+	}
+	cluster_member(d->cluster, &v->vnet, v->mac, present);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
@@ -388,6 +354,9 @@ int main(int argc, char **argv)
 		log_err("event loop: %s", strerror(errno));
 		goto out;
 	}
+	/* After the signals are blocked: the announcer thread takes none. */
+	if (host_announce_start(err, sizeof(err)) < 0)
+		log_err("%s: no host-side announcements after migrations", err);
 	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
 		log_err("%s", err);
 	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
