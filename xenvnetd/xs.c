@@ -106,15 +106,23 @@ static void retry_later(struct xsconn *c)
 	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
 }
 
+/* At most this long on watch events per loop turn: a burst of vifs queues
+ * thousands, and the rest of the loop (the control socket, HELLOs) must
+ * not wait for them all.  What is left keeps the fd readable. */
+#define WATCH_BUDGET_MS 10
+
 static void on_readable(void *arg, uint32_t events)
 {
 	struct xsconn *c = arg;
+	uint64_t end = loop_now_ms() + WATCH_BUDGET_MS;
 	char **vec;
 
 	(void)events;
 	while (xsconn_handle(c) && (vec = xs_check_watch(c->h)) != NULL) {
 		c->ops->watch(c->arg, vec[XS_WATCH_PATH], vec[XS_WATCH_TOKEN]);
 		free(vec);
+		if (loop_now_ms() >= end)
+			break;
 	}
 }
 
