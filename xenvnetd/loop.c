@@ -156,6 +156,11 @@ void loop_timer_cancel(struct loop *l, struct timer *t)
 	}
 }
 
+/* A turn whose callbacks took longer than this held the loop: input that
+ * arrived meanwhile (a peer's HELLO, say) is read before the timers run,
+ * so a timer never judges silence that was only ours. */
+#define LOOP_STALL_MS 50
+
 /* Milliseconds until the next timer is due, or -1 when none is armed. */
 static int next_timeout(struct loop *l)
 {
@@ -181,27 +186,39 @@ static void run_timers(struct loop *l)
 			return;
 		loop_timer_cancel(l, t);
 		t->cb(t->arg);
+		if (loop_now_ms() - now >= LOOP_STALL_MS)
+			return; /* held the loop: read the input first (see below) */
 	}
+}
+
+/* Wait (at most @timeout ms, -1: no limit) and run the ready fds'
+ * callbacks.  Returns the ms they took, or -1 if epoll itself failed. */
+static int64_t dispatch(struct loop *l, int timeout)
+{
+	struct epoll_event evs[32];
+	int n = epoll_wait(l->epfd, evs, 32, timeout);
+	uint64_t t = loop_now_ms();
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (int i = 0; i < n && !l->stop; i++) {
+		int fd = evs[i].data.fd;
+		/* A callback may have removed this fd earlier in the batch. */
+		if (fd < l->nslots && l->slots[fd].cb)
+			l->slots[fd].cb(l->slots[fd].arg, evs[i].events);
+	}
+	return (int64_t)(loop_now_ms() - t);
 }
 
 int loop_run(struct loop *l)
 {
-	struct epoll_event evs[32];
-
 	l->stop = false;
 	while (!l->stop) {
-		int n = epoll_wait(l->epfd, evs, 32, next_timeout(l));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		int64_t took = dispatch(l, next_timeout(l));
+		if (took >= LOOP_STALL_MS && !l->stop)
+			took = dispatch(l, 0);
+		if (took < 0)
 			return -1;
-		}
-		for (int i = 0; i < n && !l->stop; i++) {
-			int fd = evs[i].data.fd;
-			/* A callback may have removed this fd earlier in the batch. */
-			if (fd < l->nslots && l->slots[fd].cb)
-				l->slots[fd].cb(l->slots[fd].arg, evs[i].events);
-		}
 		run_timers(l);
 	}
 	return 0;

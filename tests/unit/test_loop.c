@@ -1,6 +1,7 @@
 /* The event loop's timers, run by the real loop (epoll): firing order,
  * cancel, re-arm, thousands of timers, changes made from inside a
- * callback, and a timer that keeps re-arming itself next to a ready fd. */
+ * callback, a timer that keeps re-arming itself next to a ready fd, and
+ * input that arrives while a callback holds the loop. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
@@ -23,19 +25,19 @@ struct rec {
 	int n;
 };
 
-struct tm {
+struct tmr {
 	struct timer t;
 	struct rec *r;
 	int id;
 	int fired;
-	struct tm *victim;     /* cancel this one when fired */
+	struct tmr *victim;     /* cancel this one when fired */
 	unsigned rearm_ms;     /* re-arm self once, this much later (0: no) */
 	bool stop;             /* stop the loop when fired */
 };
 
 static void fired(void *arg)
 {
-	struct tm *m = arg;
+	struct tmr *m = arg;
 	struct rec *r = m->r;
 
 	assert_false(m->t.armed);
@@ -54,7 +56,7 @@ static void fired(void *arg)
 		loop_stop(r->l);
 }
 
-static void setup_tm(struct tm *m, struct rec *r, int id)
+static void setup_tm(struct tmr *m, struct rec *r, int id)
 {
 	memset(m, 0, sizeof(*m));
 	m->r = r;
@@ -84,7 +86,7 @@ static void ordering(void **state)
 	static const unsigned ms[] = { 120, 0, 60, 30, 60, 15 };
 	static const int want[] = { 1, 5, 3, 2, 4, 0 }; /* 60 twice: armed order */
 	struct rec *r = rec_new();
-	struct tm m[6];
+	struct tmr m[6];
 
 	(void)state;
 	for (int i = 0; i < 6; i++) {
@@ -106,7 +108,7 @@ static void ordering(void **state)
 static void cancel(void **state)
 {
 	struct rec *r = rec_new();
-	struct tm m[4];
+	struct tmr m[4];
 
 	(void)state;
 	for (int i = 0; i < 4; i++) {
@@ -129,7 +131,7 @@ static void cancel(void **state)
 static void rearm(void **state)
 {
 	struct rec *r = rec_new();
-	struct tm a, b, stop;
+	struct tmr a, b, stop;
 
 	(void)state;
 	setup_tm(&a, r, 1);
@@ -158,7 +160,7 @@ static void many(void **state)
 {
 	enum { N = 6000 };
 	struct rec *r = rec_new();
-	struct tm *m = calloc(N + 1, sizeof(*m));
+	struct tmr *m = calloc(N + 1, sizeof(*m));
 	unsigned seed = 12345;
 
 	(void)state;
@@ -190,7 +192,7 @@ static void many(void **state)
 static void cancel_from_callback(void **state)
 {
 	struct rec *r = rec_new();
-	struct tm a, same, later, keep, stop;
+	struct tmr a, same, later, keep, stop;
 
 	(void)state;
 	setup_tm(&a, r, 1);
@@ -282,6 +284,108 @@ static void no_starvation(void **state)
 	loop_free(s.l);
 }
 
+/* A callback that holds the loop (120 ms) while input arrives: that input
+ * is read before a timer that came due meanwhile runs. */
+struct stall {
+	struct loop *l;
+	int a[2], b[2];         /* a: starts the stall; b: what arrives meanwhile */
+	struct timer hold, judge;
+	bool b_read, judged_after_b;
+};
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+static void stall_and_send(struct stall *s)
+{
+	sleep_ms(120);
+	assert_int_equal(write(s->b[1], "b", 1), 1);
+}
+
+static void on_a(void *arg, uint32_t events)
+{
+	struct stall *s = arg;
+	char c;
+
+	(void)events;
+	assert_int_equal(read(s->a[0], &c, 1), 1);
+	stall_and_send(s);
+}
+
+static void on_b(void *arg, uint32_t events)
+{
+	struct stall *s = arg;
+	char c;
+
+	(void)events;
+	assert_int_equal(read(s->b[0], &c, 1), 1);
+	s->b_read = true;
+}
+
+static void hold_fired(void *arg)
+{
+	stall_and_send(arg);
+}
+
+static void judge_fired(void *arg)
+{
+	struct stall *s = arg;
+
+	s->judged_after_b = s->b_read;
+	loop_stop(s->l);
+}
+
+static void stall_setup(struct stall *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->l = loop_new();
+	assert_non_null(s->l);
+	assert_int_equal(pipe(s->a), 0);
+	assert_int_equal(pipe(s->b), 0);
+	assert_int_equal(loop_add_fd(s->l, s->a[0], on_a, s), 0);
+	assert_int_equal(loop_add_fd(s->l, s->b[0], on_b, s), 0);
+	timer_init(&s->hold, hold_fired, s);
+	timer_init(&s->judge, judge_fired, s);
+}
+
+static void stall_done(struct stall *s)
+{
+	assert_int_equal(loop_run(s->l), 0);
+	assert_true(s->judged_after_b);
+	for (int i = 0; i < 2; i++) {
+		close(s->a[i]);
+		close(s->b[i]);
+	}
+	loop_free(s->l);
+}
+
+static void stall_in_fd_callback(void **state)
+{
+	struct stall s;
+
+	(void)state;
+	stall_setup(&s);
+	assert_int_equal(write(s.a[1], "a", 1), 1);
+	loop_timer_arm(s.l, &s.judge, 20); /* due during the stall */
+	stall_done(&s);
+}
+
+static void stall_in_timer(void **state)
+{
+	struct stall s;
+
+	(void)state;
+	stall_setup(&s);
+	loop_timer_arm(s.l, &s.hold, 0);
+	loop_timer_arm(s.l, &s.judge, 20);
+	stall_done(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +395,8 @@ int main(void)
 		cmocka_unit_test(many),
 		cmocka_unit_test(cancel_from_callback),
 		cmocka_unit_test(no_starvation),
+		cmocka_unit_test(stall_in_fd_callback),
+		cmocka_unit_test(stall_in_timer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
