@@ -50,6 +50,10 @@ get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $stats"; }
 [ "$(get other_timeouts)" = 0 ] || lab_fail "$(get other_timeouts) status probes of h2 got no reply"
 (($(get other_min_hosts) >= hosts0)) ||
 	lab_fail "h2's hosts counter fell to $(get other_min_hosts) (from $hosts0): it dropped h1 during the burst"
+# Between two probes too:
+if grep -q "host 192.0.2.1: silent" "$LAB_DIR/h2/daemon.log"; then
+	lab_fail "h2 forgot h1 during the burst: $(grep -m1 "host 192.0.2.1: silent" "$LAB_DIR/h2/daemon.log")"
+fi
 lab_ping 2 198.51.100.1 3
 lc_fdb_has 2 00:16:3e:00:00:01 192.0.2.1 || lab_fail "h2 lost d1's FDB entry"
 
