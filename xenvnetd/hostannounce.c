@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <pthread.h>
 #include <time.h>
@@ -219,7 +220,17 @@ struct job {
 	int port;              /* the vif's ifindex, once it has a device */
 	int bridge_ifindex;
 	bool tried, pointed, cancelled;
+	uint8_t tag[HOST_ANNOUNCE_TAG_MAX];
+	size_t taglen;
 	struct job *next;
+};
+
+/* A job past its first stage, for the loop to hear of (ready()). */
+struct ready_ent {
+	char dev[IFNAMSIZ];
+	uint8_t tag[HOST_ANNOUNCE_TAG_MAX];
+	size_t taglen;
+	struct ready_ent *next;
 };
 
 static struct {
@@ -230,7 +241,12 @@ static struct {
 	struct job *head[NSTAGES], *tail[NSTAGES];
 	struct job *busy;      /* the job being worked on, in no queue */
 	struct kern k;         /* its own rtnetlink socket (.sk only) */
-} w = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct ready_ent *ready, **ready_tail; /* for the loop, in order */
+	int efd;               /* eventfd: ready entries queued */
+	struct loop *loop;
+	host_announce_ready ready_cb;
+	void *ctx;
+} w = { .mu = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
 
 static void job_free(struct job *j)
 {
@@ -298,6 +314,46 @@ static bool job_step(struct job *j, unsigned stage)
 	return true;
 }
 
+/* Locked. */
+static void queue_ready(const struct job *j)
+{
+	struct ready_ent *r = calloc(1, sizeof(*r));
+	uint64_t one = 1;
+
+	if (!r)
+		return; /* out of memory: this MAC is announced with the next refresh */
+	memcpy(r->dev, j->dev, sizeof(r->dev));
+	memcpy(r->tag, j->tag, j->taglen);
+	r->taglen = j->taglen;
+	*w.ready_tail = r;
+	w.ready_tail = &r->next;
+	if (write(w.efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("announcer: eventfd: %s", strerror(errno));
+}
+
+/* On the loop: tell the owner of every job past its first stage. */
+static void on_ready(void *arg, uint32_t events)
+{
+	uint64_t n;
+	struct ready_ent *r;
+
+	(void)arg;
+	(void)events;
+	if (read(w.efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("announcer: eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&w.mu);
+	r = w.ready;
+	w.ready = NULL;
+	w.ready_tail = &w.ready;
+	pthread_mutex_unlock(&w.mu);
+	while (r) {
+		struct ready_ent *next = r->next;
+		w.ready_cb(w.ctx, r->tag);
+		free(r);
+		r = next;
+	}
+}
+
 static void *announcer(void *arg)
 {
 	(void)arg;
@@ -336,6 +392,8 @@ static void *announcer(void *arg)
 			more = job_step(j, stage);
 		pthread_mutex_lock(&w.mu);
 		w.busy = NULL;
+		if (stage == 0 && !j->cancelled)
+			queue_ready(j);
 		if (more && !j->cancelled && stage + 1 < NSTAGES)
 			push(stage + 1, j);
 		else
@@ -345,18 +403,26 @@ static void *announcer(void *arg)
 	return NULL;
 }
 
-int host_announce_start(char *err, size_t errlen)
+int host_announce_start(struct loop *l, host_announce_ready ready, void *ctx, char *err, size_t errlen)
 {
 	pthread_condattr_t ca;
 	int rc;
 
 	if (w.running)
 		return 0;
+	w.loop = l;
+	w.ready_cb = ready;
+	w.ctx = ctx;
+	w.ready = NULL;
+	w.ready_tail = &w.ready;
+	w.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w.efd < 0 || loop_add_fd(l, w.efd, on_ready, NULL) < 0) {
+		snprintf(err, errlen, "announcer: eventfd: %s", strerror(errno));
+		goto fail;
+	}
 	if (!(w.k.sk = nl_socket_alloc()) || (rc = nl_connect(w.k.sk, NETLINK_ROUTE)) < 0) {
 		snprintf(err, errlen, "announcer: rtnetlink: %s", w.k.sk ? nl_geterror(rc) : "out of memory");
-		nl_socket_free(w.k.sk);
-		w.k.sk = NULL;
-		return -1;
+		goto fail;
 	}
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -366,33 +432,45 @@ int host_announce_start(char *err, size_t errlen)
 	if ((rc = pthread_create(&w.thread, NULL, announcer, NULL)) != 0) {
 		snprintf(err, errlen, "announcer: thread: %s", strerror(rc));
 		pthread_cond_destroy(&w.cv);
-		nl_socket_free(w.k.sk);
-		w.k.sk = NULL;
-		return -1;
+		goto fail;
 	}
 	w.running = true;
 	return 0;
+fail:
+	nl_socket_free(w.k.sk);
+	w.k.sk = NULL;
+	if (w.efd >= 0) {
+		loop_del_fd(l, w.efd);
+		close(w.efd);
+	}
+	w.efd = -1;
+	return -1;
 }
 
 void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
-			    const char *ips)
+			    const char *ips, const void *tag, size_t taglen)
 {
-	struct job *j;
+	struct job *j = NULL;
+	int ifindex = (int)if_nametoindex(bridge); /* on the loop: cheap, no RTNL */
 
-	if (!w.running || !(j = calloc(1, sizeof(*j))))
+	if (w.running && ifindex && taglen <= HOST_ANNOUNCE_TAG_MAX)
+		j = calloc(1, sizeof(*j));
+	if (!j) {
+		/* Nothing to send from (a bridge without a device): nothing
+		 * to wait for either. */
+		if (w.ready_cb)
+			w.ready_cb(w.ctx, tag);
 		return;
+	}
 	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
 	snprintf(j->dev, sizeof(j->dev), "%s", dev);
 	snprintf(j->vnetif, sizeof(j->vnetif), "%s", vnetif ? vnetif : "");
 	memcpy(j->mac, mac, 6);
 	j->ips = ips && *ips ? strdup(ips) : NULL;
+	j->bridge_ifindex = ifindex;
+	memcpy(j->tag, tag, taglen);
+	j->taglen = taglen;
 	j->t0 = loop_now_ms();
-	/* Looked up here, on the loop: cheap (no RTNL), and a bridge without
-	 * a device gets no job. */
-	if (!(j->bridge_ifindex = (int)if_nametoindex(bridge))) {
-		job_free(j);
-		return;
-	}
 	pthread_mutex_lock(&w.mu);
 	push(0, j);
 	pthread_cond_signal(&w.cv);
@@ -410,6 +488,18 @@ void host_announce_cancel(const char *dev)
 				j->cancelled = true;
 	if (w.busy && strcmp(w.busy->dev, dev) == 0)
 		w.busy->cancelled = true;
+	for (struct ready_ent **p = &w.ready; *p;) {
+		struct ready_ent *r = *p;
+		if (strcmp(r->dev, dev) == 0) {
+			*p = r->next;
+			free(r);
+		} else {
+			p = &r->next;
+		}
+	}
+	w.ready_tail = &w.ready;
+	while (*w.ready_tail)
+		w.ready_tail = &(*w.ready_tail)->next;
 	pthread_mutex_unlock(&w.mu);
 }
 
@@ -425,9 +515,17 @@ void host_announce_stop(void)
 	for (unsigned i = 0; i < NSTAGES; i++)
 		while (w.head[i])
 			job_free(pop(i));
+	while (w.ready) {
+		struct ready_ent *r = w.ready;
+		w.ready = r->next;
+		free(r);
+	}
 	pthread_cond_destroy(&w.cv);
 	nl_socket_free(w.k.sk);
 	w.k.sk = NULL;
+	loop_del_fd(w.loop, w.efd);
+	close(w.efd);
+	w.efd = -1;
 	packet_socket_close();
 	w.running = false;
 }

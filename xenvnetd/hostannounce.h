@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "loop.h"
 
 /* Build the frames into buf (each at most 90 bytes); returns the length. */
 size_t frame_rarp(uint8_t *buf, const uint8_t mac[6]);
@@ -26,20 +27,27 @@ int host_announce(int ifindex, const uint8_t mac[6], const char *ips);
 
 /* The announcer: a thread that does a connecting vif's kernel work off
  * the event loop, which only queues it (see hostannounce.c).  Start it
- * with the loop's signals already blocked.  Returns 0, or -1 with a
- * reason (then nothing is ever announced). */
-int host_announce_start(char *err, size_t errlen);
+ * with the loop's signals already blocked.  ready(ctx, tag) is called on
+ * loop @l once a job's bridge entry was pointed (or tried), with the tag
+ * given to host_announce_schedule.  Returns 0, or -1 with a reason (then
+ * ready() is called at once and nothing else is done). */
+#define HOST_ANNOUNCE_TAG_MAX 32
+typedef void (*host_announce_ready)(void *ctx, const void *tag);
+int host_announce_start(struct loop *l, host_announce_ready ready, void *ctx, char *err, size_t errlen);
 
 /* For vif @dev on @bridge (whose tunnel device is @vnetif, "" if unknown),
  * at once: point the bridge's entry for @mac at the vif (after an
- * ETHTOOL_GLINK that makes the port forward now); then send the frames
- * 10, 50 and 150 ms later, pointing again until it takes.  A receiving
- * host drops tunnelled frames from a MAC its static FDB entry places
- * elsewhere, so the frames come after the MAC's announcement.  Nothing is
- * done or sent while the vif has no device, nor for a bridge without one. */
+ * ETHTOOL_GLINK that makes the port forward now), then ready(); then send
+ * the frames 10, 50 and 150 ms later, pointing again until it takes.  The
+ * owner announces the MAC to the other hosts in ready(): their traffic for
+ * it must find the bridge here pointing at the vif, not at the tunnel.  A
+ * receiving host drops tunnelled frames from a MAC its static FDB entry
+ * places elsewhere, so the frames come after the announcement.  Nothing
+ * is done or sent while the vif has no device, nor for a bridge without
+ * one (then ready() comes at once). */
 void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
-			    const char *ips);
-/* Forget what is pending for vif @dev (it left). */
+			    const char *ips, const void *tag, size_t taglen);
+/* Forget what is pending for vif @dev (it left), ready() included. */
 void host_announce_cancel(const char *dev);
 /* Stop the thread, forget everything pending, close the sockets (at exit). */
 void host_announce_stop(void);

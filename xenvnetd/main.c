@@ -170,20 +170,36 @@ static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
 	return def != NULL;
 }
 
+/* What the announcer hands back once the bridge here points at the vif. */
+struct member_tag {
+	struct vnet_id vnet;
+	uint8_t mac[6];
+};
+
+static void member_ready(void *arg, const void *tag)
+{
+	struct daemon *d = arg;
+	const struct member_tag *m = tag;
+
+	cluster_member(d->cluster, &m->vnet, m->mac, true);
+}
+
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
 
-	/* First the bridge here (the announcer starts on it at once): it may
-	 * still hold the MAC on the tunnel port from when the domain lived
-	 * elsewhere. */
+	/* First the bridge here (the announcer), then the other hosts
+	 * (member_ready): the bridge may still hold the MAC on the tunnel
+	 * port from when the domain lived elsewhere. */
 	if (present) {
 		const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
-		host_announce_schedule(v->bridge, v->dev, def ? def->vnetif : "", v->mac, v->ip);
+		struct member_tag tag = { .vnet = v->vnet };
+		memcpy(tag.mac, v->mac, 6);
+		host_announce_schedule(v->bridge, v->dev, def ? def->vnetif : "", v->mac, v->ip, &tag, sizeof(tag));
 	} else {
 		host_announce_cancel(v->dev);
+		cluster_member(d->cluster, &v->vnet, v->mac, false);
 	}
-	cluster_member(d->cluster, &v->vnet, v->mac, present);
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
@@ -354,9 +370,6 @@ int main(int argc, char **argv)
 		log_err("event loop: %s", strerror(errno));
 		goto out;
 	}
-	/* After the signals are blocked: the announcer thread takes none. */
-	if (host_announce_start(err, sizeof(err)) < 0)
-		log_err("%s: no host-side announcements after migrations", err);
 	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
 		log_err("%s", err);
 	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
@@ -380,6 +393,9 @@ int main(int argc, char **argv)
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
 	start_cluster(&d);
+	/* After the signals are blocked: the announcer thread takes none. */
+	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
+		log_err("%s: no host-side announcements after migrations", err);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
