@@ -205,7 +205,7 @@ row "vn status in a 2000-vif burst, p99 (ms)" "$(bget "$bres" p99_ms)" "$(bref_o
 row "vn status in a 2000-vif burst, max (ms)" "$(bget "$bres" max_ms)" "$(bref_or max_ms)" - -
 row "  probes without a reply within 2 s" "$(bget "$bres" timeouts)" "$(bref_or timeouts)" "0" \
 	"$([ "$(bget "$bres" timeouts)" = 0 ] && echo ok || echo no)"
-row "  burst -> all its MACs at the other host (ms)" "$(bget "$bres" fdb_ms)" "$(bref_or fdb_ms)" - -
+row "  burst -> all MACs at the other host (ms)" "$(bget "$bres" fdb_ms)" "$(bref_or fdb_ms)" - -
 
 # ---------------------------------------------------------------- table
 echo
