@@ -320,8 +320,10 @@ static void queue_ready(const struct job *j)
 	struct ready_ent *r = calloc(1, sizeof(*r));
 	uint64_t one = 1;
 
-	if (!r)
-		return; /* out of memory: this MAC is announced with the next refresh */
+	if (!r) {
+		log_err("announcer: out of memory: %s's MAC is not announced", j->dev);
+		return;
+	}
 	memcpy(r->dev, j->dev, sizeof(r->dev));
 	memcpy(r->tag, j->tag, j->taglen);
 	r->taglen = j->taglen;
