@@ -15,6 +15,12 @@
 #      p50/p99/max over BENCH_MIG_COUNT (default 50) migrations, for our
 #      daemon, a silent guest, and plain flood-and-learn VXLAN.  Target:
 #      <= 1 lost ping p99, the silent guest too.
+#  (d) loop latency under a burst (tests/bench/bench_burst.sh, its own
+#      2-host lab, issue 9): BENCH_BURST_N (2000) vifs reach Connected at
+#      once on h1; `vn status` there every 100 ms, p50/p99/max.  Target:
+#      p99 < 100 ms, and every probe answered within 2 s (the p50/p99/max
+#      are of the answered ones).  BENCH_REF_BUILD=DIR (a build of older
+#      code) fills the reference column.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -179,6 +185,27 @@ row "lost pings per migration p99: silent guest" "$(mres silent lost_p99)" - "<=
 	"$(ok "$(mres silent lost_p99)" "$(mres silent unrecovered)")"
 row "silent: Connected -> first reply p99 (ms)" "$(mres silent conn_p99)" - "<= 20" \
 	"$(awk -v v="$(mres silent conn_p99)" 'BEGIN { print (v != "" && v <= 20) ? "ok" : "no" }')"
+
+# ---------------------------------------------------------------- (d)
+lab_step "(d) vn status under a ${BENCH_BURST_N:-2000}-vif burst"
+burst() {
+	local out
+	out=$(tests/bench/bench_burst.sh "$1" 2>&1) || lab_fail "bench_burst ($1) failed: $(echo "$out" | tail -20)"
+	echo "$out" | grep '^RESULT'
+}
+bres=$(burst "$LAB_BUILD")
+lab_log "$bres"
+bref=
+[ -z "$BENCH_REF_BUILD" ] || { bref=$(burst "$BENCH_REF_BUILD"); lab_log "reference: $bref"; }
+bget() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+bref_or() { [ -n "$bref" ] && bget "$bref" "$1" || echo -; }
+row "vn status in a 2000-vif burst, p50 (ms)" "$(bget "$bres" p50_ms)" "$(bref_or p50_ms)" - -
+row "vn status in a 2000-vif burst, p99 (ms)" "$(bget "$bres" p99_ms)" "$(bref_or p99_ms)" "< 100 ms" \
+	"$(awk -v v="$(bget "$bres" p99_ms)" -v t="$(bget "$bres" timeouts)" 'BEGIN { print (v != "-" && v < 100 && t == 0) ? "ok" : "no" }')"
+row "vn status in a 2000-vif burst, max (ms)" "$(bget "$bres" max_ms)" "$(bref_or max_ms)" - -
+row "  probes without a reply within 2 s" "$(bget "$bres" timeouts)" "$(bref_or timeouts)" "0" \
+	"$([ "$(bget "$bres" timeouts)" = 0 ] && echo ok || echo no)"
+row "  burst -> all MACs at the other host (ms)" "$(bget "$bres" fdb_ms)" "$(bref_or fdb_ms)" - -
 
 # ---------------------------------------------------------------- table
 echo

@@ -8,6 +8,7 @@
 #ifndef XENVNETD_HOSTANNOUNCE_H
 #define XENVNETD_HOSTANNOUNCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "loop.h"
@@ -18,20 +19,37 @@ size_t frame_garp(uint8_t *buf, const uint8_t mac[6], const uint8_t ip[4]);
 size_t frame_unsolicited_na(uint8_t *buf, const uint8_t mac[6], const uint8_t ip6[16]);
 
 /* Send RARP, then GARP/NA for every address in @ips (space-separated, as
- * in the vif's `ip` key; NULL or "" for none) out of @bridge.  Returns the
- * number of frames sent, -1 when the bridge cannot be used. */
-int host_announce(const char *bridge, const uint8_t mac[6], const char *ips);
+ * in the vif's `ip` key; NULL or "" for none) out of the bridge with
+ * @ifindex.  Returns the number of frames sent, -1 when there is no such
+ * device.  Uses one packet socket, kept open until host_announce_stop().
+ * For the announcer thread (below). */
+int host_announce(int ifindex, const uint8_t mac[6], const char *ips);
 
-/* Before each send, prep(ctx, bridge, dev, mac) may fix up local state
- * that the port's coming up can delay (see main.c). */
-typedef void (*host_announce_prep)(void *ctx, const char *bridge, const char *dev, const uint8_t mac[6]);
+/* The announcer: a thread that does a connecting vif's kernel work off
+ * the event loop, which only queues it (see hostannounce.c).  Start it
+ * with the loop's signals already blocked.  ready(ctx, tag) is called on
+ * loop @l once a job's bridge entry was pointed (or tried), with the tag
+ * given to host_announce_schedule.  Returns 0, or -1 with a reason (then
+ * ready() is called at once and nothing else is done). */
+#define HOST_ANNOUNCE_TAG_MAX 32
+typedef void (*host_announce_ready)(void *ctx, const void *tag);
+int host_announce_start(struct loop *l, host_announce_ready ready, void *ctx, char *err, size_t errlen);
 
-/* Send them a few times, starting a moment after the MAC's announcement:
- * a receiving host drops tunnelled frames from a MAC its static FDB entry
- * places elsewhere, so the frames must come after the entry moved. */
-void host_announce_schedule(struct loop *l, const char *bridge, const char *dev, const uint8_t mac[6],
-			    const char *ips, host_announce_prep prep, void *ctx);
-/* Forget pending sends (at exit). */
-void host_announce_cancel_all(struct loop *l);
+/* For vif @dev on @bridge (whose tunnel device is @vnetif, "" if unknown),
+ * at once: point the bridge's entry for @mac at the vif (after an
+ * ETHTOOL_GLINK that makes the port forward now), then ready(); then send
+ * the frames 10, 50 and 150 ms later, pointing again until it takes.  The
+ * owner announces the MAC to the other hosts in ready(): their traffic for
+ * it must find the bridge here pointing at the vif, not at the tunnel.  A
+ * receiving host drops tunnelled frames from a MAC its static FDB entry
+ * places elsewhere, so the frames come after the announcement.  Nothing
+ * is done or sent while the vif has no device, nor for a bridge without
+ * one (then ready() comes at once). */
+void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
+			    const char *ips, const void *tag, size_t taglen);
+/* Forget what is pending for vif @dev (it left), ready() included. */
+void host_announce_cancel(const char *dev);
+/* Stop the thread, forget everything pending, close the sockets (at exit). */
+void host_announce_stop(void);
 
 #endif

@@ -17,7 +17,9 @@ struct loop {
 	bool stop;
 	struct fd_slot *slots; /* indexed by fd */
 	int nslots;
-	struct timer *timers;  /* armed timers, unsorted: there are only a few */
+	struct timer **heap;   /* armed timers, a binary min-heap on (due, seq) */
+	unsigned nheap, heapcap;
+	uint64_t seq;
 };
 
 uint64_t loop_now_ms(void)
@@ -48,6 +50,7 @@ void loop_free(struct loop *l)
 		return;
 	close(l->epfd);
 	free(l->slots);
+	free(l->heap);
 	free(l);
 }
 
@@ -84,76 +87,138 @@ void timer_init(struct timer *t, void (*cb)(void *arg), void *arg)
 	t->arg = arg;
 }
 
+static bool before(const struct timer *a, const struct timer *b)
+{
+	return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+}
+
+static void place(struct loop *l, unsigned i, struct timer *t)
+{
+	l->heap[i] = t;
+	t->idx = i;
+}
+
+/* Move the timer at slot i up or down until the heap order holds again. */
+static void sift(struct loop *l, unsigned i)
+{
+	struct timer *t = l->heap[i];
+
+	while (i > 0 && before(t, l->heap[(i - 1) / 2])) {
+		place(l, i, l->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		unsigned c = 2 * i + 1;
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && before(l->heap[c + 1], l->heap[c]))
+			c++;
+		if (!before(l->heap[c], t))
+			break;
+		place(l, i, l->heap[c]);
+		i = c;
+	}
+	place(l, i, t);
+}
+
 void loop_timer_arm(struct loop *l, struct timer *t, unsigned ms)
 {
 	t->due_ms = loop_now_ms() + ms;
-	if (!t->armed) {
-		t->armed = true;
-		t->next = l->timers;
-		l->timers = t;
+	t->seq = l->seq++;
+	if (t->armed) {
+		sift(l, t->idx);
+		return;
 	}
+	if (l->nheap == l->heapcap) {
+		unsigned cap = l->heapcap ? 2 * l->heapcap : 16;
+		struct timer **h = realloc(l->heap, cap * sizeof(*h));
+		if (!h)
+			return; /* out of memory: the timer stays unarmed */
+		l->heap = h;
+		l->heapcap = cap;
+	}
+	t->armed = true;
+	place(l, l->nheap++, t);
+	sift(l, t->idx);
 }
 
 void loop_timer_cancel(struct loop *l, struct timer *t)
 {
-	for (struct timer **p = &l->timers; *p; p = &(*p)->next) {
-		if (*p == t) {
-			*p = t->next;
-			t->armed = false;
-			return;
-		}
+	unsigned i = t->idx;
+
+	if (!t->armed || i >= l->nheap || l->heap[i] != t)
+		return;
+	t->armed = false;
+	struct timer *last = l->heap[--l->nheap];
+	if (last != t) {
+		place(l, i, last);
+		sift(l, i);
 	}
 }
+
+/* A turn whose callbacks took longer than this held the loop: input that
+ * arrived meanwhile (a peer's HELLO, say) is read before the timers run,
+ * so a timer never judges silence that was only ours. */
+#define LOOP_STALL_MS 50
 
 /* Milliseconds until the next timer is due, or -1 when none is armed. */
 static int next_timeout(struct loop *l)
 {
 	uint64_t now = loop_now_ms();
-	int best = -1;
 
-	for (struct timer *t = l->timers; t; t = t->next) {
-		int in = t->due_ms <= now ? 0 : (int)(t->due_ms - now);
-		if (best < 0 || in < best)
-			best = in;
-	}
-	return best;
+	if (!l->nheap)
+		return -1;
+	uint64_t due = l->heap[0]->due_ms;
+	return due <= now ? 0 : due - now > INT32_MAX ? INT32_MAX : (int)(due - now);
 }
 
-/* Fire one due timer at a time: a callback may arm or cancel any timer. */
+/* Fire one due timer at a time: a callback may arm or cancel any timer.
+ * Only those due when the round began fire, so a callback that re-arms
+ * its timer with 0 ms cannot starve the file descriptors. */
 static void run_timers(struct loop *l)
 {
-	for (;;) {
-		uint64_t now = loop_now_ms();
-		struct timer *due = NULL;
+	uint64_t now = loop_now_ms();
+	uint64_t seq = l->seq;
 
-		for (struct timer *t = l->timers; t; t = t->next)
-			if (t->due_ms <= now)
-				due = t;
-		if (!due || l->stop)
+	while (l->nheap && !l->stop) {
+		struct timer *t = l->heap[0];
+		if (t->due_ms > now || t->seq >= seq)
 			return;
-		loop_timer_cancel(l, due);
-		due->cb(due->arg);
+		loop_timer_cancel(l, t);
+		t->cb(t->arg);
+		if (loop_now_ms() - now >= LOOP_STALL_MS)
+			return; /* held the loop: read the input first (see below) */
 	}
+}
+
+/* Wait (at most @timeout ms, -1: no limit) and run the ready fds'
+ * callbacks.  Returns the ms they took, or -1 if epoll itself failed. */
+static int64_t dispatch(struct loop *l, int timeout)
+{
+	struct epoll_event evs[32];
+	int n = epoll_wait(l->epfd, evs, 32, timeout);
+	uint64_t t = loop_now_ms();
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -1;
+	for (int i = 0; i < n && !l->stop; i++) {
+		int fd = evs[i].data.fd;
+		/* A callback may have removed this fd earlier in the batch. */
+		if (fd < l->nslots && l->slots[fd].cb)
+			l->slots[fd].cb(l->slots[fd].arg, evs[i].events);
+	}
+	return (int64_t)(loop_now_ms() - t);
 }
 
 int loop_run(struct loop *l)
 {
-	struct epoll_event evs[32];
-
 	l->stop = false;
 	while (!l->stop) {
-		int n = epoll_wait(l->epfd, evs, 32, next_timeout(l));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		int64_t took = dispatch(l, next_timeout(l));
+		if (took >= LOOP_STALL_MS && !l->stop)
+			took = dispatch(l, 0);
+		if (took < 0)
 			return -1;
-		}
-		for (int i = 0; i < n && !l->stop; i++) {
-			int fd = evs[i].data.fd;
-			/* A callback may have removed this fd earlier in the batch. */
-			if (fd < l->nslots && l->slots[fd].cb)
-				l->slots[fd].cb(l->slots[fd].arg, evs[i].events);
-		}
 		run_timers(l);
 	}
 	return 0;

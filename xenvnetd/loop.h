@@ -9,13 +9,16 @@ struct loop;
 
 typedef void (*loop_fd_cb)(void *arg, uint32_t events);
 
-/* A timer is embedded in its owner; the loop keeps it on a list while armed. */
+/* A timer is embedded in its owner; the loop keeps a pointer to it in a
+ * binary min-heap (on due time) while armed: arm, cancel and fire are
+ * O(log n), so a timer per announce job scales to thousands. */
 struct timer {
 	void (*cb)(void *arg);
 	void *arg;
 	uint64_t due_ms;
+	uint64_t seq;   /* arm order: equal due times fire first armed, first */
 	bool armed;
-	struct timer *next;
+	unsigned idx;   /* its slot in the heap while armed */
 };
 
 struct loop *loop_new(void);
@@ -26,6 +29,7 @@ void loop_del_fd(struct loop *l, int fd);
 
 void timer_init(struct timer *t, void (*cb)(void *arg), void *arg);
 void loop_timer_arm(struct loop *l, struct timer *t, unsigned ms);
+/* Arming an armed timer moves it; cancelling one not armed does nothing. */
 void loop_timer_cancel(struct loop *l, struct timer *t);
 
 /* Run until loop_stop(); returns 0, or -1 if epoll itself failed. */

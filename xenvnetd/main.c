@@ -1,6 +1,5 @@
 /* xenvnetd: turns /vnet definitions in xenstore into bridges and tunnels. */
 #include <errno.h>
-#include <linux/neighbour.h>
 #include <net/if.h>
 #include <getopt.h>
 #include <signal.h>
@@ -174,40 +173,36 @@ static bool vnet_of_bridge(void *arg, const char *bridge, struct vnet_id *id)
 	return def != NULL;
 }
 
-/* The bridge here may still hold a just-migrated guest's MAC on the tunnel
- * port (from when the guest lived elsewhere) or on an old vif: point it at
- * the new vif.  A port that is not forwarding yet takes no learned entry
- * (EPERM): then at least forget the tunnel's, so frames flood to the vif;
- * the attempt is repeated with the host-side announcements. */
-static void point_bridge_at(void *ctx, const char *bridge, const char *dev, const uint8_t mac[6])
-{
-	struct daemon *d = ctx;
-	int port = (int)if_nametoindex(dev);
-	const struct vnet_def *def = reconciler_find_bridge(d->rec, bridge);
-	struct kern_fdb stale = { .flags = NTF_MASTER };
+/* What the announcer hands back once the bridge here points at the vif. */
+struct member_tag {
+	struct vnet_id vnet;
+	uint8_t mac[6];
+};
 
-	if (port) {
-		kern_link_carrier_sync(dev); /* the port forwards from now, not within 1 s */
-		if (kern_bridge_fdb_learn(&d->kern, port, mac) == 0)
-			return;
-	}
-	stale.ifindex = def ? (int)if_nametoindex(def->vnetif) : 0;
-	memcpy(stale.mac, mac, 6);
-	if (stale.ifindex)
-		kern_fdb_delete(&d->kern, &stale); /* none there is fine */
+static void member_ready(void *arg, const void *tag)
+{
+	struct daemon *d = arg;
+	const struct member_tag *m = tag;
+
+	cluster_member(d->cluster, &m->vnet, m->mac, true);
 }
 
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
 
-	/* First the bridge here: it may still hold the MAC on the tunnel port
-	 * from when the domain lived elsewhere. */
-	if (present)
-		point_bridge_at(d, v->bridge, v->dev, v->mac);
-	cluster_member(d->cluster, &v->vnet, v->mac, present);
-	if (present)
-		host_announce_schedule(d->loop, v->bridge, v->dev, v->mac, v->ip, point_bridge_at, d);
+	/* First the bridge here (the announcer), then the other hosts
+	 * (member_ready): the bridge may still hold the MAC on the tunnel
+	 * port from when the domain lived elsewhere. */
+	if (present) {
+		const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
+		struct member_tag tag = { .vnet = v->vnet };
+		memcpy(tag.mac, v->mac, 6);
+		host_announce_schedule(v->bridge, v->dev, def ? def->vnetif : "", v->mac, v->ip, &tag, sizeof(tag));
+	} else {
+		host_announce_cancel(v->dev);
+		cluster_member(d->cluster, &v->vnet, v->mac, false);
+	}
 	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
@@ -403,6 +398,9 @@ int main(int argc, char **argv)
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
 	start_cluster(&d);
+	/* After the signals are blocked: the announcer thread takes none. */
+	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
+		log_err("%s: no host-side announcements after migrations", err);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
@@ -410,8 +408,7 @@ int main(int argc, char **argv)
 out:
 	svc_stopping(&d.svc);
 	ctl_close(d.ctl);
-	if (d.loop)
-		host_announce_cancel_all(d.loop);
+	host_announce_stop();
 	cluster_free(d.cluster);
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);

@@ -204,36 +204,69 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 	return 0;
 }
 
+/* Read every vif of domain @dom (a directory name below VIFS_XS_ROOT). */
+static int load_domain(struct vifs *s, struct xs_handle *h, const char *dom)
+{
+	char path[128];
+	unsigned nv;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), VIFS_XS_ROOT "/%s", dom);
+	char **devs = xs_directory(h, XBT_NULL, path, &nv);
+	if (!devs && errno != ENOENT)
+		return -1;
+	for (unsigned j = 0; devs && j < nv && rc == 0; j++)
+		rc = load(s, h, (unsigned)strtoul(dom, NULL, 10), (unsigned)strtoul(devs[j], NULL, 10));
+	free(devs);
+	return rc;
+}
+
+/* Forget the vifs (of domain @domid, or all with -1) that a rescan did
+ * not see. */
+static void forget_unseen(struct vifs *s, long domid)
+{
+	for (size_t i = 0; i < s->n;) {
+		if (s->v[i].state == -1 && (domid < 0 || s->v[i].domid == (unsigned)domid))
+			remove_at(s, &s->v[i]);
+		else
+			i++;
+	}
+}
+
 /* Read every vif below VIFS_XS_ROOT (forgetting ones that are gone). */
 static int rescan(struct vifs *s, struct xs_handle *h)
 {
-	unsigned nd, nv;
+	unsigned nd;
 	char **doms = xs_directory(h, XBT_NULL, VIFS_XS_ROOT, &nd);
-	char path[128];
 
 	if (!doms && errno != ENOENT)
 		return -1;
 	for (size_t i = 0; i < s->n; i++)
 		s->v[i].state = -1; /* unseen so far */
 	for (unsigned i = 0; doms && i < nd; i++) {
-		snprintf(path, sizeof(path), VIFS_XS_ROOT "/%s", doms[i]);
-		char **devs = xs_directory(h, XBT_NULL, path, &nv);
-		for (unsigned j = 0; devs && j < nv; j++) {
-			if (load(s, h, (unsigned)strtoul(doms[i], NULL, 10), (unsigned)strtoul(devs[j], NULL, 10)) < 0) {
-				free(devs);
-				free(doms);
-				return -1;
-			}
+		if (load_domain(s, h, doms[i]) < 0) {
+			free(doms);
+			return -1;
 		}
-		free(devs);
 	}
 	free(doms);
-	for (size_t i = 0; i < s->n;) {
-		if (s->v[i].state == -1)
-			remove_at(s, &s->v[i]);
-		else
-			i++;
-	}
+	forget_unseen(s, -1);
+	return 0;
+}
+
+/* The same for one domain: a burst of new domains must not read every
+ * vif again for each. */
+static int rescan_domain(struct vifs *s, struct xs_handle *h, unsigned domid)
+{
+	char dom[16];
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].domid == domid)
+			s->v[i].state = -1;
+	snprintf(dom, sizeof(dom), "%u", domid);
+	if (load_domain(s, h, dom) < 0)
+		return -1;
+	forget_unseen(s, domid);
 	return 0;
 }
 
@@ -250,7 +283,9 @@ int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path)
 	if (sscanf(path, VIFS_XS_ROOT "/%u/%u%n", &domid, &devid, &used) == 2 &&
 	    (path[used] == '\0' || path[used] == '/'))
 		return load(s, h, domid, devid);
-	/* The root or a whole domain went: read everything again. */
+	if (sscanf(path, VIFS_XS_ROOT "/%u%n", &domid, &used) == 1 && path[used] == '\0')
+		return rescan_domain(s, h, domid); /* a domain came or went */
+	/* The root went: read everything again. */
 	return rescan(s, h);
 }
 

@@ -39,6 +39,7 @@ struct xsconn {
 	uint64_t lost_ms;     /* when the handle went (0: have one) */
 	uint64_t asked_ms;    /* when the outstanding probe was sent */
 	uint64_t heard_ms;    /* when the last watch event came */
+	uint64_t turn_end_ms; /* this loop turn's budget for watch events */
 	bool dead;            /* failed or hung; closed when the retry timer fires */
 	bool hung;            /* dead because unanswered (not closed by xenstored) */
 	bool said_silent;     /* logged that a new connection goes unanswered */
@@ -192,6 +193,11 @@ static void retry_later(struct xsconn *c)
 	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
 }
 
+/* At most this long on watch events per loop turn: a burst of vifs queues
+ * thousands, and the rest of the loop (the control socket, HELLOs) must
+ * not wait for them all.  What is left keeps the fd readable. */
+#define WATCH_BUDGET_MS 10
+
 /* Watch events come on the probe's connection. */
 static void on_event(void *arg, const char *path, const char *token)
 {
@@ -203,6 +209,8 @@ static void on_event(void *arg, const char *path, const char *token)
 		log_err("xenstore refused a watch: %s", token);
 	else if (xsconn_handle(c))
 		c->ops->watch(c->arg, path, token);
+	if (loop_now_ms() >= c->turn_end_ms && c->p)
+		xs_probe_pause(c->p);
 }
 
 /* libxenstore keeps its socket to itself (xs_fileno is the pipe its
@@ -298,7 +306,10 @@ static void probe_gone(struct xsconn *c)
 static void on_probe(void *arg, uint32_t events)
 {
 	struct xsconn *c = arg;
-	int r = xs_probe_read(c->p);
+	int r;
+
+	c->turn_end_ms = loop_now_ms() + WATCH_BUDGET_MS;
+	r = xs_probe_read(c->p);
 
 	(void)events;
 	if (r < 0) {

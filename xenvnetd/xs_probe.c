@@ -21,6 +21,7 @@ struct xs_probe {
 	int fd;
 	uint32_t req_id, watch_id;
 	bool waiting;
+	bool paused;              /* xs_probe_pause(): stop after this message */
 	xs_probe_event_fn *event;
 	void *event_arg;
 	struct xsd_sockmsg hdr;   /* the answer being read */
@@ -161,6 +162,11 @@ static int complete(struct xs_probe *p)
 	return 0;
 }
 
+void xs_probe_pause(struct xs_probe *p)
+{
+	p->paused = true;
+}
+
 int xs_probe_read(struct xs_probe *p)
 {
 	const size_t hl = sizeof(p->hdr);
@@ -183,6 +189,10 @@ int xs_probe_read(struct xs_probe *p)
 			p->got = 0;
 			if (complete(p))
 				return 1;
+			if (p->paused) {
+				p->paused = false;
+				return 0;
+			}
 		}
 	}
 }

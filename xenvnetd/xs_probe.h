@@ -37,6 +37,10 @@ int xs_probe_watch(struct xs_probe *p, const char *path, const char *token);
 typedef void xs_probe_event_fn(void *arg, const char *path, const char *token);
 void xs_probe_on_event(struct xs_probe *p, xs_probe_event_fn *fn, void *arg);
 
+/* Called from an event callback: xs_probe_read returns 0 after this
+ * message, leaving the rest in the socket (still readable) for later. */
+void xs_probe_pause(struct xs_probe *p);
+
 /* Read what has arrived, passing on watch events: 1 when it completed an
  * answer, 0 when not yet, -1 when the connection is gone (EOF, error,
  * nonsense). */
