@@ -30,7 +30,8 @@ struct cdns {
 	struct loop *loop;
 	void (*changed)(void *arg);
 	void *arg;
-	ares_channel ch;             /* NULL when c-ares could not start (retried) */
+	ares_channel ch;             /* valid when ch_ok; else retried at the next query */
+	char servers[128];           /* cdns_use_servers(), or "" for resolv.conf's */
 	bool ch_ok;
 	int epfd;                    /* c-ares's sockets, registered with the loop as one fd */
 	bool dropping;               /* answers arriving now are cancellations */
@@ -193,6 +194,8 @@ static int channel_open(struct cdns *d)
 				  .timeout = CDNS_TIMEOUT_MS, .tries = CDNS_TRIES };
 	int rc = ares_init_options(&d->ch, &o, ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
 
+	if (rc == ARES_SUCCESS && d->servers[0] && (rc = ares_set_servers_ports_csv(d->ch, d->servers)) != ARES_SUCCESS)
+		ares_destroy(d->ch);
 	d->ch_ok = rc == ARES_SUCCESS;
 	if (!d->ch_ok)
 		log_warn("resolver: %s", ares_strerror(rc));
@@ -411,6 +414,13 @@ void cdns_retry_failed(struct cdns *d)
 		if (!e->orphan && e->err[0])
 			e->due_ms = 0;
 	arm_due_timer(d);
+}
+
+int cdns_use_servers(struct cdns *d, const char *csv)
+{
+	snprintf(d->servers, sizeof(d->servers), "%s", csv);
+	channel_close(d);
+	return channel_open(d);
 }
 
 void cdns_reload(struct cdns *d)

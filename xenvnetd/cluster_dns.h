@@ -60,5 +60,8 @@ void cdns_retry_failed(struct cdns *d);
 /* Re-read resolv.conf and the hosts file and query every name again
  * (SIGHUP).  Addresses known so far stay in use until the answers come. */
 void cdns_reload(struct cdns *d);
+/* Ask these servers ("IP:PORT,...") instead of resolv.conf's, also after
+ * a reload (tests).  Returns 0, or -1 when c-ares refuses them. */
+int cdns_use_servers(struct cdns *d, const char *csv);
 
 #endif
