@@ -84,13 +84,7 @@ etc_for 1
 etc_for 2
 lc_host 1 192.0.2.1/24 sw 192.0.2.254
 lc_host 2 203.0.113.2/24 sw2 203.0.113.254
-for h in 1 2; do
-	xs $h write /vnet/97/bridge vnet97
-done
-for h in 1 2; do
-	lab_vnet_up $h 97
-	lc_wait_control $h
-done
+lc_vnet 97 vnet97 1 2
 lab_domain 1 1 198.51.100.1 $M1 vnet97
 lab_domain 2 2 198.51.100.2 $M2 vnet97
 [ "$(lc_counter 1 hosts)" = 0 ] || lab_fail "h1 hears $(lc_counter 1 hosts) hosts without peers"
