@@ -21,8 +21,11 @@ set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
 NS_ETC=()
+# lab_cleanup, after removing our /etc/netns files; it keeps the exit
+# status it finds in $? (set -e is off here, or "(exit 1)" would end us).
 dns_cleanup() {
 	local rc=$? d
+	set +e
 	for d in "${NS_ETC[@]}"; do rm -rf "$d"; done
 	(exit $rc)
 	lab_cleanup
