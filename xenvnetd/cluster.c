@@ -1,4 +1,5 @@
 #include "cluster.h"
+#include "cluster_dns.h"
 #include "cluster_fdb.h"
 #include "cluster_net.h"
 #include "cluster_senders.h"
@@ -38,6 +39,7 @@ struct cluster {
 	const struct dataplane_ops *dp;
 	struct reconciler *rec;
 	struct peers *peers;
+	struct cdns *dns;          /* the peers' host names */
 	const struct auth_key *key;
 	struct cluster_params p;
 	char group[64];
@@ -797,8 +799,8 @@ void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tun
 	flush(c);
 }
 
-/* Resolve the peer list once per change: names may need DNS, which must
- * not happen per message. */
+/* The peers' addresses, from the resolver's cache: a name still resolving,
+ * or unresolvable, is skipped until the resolver says it changed. */
 static void resolve_peers(struct cluster *c)
 {
 	size_t n = c->peers ? c->peers->n : 0;
@@ -812,22 +814,41 @@ static void resolve_peers(struct cluster *c)
 	c->peer_ok = calloc(n ? n : 1, sizeof(*c->peer_ok));
 	if (!c->peer_addr || !c->peer_port || !c->peer_ok)
 		return;
+	c->npeers = n;
+	if (c->net.fd < 0)
+		return; /* names resolve to the underlay's family: wait for it */
+	cdns_sweep_begin(c->dns);
 	for (size_t i = 0; i < n; i++) {
 		c->peer_port[i] = c->peers->v[i].port;
-		c->peer_ok[i] = cnet_resolve(c->peers->v[i].addr, c->net.family, &c->peer_addr[i]) == 0;
-		if (!c->peer_ok[i])
-			log_warn("peer %s: cannot resolve it; skipped until the peer list changes",
-				 c->peers->v[i].addr);
+		c->peer_ok[i] = cdns_lookup(c->dns, c->peers->v[i].addr, c->net.family, &c->peer_addr[i],
+					    NULL) == CDNS_RESOLVED;
 	}
-	c->npeers = n;
+	cdns_sweep_end(c->dns);
 }
 
-void cluster_peers_changed(struct cluster *c)
+/* A name resolved, failed for good or moved. */
+static void dns_changed(void *arg)
 {
+	struct cluster *c = arg;
+
 	if (!c->running)
 		return;
 	resolve_peers(c);
 	send_hello(c);
+}
+
+void cluster_peers_changed(struct cluster *c)
+{
+	cdns_retry_failed(c->dns);
+	dns_changed(c);
+}
+
+int cluster_peer_state(const struct cluster *c, const char *name, struct proto_addr *addr, const char **err)
+{
+	*err = NULL;
+	if (!c->running || c->net.fd < 0)
+		return -1;
+	return (int)cdns_peek(c->dns, name, c->net.family, addr, err);
 }
 
 /* ---- life cycle ---- */
@@ -838,6 +859,12 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	struct cluster *c = calloc(1, sizeof(*c));
 
 	if (!c || mactab_init(&c->tab) < 0) {
+		free(c);
+		return NULL;
+	}
+	c->dns = cdns_new(l, dns_changed, c);
+	if (!c->dns) {
+		mactab_free(&c->tab);
 		free(c);
 		return NULL;
 	}
@@ -896,6 +923,7 @@ int cluster_start(struct cluster *c, const struct auth_key *key, const struct cl
 	/* Counters survive restarts: start from the clock, not from zero. */
 	c->counter = realtime_us();
 	c->running = true;
+	cdns_reload(c->dns); /* a reload: resolv.conf and the hosts file may have changed */
 	if (open_socket(c, err, errlen) < 0)
 		log_warn("control protocol waits: %s", err);
 	loop_timer_arm(c->loop, &c->hello_timer, 0);
@@ -942,6 +970,7 @@ void cluster_free(struct cluster *c)
 	free(c->peer_port);
 	free(c->peer_ok);
 	cfdb_free(&c->fdb);
+	cdns_free(c->dns);
 	mactab_free(&c->tab);
 	vnetmap_free(&c->tunnels);
 	replay_free(c->replay);

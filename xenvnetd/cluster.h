@@ -65,8 +65,12 @@ void cluster_prime(struct cluster *c, const struct vnet_id *vnet, const uint8_t 
 /* A vnet came up or got a new tunnel device (its FDB is to be filled),
  * or went down (tunnel 0). */
 void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tunnel);
-/* The peer list changed. */
+/* The peer list changed (names that failed are asked again at once). */
 void cluster_peers_changed(struct cluster *c);
+/* Where peer name stands in the resolver (enum cdns_state; *addr set when
+ * resolved, *err to the last failure or NULL), or -1 while the protocol
+ * is off or has no socket (nothing is resolved then). */
+int cluster_peer_state(const struct cluster *c, const char *name, struct proto_addr *addr, const char **err);
 
 void cluster_foreach_mac(struct cluster *c, void (*cb)(void *arg, const struct mac_entry *e), void *arg);
 /* Every host heard from: the known ones, then (bounded) the addresses that

@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,22 +22,6 @@ int cnet_parse_addr(const char *text, struct proto_addr *out)
 		return 0;
 	}
 	return -1;
-}
-
-int cnet_resolve(const char *name, int family, struct proto_addr *out)
-{
-	struct addrinfo hints = { .ai_family = family, .ai_socktype = SOCK_DGRAM }, *res = NULL;
-
-	if (cnet_parse_addr(name, out) == 0)
-		return 0;
-	if (getaddrinfo(name, NULL, &hints, &res) != 0 || !res)
-		return -1;
-	if (res->ai_family == AF_INET)
-		proto_addr_from_in(out, &((struct sockaddr_in *)res->ai_addr)->sin_addr);
-	else
-		proto_addr_from_in6(out, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr);
-	freeaddrinfo(res);
-	return 0;
 }
 
 static int join4(struct cnet *n, const struct kern_underlay *u, const char *text, unsigned ttl,

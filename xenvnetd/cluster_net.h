@@ -40,8 +40,5 @@ int cnet_send_to(struct cnet *n, const struct proto_addr *to, uint16_t port, con
 
 /* Parse an IP literal into a proto_addr (IPv4 mapped); -1 if not one. */
 int cnet_parse_addr(const char *text, struct proto_addr *out);
-/* An IP literal, or a host name resolved to an address of @family
- * (blocking: call it on an admin's change, not per message); -1 if none. */
-int cnet_resolve(const char *name, int family, struct proto_addr *out);
 
 #endif

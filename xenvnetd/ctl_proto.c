@@ -398,6 +398,9 @@ int ctl_emit_peer(struct ctl_reply *r, const struct ctl_peer *p)
 	int rc = begin(r, "peer");
 	rc |= field(r, "addr", p->addr);
 	rc |= field_u64(r, "port", p->port);
+	rc |= field(r, "state", p->state);
+	rc |= field(r, "resolved", p->resolved);
+	rc |= field(r, "error", p->error);
 	return end(r, rc);
 }
 

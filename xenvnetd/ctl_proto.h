@@ -131,6 +131,9 @@ struct ctl_fdb {
 struct ctl_peer {
 	const char *addr;
 	uint16_t port;
+	const char *state;     /* resolved, resolving, unresolvable; off: protocol off */
+	const char *resolved;  /* the address in use, or NULL */
+	const char *error;     /* why the last lookup failed, or NULL */
 };
 
 /* One host the cluster knows, or that sent only messages it dropped. */

@@ -93,7 +93,7 @@ static int load_config(struct daemon *d, struct config *out, char *err, size_t e
 	return 0;
 }
 
-static void start_cluster(struct daemon *d);
+static void start_cluster(struct daemon *d, const char *key_err);
 
 static void on_signal(void *arg, uint32_t events)
 {
@@ -105,8 +105,15 @@ static void on_signal(void *arg, uint32_t events)
 	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			struct config c;
+			struct auth_key key = { 0 };
 			if (load_config(d, &c, err, sizeof(err)) < 0) {
 				log_err("reload: %s; keeping the old configuration", err);
+				continue;
+			}
+			/* Both checked before the running protocol is touched. */
+			bool key_ok = auth_load_key(c.key_file, &key, err, sizeof(err)) == 0;
+			if (!key_ok && cluster_running(d->cluster)) {
+				log_err("reload: %s; keeping the old configuration and key", err);
 				continue;
 			}
 			if (strcmp(c.state_dir, d->cfg.state_dir) || strcmp(c.ctl_socket, d->cfg.ctl_socket))
@@ -117,7 +124,11 @@ static void on_signal(void *arg, uint32_t events)
 			log_info("configuration reloaded");
 			reconciler_config_changed(d->rec);
 			cluster_stop(d->cluster);
-			start_cluster(d);
+			if (key_ok) {
+				auth_key_free(&d->key);
+				d->key = key;
+			}
+			start_cluster(d, key_ok ? NULL : err);
 		} else {
 			/* Kernel state stays: traffic keeps flowing while we are down. */
 			log_info("signal %u: stopping, devices left in place", si.ssi_signo);
@@ -257,8 +268,9 @@ static void on_ctl(void *arg, uint32_t events)
 	ctl_on_readable(d->ctl);
 }
 
-/* The control protocol runs only with a usable cluster key. */
-static void start_cluster(struct daemon *d)
+/* The control protocol runs only with a usable cluster key (d->key);
+ * key_err says why there is none. */
+static void start_cluster(struct daemon *d, const char *key_err)
 {
 	char err[512];
 	struct cluster_params p = {
@@ -267,8 +279,8 @@ static void start_cluster(struct daemon *d)
 		.flap_moves = d->cfg.flap_moves, .flap_s = d->cfg.flap_s,
 	};
 
-	if (auth_load_key(d->cfg.key_file, &d->key, err, sizeof(err)) < 0) {
-		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", err);
+	if (key_err) {
+		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
 		return;
 	}
 	if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0)
@@ -397,7 +409,7 @@ int main(int argc, char **argv)
 	svc_ready(&d.svc, d.loop); /* Type=notify: `systemctl start` returns now */
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
-	start_cluster(&d);
+	start_cluster(&d, auth_load_key(d.cfg.key_file, &d.key, err, sizeof(err)) == 0 ? NULL : err);
 	/* After the signals are blocked: the announcer thread takes none. */
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);

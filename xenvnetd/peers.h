@@ -24,8 +24,8 @@ struct peers {
 };
 
 /* An IPv4 or IPv6 literal, or a syntactically valid host name (RFC 1123).
- * Whether a name resolves is checked by vn, not here: the daemon must not
- * block on DNS. */
+ * Whether a name resolves is not checked here: the daemon resolves
+ * it in the background (cluster_dns.h). */
 bool peer_addr_valid(const char *addr);
 
 /* Load <state_dir>/peers; a missing file is an empty list.  Returns 0, or

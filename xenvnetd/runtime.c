@@ -1,4 +1,5 @@
 #include "runtime.h"
+#include "cluster_dns.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -467,7 +468,17 @@ static void rt_list_peers(void *arg, struct ctl_reply *r)
 	struct runtime *rt = arg;
 
 	for (size_t i = 0; i < rt->peers->n; i++) {
-		struct ctl_peer p = { rt->peers->v[i].addr, rt->peers->v[i].port };
+		struct ctl_peer p = { rt->peers->v[i].addr, rt->peers->v[i].port, "off", NULL, NULL };
+		struct proto_addr a;
+		char text[PROTO_ADDR_STRLEN];
+		int st = cluster_peer_state(rt->cluster, p.addr, &a, &p.error);
+
+		if (st >= 0)
+			p.state = cdns_state_name((enum cdns_state)st);
+		if (st == CDNS_RESOLVED) {
+			proto_addr_format(&a, text);
+			p.resolved = text;
+		}
 		ctl_emit_peer(r, &p);
 	}
 }

@@ -41,8 +41,16 @@ lc_cluster() {
 	lc_key
 	lab_switch
 	for ((h = 1; h <= n; h++)); do lc_host "$h"; done
-	for ((h = 1; h <= n; h++)); do xs "$h" write "/vnet/$id/bridge" "$br"; done
-	for ((h = 1; h <= n; h++)); do
+	lc_vnet "$id" "$br" $(seq 1 "$n")
+}
+
+# lc_vnet ID BRIDGE HOST...: vnet ID with BRIDGE defined on each HOST, up,
+# and each daemon speaking the control protocol.
+lc_vnet() {
+	local id=$1 br=$2 h
+	shift 2
+	for h in "$@"; do xs "$h" write "/vnet/$id/bridge" "$br"; done
+	for h in "$@"; do
 		lab_vnet_up "$h" "$id"
 		lc_wait_control "$h"
 	done

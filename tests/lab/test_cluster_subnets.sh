@@ -51,7 +51,7 @@ sleep 1.5
 lab_step "peers h1 <-> h3 (vn's default port)"
 lc_peer_add 1 203.0.113.3
 lc_peer_add 3 192.0.2.1
-lc_vn 1 peers | grep -qE '^203\.0\.113\.3 +1799$' || lab_fail "h1's peer is not on the control port: $(lc_vn 1 peers)"
+lc_vn 1 peers | grep -qE '^203\.0\.113\.3 +1799 +resolved +203\.0\.113\.3 +-$' || lab_fail "h1's peer is not on the control port: $(lc_vn 1 peers)"
 for h in 1 2 3 4; do
 	lc_wait_counter $h hosts -eq 3
 done

@@ -107,7 +107,9 @@ expect 0 vn1 peer-add 192.0.2.2
 expect 0 vn1 peer-add 2001:db8::7 -p 4789
 expect 0 vn1 peer-add 192.0.2.2 -p 1799
 expect 0 vn1 --json peers
-json_check 'd == [{"addr": "192.0.2.2", "port": 1799}, {"addr": "2001:db8::7", "port": 4789}]'
+# No cluster key here: the control protocol is off, nothing is resolved.
+json_check 'd == [{"addr": "192.0.2.2", "port": 1799, "state": "off", "resolved": None, "error": None},
+	{"addr": "2001:db8::7", "port": 4789, "state": "off", "resolved": None, "error": None}]'
 grep -q '^192.0.2.2 1799$' "$LAB_DIR/h1/state/peers" || lab_fail "peers file: $(cat "$LAB_DIR/h1/state/peers")"
 lab_daemon_stop 1
 expect 1 vn1 peers
@@ -115,12 +117,12 @@ lab_daemon_start 1
 lab_wait 5 "h1's control socket" vn1 status || lab_fail "daemon did not come back"
 expect 0 vn1 peers
 show
-grep -qE '^2001:db8::7 +4789$' "$LAB_DIR/out" || lab_fail "peer lost in the restart"
+grep -qE '^2001:db8::7 +4789 +off +- +-$' "$LAB_DIR/out" || lab_fail "peer lost in the restart"
 expect 0 vn1 peer-delete 2001:db8::7
 expect 2 vn1 peer-del 2001:db8::7
 grep -q 'not-found' "$LAB_DIR/err" || lab_fail "peer-del of an unknown peer: $(cat "$LAB_DIR/err")"
 expect 0 vn1 --json peers
-json_check 'd == [{"addr": "192.0.2.2", "port": 1799}]'
+json_check 'd == [{"addr": "192.0.2.2", "port": 1799, "state": "off", "resolved": None, "error": None}]'
 
 lab_step "a wrong --socket is a runtime failure"
 expect 1 vn1 --socket "$LAB_DIR/nonexistent.sock" status

@@ -96,7 +96,8 @@ static void fake_peers(void *arg, struct ctl_reply *r)
 {
 	struct fake *f = arg;
 	for (size_t i = 0; i < f->peers.n; i++) {
-		struct ctl_peer p = { f->peers.v[i].addr, f->peers.v[i].port };
+		struct ctl_peer p = { f->peers.v[i].addr, f->peers.v[i].port, "resolved", f->peers.v[i].addr,
+				      NULL };
 		ctl_emit_peer(r, &p);
 	}
 }
@@ -408,6 +409,9 @@ static void peers_persist(void **state)
 	assert_int_equal(rep.rows.n, 2);
 	assert_string_equal(vn_record_get(&rep.rows.v[1], "addr"), "::2");
 	assert_string_equal(vn_record_get(&rep.rows.v[1], "port"), "4789");
+	assert_string_equal(vn_record_get(&rep.rows.v[1], "state"), "resolved");
+	assert_string_equal(vn_record_get(&rep.rows.v[1], "resolved"), "::2");
+	assert_null(vn_record_get(&rep.rows.v[1], "error"));
 	vn_reply_free(&rep);
 	stop(x);
 

@@ -133,7 +133,7 @@ static void emit_all_then_decode(void **state)
 	struct ctl_port p = { .vnet = id, .bridge = "vnet97", .name = "vif 1", .kind = CTL_PORT_OTHER,
 			      .mac = mac, .domid = 0 };
 	struct ctl_fdb f = { .vnet = id, .mac = { 1, 2, 3, 4, 5, 6 }, .dev = "vif3.0", .state = CTL_FDB_LOCAL };
-	struct ctl_peer pe = { "2001:db8::1", 1798 };
+	struct ctl_peer pe = { "peer.example", 1798, "unresolvable", NULL, "Timeout while contacting DNS servers" };
 	assert_int_equal(ctl_emit_vnet(&r, &v), 0);
 	assert_int_equal(ctl_emit_port(&r, &p), 0);
 	assert_int_equal(ctl_emit_fdb(&r, &f), 0);
@@ -145,7 +145,7 @@ static void emit_all_then_decode(void **state)
 		"vnet id=97 key=97 bridge=vnet97 vnetif=vnif97 vni=151 state=pending ports=1\n"
 		"port vnet=97 bridge=vnet97 name=vif%201 kind=other mac=00:16:3e:01:02:03 state=down domid=0\n"
 		"fdb vnet=97 mac=01:02:03:04:05:06 dev=vif3.0 state=local\n"
-		"peer addr=2001:db8::1 port=1798\n"
+		"peer addr=peer.example port=1798 state=unresolvable error=Timeout%20while%20contacting%20DNS%20servers\n"
 		"flushed count=3\n"
 		"end\n");
 	decode_reply_ok(out, &rep);
@@ -153,6 +153,8 @@ static void emit_all_then_decode(void **state)
 	assert_int_equal(rep.rows.n, 5);
 	assert_string_equal(rep.rows.v[1].type, "port");
 	assert_string_equal(vn_record_get(&rep.rows.v[1], "name"), "vif 1");
+	assert_string_equal(vn_record_get(&rep.rows.v[3], "error"), "Timeout while contacting DNS servers");
+	assert_null(vn_record_get(&rep.rows.v[3], "resolved"));
 	vn_reply_free(&rep);
 	ctl_reply_free(&r);
 }
@@ -169,7 +171,7 @@ static void empty_and_error_replies(void **state)
 	ctl_reply_free(&r);
 
 	ctl_reply_init(&r);
-	struct ctl_peer pe = { "a", 1 };
+	struct ctl_peer pe = { .addr = "a", .port = 1 };
 	ctl_emit_peer(&r, &pe);
 	ctl_reply_fail(&r, CTL_E_NOT_FOUND, "no peer %s\n\x1b[2J", "x");
 	assert_int_equal(ctl_emit_peer(&r, &pe), -1);       /* ignored after a failure */
@@ -188,7 +190,8 @@ static void overflow_becomes_too_large(void **state)
 	(void)state;
 	struct ctl_reply r;
 	size_t len;
-	struct ctl_peer pe = { "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", 65535 };
+	struct ctl_peer pe = { .addr = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", .port = 65535,
+			       .state = "resolved", .resolved = "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff" };
 	int rc = 0;
 
 	ctl_reply_init(&r);

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SIGHUP checks the new configuration and key before it touches the running
+# control protocol (issue 9): a key file that became readable by others
+# (mode 0644) is refused with an error and the old key keeps the protocol
+# running; a good new key then takes effect.
+#
+#   d1 198.51.100.1        d2 198.51.100.2     (vnet 97)
+#    |                      |
+#   h1 192.0.2.1           h2 192.0.2.2        one key file, $LC_KEY
+#     \                    /
+#      sw (sw0) ----------
+set -e
+. "$(dirname "$0")/lib_cluster.sh"
+lab_init "$1"
+
+# logged N REGEX: lines of host N's daemon log matching REGEX.
+logged() { grep -cE "$2" "$LAB_DIR/h$1/daemon.log" || true; }
+logged_ge() { (($(logged "$1" "$2") >= $3)); }
+hup() { kill -HUP "$(lab_daemon_pid "$1")"; }
+
+lab_step "two hosts speaking the control protocol"
+lc_cluster 2
+lab_domain 1 1 198.51.100.1 00:16:3e:00:00:01 vnet97
+lab_domain 2 2 198.51.100.2 00:16:3e:00:00:02 vnet97
+lc_wait_counter 1 hosts -eq 1
+lc_wait_counter 2 hosts -eq 1
+lc_wait_fdb 2 00:16:3e:00:00:01 192.0.2.1
+
+lab_step "SIGHUP with the key file mode 0644: refused, the old key keeps running"
+chmod 0644 "$LC_KEY"
+hup 1
+lab_wait 10 "h1 logs the refused reload" logged_ge 1 'error: reload: .*keeping the old configuration and key' 1 ||
+	lab_fail "no error logged for the bad key: $(tail -3 "$LAB_DIR/h1/daemon.log")"
+[ "$(logged 1 'control protocol off')" = 0 ] || lab_fail "h1 turned the control protocol off"
+lc_counter_is 1 control-protocol -eq 1 || lab_fail "h1: control-protocol is $(lc_counter 1 control-protocol)"
+# h1 goes on speaking: h2 accepts more messages from it, past the hold
+# time (3 s of hellos, one a second), and neither forgets the other.
+ok=$(lc_counter 2 msgs-ok)
+lc_wait_counter 2 msgs-ok -ge $((ok + 5)) 30
+lc_counter_is 2 hosts -eq 1 || lab_fail "h2 forgot h1"
+lc_counter_is 1 hosts -eq 1 || lab_fail "h1 forgot h2"
+lab_ping 1 198.51.100.2 3 || lab_fail "d1 cannot ping d2"
+
+lab_step "a good new key (mode 0600) takes effect on the next SIGHUP"
+bad=$(lc_counter 2 msgs-bad-mac)
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LC_KEY.new" && echo >>"$LC_KEY.new")
+mv "$LC_KEY.new" "$LC_KEY"
+hup 1
+lab_wait 10 "h1 reloads" logged_ge 1 'configuration reloaded' 1 ||
+	lab_fail "h1 did not reload: $(tail -3 "$LAB_DIR/h1/daemon.log")"
+lab_wait 10 "h1 restarts the protocol" logged_ge 1 'control protocol on port' 2 ||
+	lab_fail "h1 did not restart the protocol"
+# h2 still has the old key: h1's messages now fail its MAC check.
+lc_wait_counter 2 msgs-bad-mac -gt "$bad"
+hup 2
+lab_wait 10 "h2 reloads" logged_ge 2 'configuration reloaded' 1 ||
+	lab_fail "h2 did not reload: $(tail -3 "$LAB_DIR/h2/daemon.log")"
+lc_wait_counter 1 hosts -eq 1
+lc_wait_counter 2 hosts -eq 1
+ok=$(lc_counter 2 msgs-ok)
+lc_wait_counter 2 msgs-ok -ge $((ok + 2))
+lc_wait_fdb 2 00:16:3e:00:00:01 192.0.2.1
+lab_ping 1 198.51.100.2 3 || lab_fail "d1 cannot ping d2 with the new key"
