@@ -174,6 +174,19 @@ static void mark_conflicts_dirty(struct reconciler *r)
 			r->v[i]->dirty = true;
 }
 
+/* Does xenstore hold the status we last wrote?  A definition deleted and
+ * written again comes back without one, however fast that happens (the
+ * daemon may see only the new definition, or keep the entry through the
+ * deletion): then the status must be written anew. */
+static bool status_stands(const struct entry *e, const struct vnet_xs_def *d)
+{
+	const char *err = e->w_state == VNET_ST_UP ? NULL : e->w_reason;
+
+	if (!e->status_known || !d->state || strcmp(d->state, vnet_state_name(e->w_state)))
+		return false;
+	return err ? d->error && !strcmp(d->error, err) : !d->error;
+}
+
 /* Re-read one vnet from xenstore.  -1 when xenstore failed. */
 static int load(struct reconciler *r, struct entry *e)
 {
@@ -190,6 +203,7 @@ static int load(struct reconciler *r, struct entry *e)
 		e->saved = false;
 		mark_conflicts_dirty(r);
 	}
+	e->status_known = status_stands(e, &d);
 	vnet_xs_def_free(&e->xs);
 	e->xs = d;
 	e->present = d.exists;
@@ -611,6 +625,15 @@ void reconciler_xs_watch(struct reconciler *r, const char *path)
 
 /* ---- kernel events ---- */
 
+/* The deletion of a device we removed ourselves may be reported after the
+ * vnet was defined again and the device made anew under the same name. */
+static bool made_anew(const struct kern_event *ev)
+{
+	unsigned idx = if_nametoindex(ev->name);
+
+	return idx && (int)idx != ev->ifindex;
+}
+
 void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 {
 	struct reconciler *r = arg;
@@ -630,7 +653,7 @@ void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 		return;
 	if (ev->owner) {
 		struct entry *e = find(r, ev->owner);
-		if (e && ev->deleted) {
+		if (e && ev->deleted && !made_anew(ev)) {
 			disown(e, ev->name);
 			if (e->present && e->state == VNET_ST_UP) {
 				log_warn("vnet %s: %s was deleted behind our back; recreating", e->key, ev->name);
