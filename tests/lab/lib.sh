@@ -378,9 +378,9 @@ lab_sync() {
 	local n=$1 id
 	printf -v id '%x' $((LAB_SYNC_ID++))
 	xs "$n" write "/vnet/$id/bridge" "sync$id"
-	lab_vnet_up "$n" "$id"
+	lab_vnet_up "$n" "$id" 30
 	xs "$n" rm "/vnet/$id"
-	lab_wait_link "$n" "sync$id" gone
+	lab_wait_link "$n" "sync$id" gone 30
 }
 
 # ---------------------------------------------------------------- domains

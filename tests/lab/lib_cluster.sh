@@ -290,17 +290,34 @@ lc_mig_loop() {
 	LC_MIG_AT=$src
 }
 
+# lc_ping_past_mig LOG: pinger log LOG has a reply from later than 200 ms
+# after the last migration's Connected (the end of lab_blackouts' window).
+lc_ping_past_mig() {
+	local tc last
+	tc=$(tail -n 1 "$LAB_DIR/migrations" | cut -d' ' -f7)
+	last=$(grep icmp_seq "$1" | tail -n 1 | sed -n 's/^\[\([0-9.]*\)\].*/\1/p')
+	[ -n "$tc" ] && [ -n "$last" ] && awk -v t="$last" -v c="$tc" 'BEGIN { exit !(t * 1e6 > c + 200000) }'
+}
+
+# lc_ping_settle NAME: wait (up to 10 s) until pinger NAME has measured the
+# whole window of the last migration, then stop it.  No reply in that time
+# fails the test.
+lc_ping_settle() {
+	lab_wait 10 "a reply to pinger $1 after the last migration" lc_ping_past_mig "$LAB_DIR/ping.$1" ||
+		lab_fail "pinger $1 got no reply after the last migration: $(tail -n 2 "$LAB_DIR/ping.$1" | tr '\n' ';')"
+	lab_pinger_stop "$1"
+}
+
 # lc_mig_pinged IP N GM DOM PAUSE_S [--silent]: lc_mig_loop while d3 pings
 # the guest at IP every 10 ms (pinger g, its log $LAB_DIR/ping.g), from
-# its first reply until 0.3 s after the last migration.
+# its first reply until it has measured the last migration.
 lc_mig_pinged() {
 	local ip=$1
 	shift
 	lab_pinger g 3 "$ip"
 	lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
 	lc_mig_loop "$@"
-	sleep 0.3
-	lab_pinger_stop g
+	lc_ping_settle g
 }
 
 # lc_mig_probes IP DOM: four --silent migrations h1 <-> h2 of the guest at
