@@ -8,19 +8,14 @@
 #   h1: /vnet/a0 (bridge vnet-a0 | vnet-a0b | bad security), over and over
 #       h1 eth0 192.0.2.1 -- sw0
 set -e
-# shellcheck source=tests/lab/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lab/lib_cluster.sh
+. "$(dirname "$0")/lib_cluster.sh"   # for lc_vn
 lab_init "$1"
-VN=$LAB_BUILD/tools/vn
-[ -x "$VN" ] || lab_fail "no vn at $VN (make)"
+[ -x "$LAB_BUILD/tools/vn" ] || lab_fail "no vn in $LAB_BUILD/tools (make)"
 lab_switch
 lab_host 1
 ROUNDS=${RECREATE_ROUNDS:-24}
-
-vn1() {
-	ip netns exec "${LAB_PREFIX}h1" env XENSTORED_PATH="$LAB_DIR/h1/xs/socket" \
-		VN_SOCKET="$LAB_DIR/h1/ctl.sock" "$VN" "$@"
-}
+vn1() { lc_vn 1 "$@"; }
 
 # settled KIND ROUND HOW: /vnet/a0 reads as definition KIND must make it
 # read (good: up and no error key; bad: error naming the security level).
