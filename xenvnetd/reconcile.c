@@ -648,12 +648,12 @@ void reconciler_xs_watch(struct reconciler *r, const char *path)
 /* ---- kernel events ---- */
 
 /* The deletion of a device we removed ourselves may be reported after the
- * vnet was defined again and the device made anew under the same name. */
-static bool made_anew(const struct kern_event *ev)
+ * vnet was defined again and its device made anew under the same name. */
+static bool made_anew(const struct entry *e, const struct kern_event *ev)
 {
-	unsigned idx = if_nametoindex(ev->name);
+	int idx = (int)if_nametoindex(ev->name);
 
-	return idx && (int)idx != ev->ifindex;
+	return idx && idx != ev->ifindex && (idx == e->bridge || idx == e->tunnel);
 }
 
 void reconciler_kernel_event(void *arg, const struct kern_event *ev)
@@ -675,7 +675,7 @@ void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 		return;
 	if (ev->owner) {
 		struct entry *e = find(r, ev->owner);
-		if (e && ev->deleted && !made_anew(ev)) {
+		if (e && ev->deleted && !made_anew(e, ev)) {
 			disown(e, ev->name);
 			if (e->present && e->state == VNET_ST_UP) {
 				log_warn("vnet %s: %s was deleted behind our back; recreating", e->key, ev->name);
