@@ -251,6 +251,19 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 		}
 		return;
 	}
+	if (proto_addr_equal(&in->host, &c->self)) {
+		/* Someone remembers us with a MAC we no longer have (it went
+		 * while our daemon was away, or our WITHDRAW carried a number
+		 * from before a restart): withdraw it at that number. */
+		if (in->seq >= e->seq) {
+			e->seq = in->seq;
+			e->host = c->self;
+			e->withdrawn = true;
+			e->since_ms = now;
+			send_one(c, PROTO_WITHDRAW, e, NULL);
+		}
+		return;
+	}
 	known = e->local || e->installed || e->withdrawn || e->seq || e->since_ms;
 	if (known) {
 		if (in->seq < e->seq) {
@@ -269,7 +282,9 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 			if (memcmp(in->host.b, e->host.b, 16) > 0 && !e->withdrawn)
 				return;
 		}
-		if (!proto_addr_equal(&e->host, &in->host) && !e->withdrawn) {
+		/* A move whichever reaches us first: the new host's ANNOUNCE,
+		 * or the old host's WITHDRAW (whose tombstone keeps its host). */
+		if (!proto_addr_equal(&e->host, &in->host)) {
 			char m[18], to[PROTO_ADDR_STRLEN];
 			fmt_mac(in->mac, m);
 			proto_addr_format(&in->host, to);
@@ -290,8 +305,12 @@ static bool withdraw_one(struct cluster *c, const struct proto_entry *in, const 
 {
 	struct mac_entry *e = mactab_find(&c->tab, &in->vnet, in->mac);
 
-	if (!e || e->local || e->withdrawn || !proto_addr_equal(&e->host, origin) || in->seq < e->seq)
+	if (!e || e->local || e->withdrawn || !proto_addr_equal(&e->host, origin))
 		return false; /* a newer location stands */
+	if (in->seq < e->seq) {
+		correct(c, e, origin); /* its daemon restarted: it withdraws again, at our number */
+		return false;
+	}
 	uninstall(c, e);
 	e->withdrawn = true;
 	e->seq = in->seq;

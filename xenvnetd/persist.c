@@ -75,31 +75,16 @@ static void unescape(char *s)
 	*w = '\0';
 }
 
-static int fsync_dir(const char *dir)
+/* Write one definition to its temp file, not synced (see persist_apply). */
+static int write_temp(int dfd, const struct vnet_raw *raw)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-int persist_save(const char *dir, const struct vnet_raw *raw)
-{
-	char d[512], tmp[600], final[600];
+	char tmp[256];
 	struct vnet_raw r = *raw;
 	FILE *f;
-	int fd;
+	int fd, bad;
 
-	if (!key_is_safe(raw->key))
-		return -1;
-	snprintf(d, sizeof(d), "%s/" VNETS_SUBDIR, dir);
-	snprintf(final, sizeof(final), "%s/%s", d, raw->key);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", d, raw->key);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", raw->key);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		if (fd >= 0)
 			close(fd);
@@ -113,30 +98,87 @@ int persist_save(const char *dir, const struct vnet_raw *raw)
 		put_escaped(f, v);
 		fputc('\n', f);
 	}
-	if (fflush(f) != 0 || fsync(fd) != 0) {
-		fclose(f);
-		unlink(tmp);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		unlinkat(dfd, tmp, 0);
 		return -1;
 	}
-	fclose(f);
-	if (rename(tmp, final) < 0) {
-		unlink(tmp);
+	return 0;
+}
+
+/* Fail every op still standing with errno e (and drop its temp file). */
+static void fail_rest(int dfd, struct persist_op *ops, size_t n, int e)
+{
+	char tmp[256];
+
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].err)
+			continue;
+		if (dfd >= 0 && ops[i].raw) {
+			snprintf(tmp, sizeof(tmp), ".%s.tmp", ops[i].key);
+			unlinkat(dfd, tmp, 0);
+		}
+		ops[i].err = e;
+	}
+}
+
+int persist_apply(const char *dir, struct persist_op *ops, size_t n)
+{
+	char d[512], tmp[256];
+	bool any_temp = false;
+	size_t failed = 0;
+	int dfd;
+
+	snprintf(d, sizeof(d), "%s/" VNETS_SUBDIR, dir);
+	for (size_t i = 0; i < n; i++)
+		ops[i].err = key_is_safe(ops[i].key) ? 0 : EINVAL;
+	dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		fail_rest(-1, ops, n, errno);
 		return -1;
 	}
-	return fsync_dir(d);
+	/* 1. Every new version to its temp file. */
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].err || !ops[i].raw)
+			continue;
+		if (write_temp(dfd, ops[i].raw) < 0)
+			ops[i].err = errno ? errno : EIO;
+		else
+			any_temp = true;
+	}
+	/* 2. Their data on disk, all at once, before any name points at it. */
+	if (any_temp && syncfs(dfd) < 0)
+		fail_rest(dfd, ops, n, errno);
+	/* 3. Each name to its new version (rename is atomic), or away. */
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].err)
+			continue;
+		snprintf(tmp, sizeof(tmp), ".%s.tmp", ops[i].key);
+		if (ops[i].raw ? renameat(dfd, tmp, dfd, ops[i].key) < 0
+			       : unlinkat(dfd, ops[i].key, 0) < 0 && errno != ENOENT) {
+			ops[i].err = errno;
+			if (ops[i].raw)
+				unlinkat(dfd, tmp, 0);
+		}
+	}
+	/* 4. The names on disk: one fsync of the directory. */
+	if (fsync(dfd) < 0)
+		fail_rest(dfd, ops, n, errno);
+	close(dfd);
+	for (size_t i = 0; i < n; i++)
+		failed += ops[i].err != 0;
+	return failed ? -1 : 0;
 }
 
 int persist_remove(const char *dir, const char *key)
 {
-	char d[512], path[600];
+	struct persist_op op = { .key = key };
 
-	if (!key_is_safe(key))
+	if (persist_apply(dir, &op, 1) < 0) {
+		errno = op.err;
 		return -1;
-	snprintf(d, sizeof(d), "%s/" VNETS_SUBDIR, dir);
-	snprintf(path, sizeof(path), "%s/%s", d, key);
-	if (unlink(path) < 0)
-		return errno == ENOENT ? 0 : -1;
-	return fsync_dir(d);
+	}
+	return 0;
 }
 
 static void load_one(const char *path, const char *key, void (*cb)(void *, const struct vnet_raw *), void *arg)

@@ -12,8 +12,8 @@
 
 #define MAX_OWNED 4             /* kernel devices one vnet may hold */
 #define UNDERLAY_SETTLE_MS 50   /* batch bursts of address/link events */
-#define SAVE_DELAY_MS 20        /* batch state-directory writes (each one fsyncs) */
-#define SAVE_BATCH 4            /* definitions saved per loop turn */
+#define SAVE_DELAY_MS 20        /* gather state-directory writes into batches */
+#define SAVE_BATCH 64           /* definitions per batch: two syncs, whatever its size */
 #define MARKER_PATH "/tool/xenvnetd/restored"
 
 struct entry {
@@ -174,6 +174,19 @@ static void mark_conflicts_dirty(struct reconciler *r)
 			r->v[i]->dirty = true;
 }
 
+/* Does xenstore hold the status we last wrote?  A definition deleted and
+ * written again comes back without one, however fast that happens (the
+ * daemon may see only the new definition, or keep the entry through the
+ * deletion): then the status must be written anew. */
+static bool status_stands(const struct entry *e, const struct vnet_xs_def *d)
+{
+	const char *err = e->w_state == VNET_ST_UP ? NULL : e->w_reason;
+
+	if (!e->status_known || !d->state || strcmp(d->state, vnet_state_name(e->w_state)))
+		return false;
+	return err ? d->error && !strcmp(d->error, err) : !d->error;
+}
+
 /* Re-read one vnet from xenstore.  -1 when xenstore failed. */
 static int load(struct reconciler *r, struct entry *e)
 {
@@ -190,6 +203,7 @@ static int load(struct reconciler *r, struct entry *e)
 		e->saved = false;
 		mark_conflicts_dirty(r);
 	}
+	e->status_known = status_stands(e, &d);
 	vnet_xs_def_free(&e->xs);
 	e->xs = d;
 	e->present = d.exists;
@@ -278,9 +292,9 @@ static void write_status(struct reconciler *r, struct entry *e)
 	snprintf(e->w_reason, sizeof(e->w_reason), "%s", e->reason);
 }
 
-/* Saving fsyncs: keep it off the path from a definition to its devices
- * by doing it a moment later, for every definition that changed since. */
-static void save_all(void *arg);
+/* Saving syncs the disk: keep it off the path from a definition to its
+ * devices by doing it a moment later, in batches, for every definition
+ * that changed since. */
 static void save_some(void *arg);
 
 static void save(struct reconciler *r, struct entry *e)
@@ -289,19 +303,41 @@ static void save(struct reconciler *r, struct entry *e)
 		loop_timer_arm(r->loop, &r->save_timer, SAVE_DELAY_MS);
 }
 
-static void save_now(struct reconciler *r, struct entry *e)
+/* Save up to SAVE_BATCH unsaved definitions as one batch.  Returns true
+ * when it went through and more are waiting. */
+static bool save_batch(struct reconciler *r)
 {
-	struct vnet_raw raw;
+	struct persist_op ops[SAVE_BATCH];
+	struct vnet_raw raws[SAVE_BATCH];
+	struct entry *es[SAVE_BATCH];
+	size_t n = 0, i;
+	bool ok;
 
-	if (e->saved)
-		return;
-	vnet_xs_def_raw(&e->xs, e->key, &raw);
-	if ((e->present ? persist_save(r->cfg->state_dir, &raw)
-			: persist_remove(r->cfg->state_dir, e->key)) < 0) {
-		log_err("vnet %s: cannot save to %s: %s", e->key, r->cfg->state_dir, strerror(errno));
-		return;
+	for (i = 0; i < r->n && n < SAVE_BATCH; i++) {
+		struct entry *e = r->v[i];
+		if (e->saved)
+			continue;
+		vnet_xs_def_raw(&e->xs, e->key, &raws[n]);
+		ops[n] = (struct persist_op){ .key = e->key, .raw = e->present ? &raws[n] : NULL };
+		es[n++] = e;
 	}
-	e->saved = true;
+	ok = n > 0;
+	if (n)
+		persist_apply(r->cfg->state_dir, ops, n);
+	for (size_t j = 0; j < n; j++) {
+		/* EINVAL: a key no file may be named after is no valid id either. */
+		if (ops[j].err && ops[j].err != EINVAL) {
+			log_err("vnet %s: cannot save to %s: %s", es[j]->key, r->cfg->state_dir,
+				strerror(ops[j].err));
+			ok = false;
+		} else {
+			es[j]->saved = true;
+		}
+	}
+	for (; ok && i < r->n; i++)
+		if (!r->v[i]->saved)
+			return true;
+	return false;
 }
 
 static void set_state(struct entry *e, enum vnet_state st, const char *reason)
@@ -607,6 +643,15 @@ void reconciler_xs_watch(struct reconciler *r, const char *path)
 
 /* ---- kernel events ---- */
 
+/* The deletion of a device we removed ourselves may be reported after the
+ * vnet was defined again and its device made anew under the same name. */
+static bool made_anew(const struct entry *e, const struct kern_event *ev)
+{
+	int idx = (int)if_nametoindex(ev->name);
+
+	return idx && idx != ev->ifindex && (idx == e->bridge || idx == e->tunnel);
+}
+
 void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 {
 	struct reconciler *r = arg;
@@ -626,7 +671,7 @@ void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 		return;
 	if (ev->owner) {
 		struct entry *e = find(r, ev->owner);
-		if (e && ev->deleted) {
+		if (e && ev->deleted && !made_anew(e, ev)) {
 			disown(e, ev->name);
 			if (e->present && e->state == VNET_ST_UP) {
 				log_warn("vnet %s: %s was deleted behind our back; recreating", e->key, ev->name);
@@ -664,31 +709,14 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 	return r;
 }
 
-/* A few definitions per tick: each save costs an fsync or two, and the
- * loop must stay responsive while hundreds of vnets are being defined. */
+/* One batch per tick: the loop stays responsive while thousands of
+ * vnets are being defined.  A failed save waits for the next change. */
 static void save_some(void *arg)
 {
 	struct reconciler *r = arg;
-	int budget = SAVE_BATCH;
 
-	for (size_t i = 0; i < r->n; i++) {
-		if (r->v[i]->saved)
-			continue;
-		if (budget-- == 0) {
-			loop_timer_arm(r->loop, &r->save_timer, 1);
-			break;
-		}
-		save_now(r, r->v[i]);
-	}
-	compact(r);
-}
-
-static void save_all(void *arg)
-{
-	struct reconciler *r = arg;
-
-	for (size_t i = 0; i < r->n; i++)
-		save_now(r, r->v[i]);
+	if (save_batch(r))
+		loop_timer_arm(r->loop, &r->save_timer, 1);
 	compact(r);
 }
 
@@ -703,7 +731,8 @@ void reconciler_free(struct reconciler *r)
 		return;
 	loop_timer_cancel(r->loop, &r->underlay_timer);
 	loop_timer_cancel(r->loop, &r->save_timer);
-	save_all(r); /* nothing waits unsaved past our exit */
+	while (save_batch(r)) /* nothing waits unsaved past our exit */
+		;
 	for (size_t i = 0; i < r->n; i++)
 		entry_free(r->v[i]);
 	free(r->v);

@@ -370,15 +370,17 @@ lab_wait_link() {
 
 # lab_sync N: a barrier.  Defines a throw-away vnet, waits for it to be up
 # and deletes it again: everything written to host N's xenstore before has
-# then been seen by its daemon (which handles events in order).
+# then been seen by its daemon (which handles events in order).  A new id
+# each time (ffe, fff, 1000...), so no barrier is the re-creation of the
+# one before.
 LAB_SYNC_ID=4094
 lab_sync() {
 	local n=$1 id
-	id=$(printf '%x' $((LAB_SYNC_ID++)))
+	printf -v id '%x' $((LAB_SYNC_ID++))
 	xs "$n" write "/vnet/$id/bridge" "sync$id"
-	lab_vnet_up "$n" "$id"
+	lab_vnet_up "$n" "$id" 30
 	xs "$n" rm "/vnet/$id"
-	lab_wait_link "$n" "sync$id" gone
+	lab_wait_link "$n" "sync$id" gone 30
 }
 
 # ---------------------------------------------------------------- domains

@@ -2,8 +2,9 @@
 # An IPv6-only guest migrates (issue #5): no IPv4, no gratuitous ARP, no
 # announcement of its own; its backend's "ip" key names its address, so
 # the target host sends an unsolicited NA for it.  d3 pings it (ICMPv6)
-# every 10 ms over N migrations h1 <-> h2: at most one ping lost each,
-# reachable within 20 ms of Connected, the NA seen at d3 each time.
+# every 10 ms over N migrations h1 <-> h2: reachable after each (at most
+# one ping lost and 20 ms from Connected are the targets make bench
+# measures), the NA seen at d3 each time.
 #
 #      guest 2001:db8::20 00:16:3e:00:06:20 (domid 20, 21, ...), ip key "2001:db8::20"
 #      |  <---- migrates ---->  |

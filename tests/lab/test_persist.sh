@@ -3,7 +3,10 @@
 # started: the saved definitions are written back and the running devices
 # adopted.  (2) A reboot of h1: devices and store gone, daemon started:
 # vnets restored in xenstore and in the kernel, domains talk again.
-# (3) A vnet deleted while the daemon is down stays deleted.
+# (3) A burst of definitions (more than one save batch) and their
+# deletions reach the state directory; a daemon killed (-9) right after
+# loses none, and temp files a crash left behind are ignored.  (4) A vnet
+# deleted while the daemon is down stays deleted.
 #
 #   d1 198.51.100.1                          d2 198.51.100.2
 #     |                                        |
@@ -77,6 +80,43 @@ lab_plug 1 1
 ip -n "${LAB_PREFIX}d1" link set eth0 up
 lab_ping 1 198.51.100.2 3
 lab_log "restored into xenstore and the kernel, domains talk"
+
+lab_step "80 definitions at once, kill -9 once saved, store emptied: all restored"
+sd=$LAB_DIR/h1/state/vnets
+burst=() args=()
+for i in $(seq 1 80); do
+	k=$(printf 'c%02x' "$i")
+	burst+=("$k")
+	args+=("/vnet/$k/bridge" "br-$k")
+done
+xs 1 write "${args[@]}"
+# saved K...: every K has its file in the state directory (or, with !, none has)
+saved() {
+	local k neg=
+	[ "$1" != ! ] || { neg=1; shift; }
+	for k in "$@"; do
+		if [ -n "$neg" ]; then [ ! -e "$sd/$k" ] || return 1; else [ -e "$sd/$k" ] || return 1; fi
+	done
+}
+lab_wait 60 "80 definitions saved" saved "${burst[@]}" || lab_fail "saved: $(ls "$sd" | tr '\n' ' ')"
+[ "$(cat "$sd/c50")" = bridge=br-c50 ] || lab_fail "the state file of c50 holds '$(cat "$sd/c50")'"
+# What a crash between writing and renaming leaves: never restored.
+echo bridge=br-evil >"$sd/.c01.tmp"
+echo bridge=br-evil >"$sd/.e0.tmp"
+lab_daemon_kill 1
+lab_xenstored_restart 1
+lab_daemon_start 1
+for k in "${burst[@]}"; do lab_vnet_up 1 "$k" 60; done
+[ "$(xs_get 1 /vnet/c01/bridge)" = br-c01 ] || lab_fail "/vnet/c01/bridge is '$(xs_get 1 /vnet/c01/bridge)'"
+xs 1 exists /vnet/e0 && lab_fail "a leftover temp file was restored as vnet e0"
+for k in "${burst[@]}"; do xs 1 rm "/vnet/$k"; done
+lab_wait 60 "80 deletions saved" saved ! "${burst[@]}" || lab_fail "left: $(ls "$sd" | tr '\n' ' ')"
+lab_daemon_kill 1
+lab_xenstored_restart 1
+lab_daemon_start 1
+lab_sync 1
+check_restored
+lab_log "80 definitions and their deletions saved; leftover temp files ignored"
 
 lab_step "a vnet deleted while xenvnetd is down stays deleted"
 lab_daemon_stop 1
