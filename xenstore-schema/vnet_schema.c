@@ -91,10 +91,12 @@ uint32_t vnet_default_vni(const struct vnet_id *id)
 {
 	uint64_t v;
 
-	if (id_fits_u64(id, &v) && v <= VNET_VNI_MAX)
+	if (id_fits_u64(id, &v) && v <= VNET_VNI_PLAIN_MAX)
 		return (uint32_t)v;
-	/* Above every short id, so a hashed VNI never takes a short id's. */
-	return (uint32_t)(0x10000 + vnet_id_hash(id) % (VNET_VNI_MAX - 0xffff));
+	/* Its own half of the space: two hashed VNIs may still meet (then
+	 * the reconciler and the cluster check refuse the second), but never
+	 * a plain id's or an explicit vni key's. */
+	return (uint32_t)(VNET_VNI_HASH_MIN + vnet_id_hash(id) % (VNET_VNI_MAX - VNET_VNI_HASH_MIN + 1));
 }
 
 /* A decimal number in [lo, hi] with nothing else around it. */
@@ -159,8 +161,9 @@ int vnet_def_from_raw(const struct vnet_raw *raw, struct vnet_def *def, char *er
 	}
 
 	if (raw->vni) {
-		if (parse_uint(raw->vni, 1, VNET_VNI_MAX, &n) < 0)
-			return vnet_err(err, errlen, "vni '%.40s' is not a number from 1 to 16777215", raw->vni);
+		if (parse_uint(raw->vni, 1, VNET_VNI_PLAIN_MAX, &n) < 0)
+			return vnet_err(err, errlen, "vni '%.40s' is not a number from 1 to 8388607 "
+					"(8388608 and up are hashed ids' VNIs)", raw->vni);
 		def->vni = (uint32_t)n;
 		def->vni_explicit = true;
 	} else {

@@ -11,6 +11,11 @@
 #define VNET_XS_ROOT "/vnet"
 #define VNET_NAME_MAX 14         /* longest bridge/vnetif name we accept */
 #define VNET_VNI_MAX 0xffffffu   /* VXLAN network identifiers are 24 bits */
+/* VNIs 1..VNET_VNI_PLAIN_MAX are ids that map to themselves, or explicit vni
+ * keys; VNET_VNI_HASH_MIN..VNET_VNI_MAX are hashes of the larger ids only,
+ * so a hashed VNI never takes a plain id's (SCHEMA.md). */
+#define VNET_VNI_PLAIN_MAX 0x7fffffu
+#define VNET_VNI_HASH_MIN  0x800000u
 #define VNET_MTU_MIN 68
 #define VNET_MTU_MAX 65535
 
@@ -71,7 +76,8 @@ int vnet_security_parse(const char *s, enum vnet_security *out);
 void vnet_default_vnetif(const struct vnet_id *id, char out[VNET_NAME_MAX + 1]);
 
 /* The VNI an id maps to when no vni key is given: the id itself when it
- * fits 24 bits, else a hash of it above 0xffff (clear of short ids). */
+ * is at most VNET_VNI_PLAIN_MAX, else a hash of it from VNET_VNI_HASH_MIN
+ * up, a range no plain id and no vni key can reach. */
 uint32_t vnet_default_vni(const struct vnet_id *id);
 
 #endif

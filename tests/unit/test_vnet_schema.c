@@ -1,8 +1,10 @@
 /* Definition validation: names, security, mtu, vni and defaults. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -64,7 +66,54 @@ static void long_ids_get_stable_short_names(void **state)
 	assert_true(vnet_name_valid(da.vnetif));
 	assert_string_equal(da.vnetif, db.vnetif);
 	assert_int_equal(da.vni, db.vni);
-	assert_true(da.vni > 0xffff && da.vni <= VNET_VNI_MAX);
+	assert_true(da.vni >= VNET_VNI_HASH_MIN && da.vni <= VNET_VNI_MAX);
+}
+
+/* Plain ids keep their own number up to VNET_VNI_PLAIN_MAX; every larger
+ * id hashes into VNET_VNI_HASH_MIN.., which no plain id and no vni key
+ * reaches (issue 10: before, a hashed VNI could equal a plain id). */
+static void vni_ranges(void **state)
+{
+	struct vnet_def d;
+	char err[160], key[48];
+
+	(void)state;
+	static const struct { const char *key; uint32_t vni; } plain[] = {
+		{ "2", 2 }, { "97", 0x97 }, { "ffff", 0xffff }, { "10000", 0x10000 }, { "7fffff", 0x7fffff },
+	};
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		struct vnet_raw r = { .key = plain[i].key, .bridge = "b" };
+		assert_int_equal(vnet_def_from_raw(&r, &d, err, sizeof(err)), 0);
+		assert_int_equal(d.vni, plain[i].vni);
+	}
+	/* 0x800000 and up, and long ids: all hashed, all in the upper half,
+	 * and not all on one value. */
+	static const char *const hashed[] = { "800000", "ffffff", "1000000", "dead-beef-0-0-0-0-0-97",
+					      "0-0-0-0-0-1-0-0" };
+	uint32_t first = 0;
+	bool differ = false;
+	for (size_t i = 0; i < sizeof(hashed) / sizeof(hashed[0]); i++) {
+		struct vnet_raw r = { .key = hashed[i], .bridge = "b" };
+		assert_int_equal(vnet_def_from_raw(&r, &d, err, sizeof(err)), 0);
+		assert_true(d.vni >= VNET_VNI_HASH_MIN && d.vni <= VNET_VNI_MAX);
+		differ |= i && d.vni != first;
+		first = i ? first : d.vni;
+	}
+	assert_true(differ);
+	/* Many ids: never below the hashed range. */
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(key, sizeof(key), "%x-0-0-0-0-0-0-%x", i + 1, i);
+		struct vnet_raw r = { .key = key, .bridge = "b" };
+		assert_int_equal(vnet_def_from_raw(&r, &d, err, sizeof(err)), 0);
+		assert_true(d.vni >= VNET_VNI_HASH_MIN);
+	}
+	/* vni keys: the plain range only. */
+	struct vnet_raw r = { .key = "97", .bridge = "b", .vni = "8388607" };
+	assert_int_equal(vnet_def_from_raw(&r, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.vni, VNET_VNI_PLAIN_MAX);
+	r.vni = "8388608";
+	assert_int_equal(vnet_def_from_raw(&r, &d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "hashed"));
 }
 
 static void names(void **state)
@@ -102,6 +151,7 @@ static void bad_definitions_name_their_field(void **state)
 	expect_bad(&(struct vnet_raw){ .key = "97", .bridge = "b", .mtu = "-1" }, "mtu");
 	expect_bad(&(struct vnet_raw){ .key = "97", .bridge = "b", .vni = "0" }, "vni");
 	expect_bad(&(struct vnet_raw){ .key = "97", .bridge = "b", .vni = "16777216" }, "vni");
+	expect_bad(&(struct vnet_raw){ .key = "97", .bridge = "b", .vni = "16777215" }, "vni");
 }
 
 static void security_names_round_trip(void **state)
@@ -122,6 +172,7 @@ int main(void)
 		cmocka_unit_test(minimal_definition_gets_defaults),
 		cmocka_unit_test(full_definition),
 		cmocka_unit_test(long_ids_get_stable_short_names),
+		cmocka_unit_test(vni_ranges),
 		cmocka_unit_test(names),
 		cmocka_unit_test(bad_definitions_name_their_field),
 		cmocka_unit_test(security_names_round_trip),
