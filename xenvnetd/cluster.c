@@ -3,6 +3,7 @@
 #include "cluster_fdb.h"
 #include "cluster_net.h"
 #include "cluster_senders.h"
+#include "cluster_vni.h"
 #include "log.h"
 #include "replay.h"
 #include "vnet_err.h"
@@ -55,6 +56,7 @@ struct cluster {
 	struct mactab tab;
 	struct vnetmap tunnels;   /* the vnets up here: id -> tunnel ifindex */
 	struct cfdb fdb;          /* the kernel FDB programmed from tab */
+	struct cvni vni;          /* the other hosts' VNIs and MTUs */
 	uint64_t bad_out;         /* entries left out of our batches (bad MAC) */
 	uint64_t bad_log_ms;      /* when the last one was logged */
 	struct host *hosts;
@@ -65,7 +67,7 @@ struct cluster {
 	size_t npeers;
 	struct timer hello_timer, refresh_timer;
 	uint8_t rx[PROTO_MAX_LEN + 64];
-	struct vnet_id rx_vnets[PROTO_MAX_VNETS];
+	struct proto_vnet rx_vnets[PROTO_MAX_VNETS];
 	struct proto_entry rx_entries[PROTO_MAX_ENTRIES];
 };
 
@@ -465,6 +467,8 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 		host_flood(c, h, &h->vnets[i], false);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
 	replay_forget(c->replay, &h->addr);
+	if (cvni_forget(&c->vni, &h->addr))
+		cvni_apply(&c->vni, c->rec);
 	free(h->vnets);
 	*h = c->hosts[--c->nhosts];
 }
@@ -487,7 +491,9 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	if (rx->multicast && !(m->flags & PROTO_F_RELAYED) && proto_addr_equal(&rx->src, &m->origin))
 		h->direct_until_ms = now + (uint64_t)h->hold_s * 1000u;
 	for (size_t i = 0; i < m->nvnets; i++)
-		host_touch_vnet(h, &m->vnets[i], now + (uint64_t)h->hold_s * 1000u);
+		host_touch_vnet(h, &m->vnets[i].id, now + (uint64_t)h->hold_s * 1000u);
+	if (cvni_hello(&c->vni, m, now))
+		cvni_apply(&c->vni, c->rec);
 	host_update_flood(c, h);
 	if (fresh) {
 		char a[PROTO_ADDR_STRLEN];
@@ -624,7 +630,8 @@ static void sync_to(struct cluster *c, const struct proto_addr *to)
 }
 
 struct vnet_list {
-	struct vnet_id v[4096];
+	const struct kern_underlay *u;
+	struct proto_vnet v[4096];
 	size_t n;
 };
 
@@ -632,8 +639,8 @@ static void collect_up(void *arg, const struct vnet_status *st)
 {
 	struct vnet_list *l = arg;
 
-	if (st->state == VNET_ST_UP && l->n < sizeof(l->v) / sizeof(l->v[0]))
-		l->v[l->n++] = st->def->id;
+	if (cvni_carried(st) && l->n < sizeof(l->v) / sizeof(l->v[0]))
+		cvni_local(st, l->u, &l->v[l->n++]);
 }
 
 static void send_hello(struct cluster *c)
@@ -643,6 +650,7 @@ static void send_hello(struct cluster *c)
 
 	if (!l)
 		return;
+	l->u = reconciler_underlay(c->rec);
 	reconciler_foreach(c->rec, collect_up, l);
 	parts = l->n ? (l->n + per - 1) / per : 1;
 	for (size_t p = 0; p < parts && p < 256; p++) {
@@ -725,6 +733,9 @@ static void hello_tick(void *arg)
 		i++;
 	}
 	tombstones_tick(c, now);
+	/* Every tick, not only on news: our own definitions change too. */
+	cvni_expire(&c->vni, now);
+	cvni_apply(&c->vni, c->rec);
 	flush(c);
 	loop_timer_arm(c->loop, &c->hello_timer, c->p.hello_ms);
 }
@@ -894,6 +905,7 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	c->peers = peers;
 	c->net.fd = -1;
 	vnetmap_init(&c->tunnels);
+	cvni_init(&c->vni);
 	cfdb_init(&c->fdb, l, k, dp, &c->tab, &c->tunnels, &c->self, flood_refused, c);
 	timer_init(&c->hello_timer, hello_tick, c);
 	timer_init(&c->refresh_timer, refresh_tick, c);
@@ -971,6 +983,11 @@ bool cluster_running(const struct cluster *c)
 
 void cluster_stop(struct cluster *c)
 {
+	if (c->running) {
+		/* Nobody to disagree with any more. */
+		cvni_free(&c->vni);
+		cvni_apply(&c->vni, c->rec);
+	}
 	c->running = false;
 	close_socket(c);
 	loop_timer_cancel(c->loop, &c->hello_timer);
@@ -992,6 +1009,7 @@ void cluster_free(struct cluster *c)
 	cdns_free(c->dns);
 	mactab_free(&c->tab);
 	vnetmap_free(&c->tunnels);
+	cvni_free(&c->vni);
 	replay_free(c->replay);
 	free(c);
 }

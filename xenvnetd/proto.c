@@ -138,6 +138,26 @@ static void put_entry(uint8_t *p, uint8_t type, const struct proto_entry *e)
 		memcpy(p + 26, e->host.b, 16);
 }
 
+bool proto_vnet_ok(const struct proto_vnet *v)
+{
+	return vnet_ok(&v->id) && v->vni >= 1 && v->vni <= 0xffffff && v->mtu >= 68;
+}
+
+static void put_vnet(uint8_t *p, const struct proto_vnet *v)
+{
+	memcpy(p, v->id.b, 16);
+	put32(p + 16, v->vni);
+	put16(p + 20, v->mtu);
+	put16(p + 22, 0); /* reserved: sent as zero, ignored */
+}
+
+static void get_vnet(const uint8_t *p, struct proto_vnet *v)
+{
+	memcpy(v->id.b, p, 16);
+	v->vni = get32(p + 16);
+	v->mtu = get16(p + 20);
+}
+
 bool proto_entry_ok(uint8_t type, const struct proto_entry *e)
 {
 	return vnet_ok(&e->vnet) && proto_mac_ok(e->mac) && (type != PROTO_ANNOUNCE || addr_ok(&e->host));
@@ -156,7 +176,7 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 	    (hello && (m->parts == 0 || m->part >= m->parts)))
 		return PROTO_E_FORMAT;
 	for (size_t i = 0; i < n; i++)
-		if (hello ? !vnet_ok(&m->vnets[i]) : !proto_entry_ok(m->type, &m->entries[i]))
+		if (hello ? !proto_vnet_ok(&m->vnets[i]) : !proto_entry_ok(m->type, &m->entries[i]))
 			return PROTO_E_FORMAT;
 	size_t len = proto_msg_len(m->type, n);
 	if (len > cap)
@@ -182,7 +202,7 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 	uint8_t *p = buf + PROTO_HDR_LEN;
 	for (size_t i = 0; i < n; i++, p += e) {
 		if (hello)
-			memcpy(p, m->vnets[i].b, 16);
+			put_vnet(p, &m->vnets[i]);
 		else
 			put_entry(p, m->type, &m->entries[i]);
 	}
@@ -224,7 +244,7 @@ static int check_header(const uint8_t *buf, size_t len, size_t *n)
  * counted in m->nbad; the others stand: the message is authentic, and one
  * bad element must not cost the receiver the good ones beside it. */
 static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
-		      struct vnet_id *vnets, size_t max_vnets,
+		      struct proto_vnet *vnets, size_t max_vnets,
 		      struct proto_entry *entries, size_t max_entries)
 {
 	const uint8_t *p = buf + PROTO_HDR_LEN;
@@ -234,8 +254,8 @@ static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 		if (n > max_vnets)
 			return PROTO_E_SPACE;
 		for (size_t i = 0; i < n; i++, p += e) {
-			memcpy(vnets[kept].b, p, 16);
-			kept += vnet_ok(&vnets[kept]);
+			get_vnet(p, &vnets[kept]);
+			kept += proto_vnet_ok(&vnets[kept]);
 		}
 		m->vnets = vnets;
 		m->nvnets = kept;
@@ -262,7 +282,7 @@ static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 }
 
 int proto_decode(const uint8_t *buf, size_t len, const struct auth_key *k, struct proto_msg *m,
-		 struct vnet_id *vnets, size_t max_vnets,
+		 struct proto_vnet *vnets, size_t max_vnets,
 		 struct proto_entry *entries, size_t max_entries)
 {
 	struct auth_span s[2];

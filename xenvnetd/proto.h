@@ -20,7 +20,7 @@
 #include "vnet_id.h"
 
 #define PROTO_PORT        1799    /* next to the VXLAN data port 1798 */
-#define PROTO_VERSION     1
+#define PROTO_VERSION     2       /* 2: HELLO entries carry VNI and MTU */
 #define PROTO_MAGIC0      0x58    /* 'X' */
 #define PROTO_MAGIC1      0x56    /* 'V' */
 #define PROTO_MAX_LEN     1400    /* one UDP payload, any underlay MTU >= 1500 */
@@ -53,12 +53,12 @@ enum proto_type {
 #define PROTO_F_RELAYED   0x01
 
 /* Entry sizes on the wire. */
-#define PROTO_VNET_LEN     16
+#define PROTO_VNET_LEN     24     /* vnet 16, VNI 4, MTU 2, reserved 2 */
 #define PROTO_ENTRY_LEN    26     /* vnet 16, MAC 6, seq 4 */
 #define PROTO_ANNOUNCE_LEN 42     /* the same, then host address 16 */
 
 /* How many fit in one PROTO_MAX_LEN message. */
-#define PROTO_MAX_VNETS    82
+#define PROTO_MAX_VNETS    55
 #define PROTO_MAX_ENTRIES  50     /* WITHDRAW, REQUEST */
 #define PROTO_MAX_ANNOUNCE 31     /* ANNOUNCE */
 
@@ -88,6 +88,15 @@ struct proto_entry {
 	struct proto_addr host;   /* ANNOUNCE only: the VTEP to send to; else zero */
 };
 
+/* One vnet a HELLO says its origin carries, and how: hosts that disagree
+ * on a vnet's VNI or MTU, or give one VNI to two vnets, must not bridge
+ * (cluster_vni.h). */
+struct proto_vnet {
+	struct vnet_id id;        /* not 0 nor 1 */
+	uint32_t vni;             /* 1..0xffffff */
+	uint16_t mtu;             /* the vnet's MTU on the origin, >= 68 */
+};
+
 struct proto_msg {
 	uint8_t type;             /* enum proto_type */
 	uint8_t hops;             /* forwarding budget, not covered by the MAC */
@@ -99,7 +108,7 @@ struct proto_msg {
 	uint16_t hold_s;          /* forget the origin's vnets this long after it */
 	uint8_t part, parts;      /* this is part `part` (0-based) of `parts` */
 	size_t nvnets;
-	struct vnet_id *vnets;
+	struct proto_vnet *vnets;
 	/* ANNOUNCE, WITHDRAW, REQUEST only: */
 	size_t nentries;
 	struct proto_entry *entries;
@@ -139,6 +148,9 @@ bool proto_mac_ok(const uint8_t mac[6]);
  * proto_mac_ok() takes, and for ANNOUNCE a host address a host can have.
  * Senders leave the others out of a batch (proto_encode refuses them). */
 bool proto_entry_ok(uint8_t type, const struct proto_entry *e);
+/* A HELLO vnet that may go on the wire: id not 0 nor 1, VNI 1..0xffffff,
+ * MTU at least 68. */
+bool proto_vnet_ok(const struct proto_vnet *v);
 
 /* Encode m and sign it with k into buf.  Returns the length, or a negative
  * PROTO_E_* code: E_TYPE, E_FORMAT (an invalid field, or more entries than
@@ -157,7 +169,7 @@ int proto_sign(uint8_t *buf, size_t len, const struct auth_key *k);
  * stand.  Survives any bytes.  Returns PROTO_OK or a negative PROTO_E_* code; m is
  * only meaningful on PROTO_OK.  No replay check: see replay_accept. */
 int proto_decode(const uint8_t *buf, size_t len, const struct auth_key *k, struct proto_msg *m,
-		 struct vnet_id *vnets, size_t max_vnets,
+		 struct proto_vnet *vnets, size_t max_vnets,
 		 struct proto_entry *entries, size_t max_entries);
 
 /* For forwarding a received, accepted message: decrement its hop count in

@@ -30,6 +30,8 @@ struct entry {
 	enum vnet_state state;
 	char reason[256];
 	bool conflict;              /* lost a conflict with another vnet */
+	char remote[256];           /* another host disagrees: reconciler_set_remote */
+	bool remote_blocked;        /* in error for that reason alone */
 	bool kernel_blocked;        /* the kernel refused: retry on link events */
 	bool dirty;
 	bool saved;                 /* the state directory has xs as it is */
@@ -52,6 +54,7 @@ struct reconciler {
 	char underlay_err[256];
 	struct timer underlay_timer;
 	struct timer save_timer;
+	struct timer remote_timer;  /* apply reconciler_set_remote changes */
 	void (*change_cb)(void *arg, const struct vnet_def *def, int tunnel);
 	void *change_arg;
 };
@@ -376,7 +379,7 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	enum vnet_state st = VNET_ST_UP;
 
 	e->dirty = false;
-	e->conflict = e->kernel_blocked = false;
+	e->conflict = e->kernel_blocked = e->remote_blocked = false;
 	if (!e->present) {
 		teardown(r, e);
 		if (e->state != VNET_ST_UNKNOWN)
@@ -397,6 +400,12 @@ static void evaluate(struct reconciler *r, struct entry *e)
 		snprintf(why, sizeof(why), "security %s needs ESP, which this host's data plane (%s) "
 			 "does not provide yet; refusing to carry it in clear text",
 			 vnet_security_name(e->def.security), r->dp->kind);
+	} else if (e->remote[0]) {
+		/* Down like any error: no frame may cross to a host that would
+		 * put it on another vnet (or lose it to an MTU mismatch). */
+		st = VNET_ST_ERROR;
+		e->remote_blocked = true;
+		snprintf(why, sizeof(why), "%s", e->remote);
 	} else if (!r->have_underlay) {
 		st = VNET_ST_PENDING;
 		snprintf(why, sizeof(why), "%s", r->underlay_err);
@@ -689,6 +698,28 @@ void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 		process(r);
 }
 
+/* ---- what other hosts say ---- */
+
+static void remote_fired(void *arg)
+{
+	process(arg);
+}
+
+void reconciler_set_remote(struct reconciler *r, const struct vnet_id *id, const char *why)
+{
+	if (!why)
+		why = "";
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *e = r->v[i];
+		if (!e->valid || !vnet_id_equal(&e->def.id, id) || !strcmp(e->remote, why))
+			continue;
+		snprintf(e->remote, sizeof(e->remote), "%s", why);
+		e->dirty = true;
+		if (!r->remote_timer.armed)
+			loop_timer_arm(r->loop, &r->remote_timer, 0);
+	}
+}
+
 /* ---- life cycle ---- */
 
 struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct dataplane_ops *dp,
@@ -704,6 +735,7 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 	r->cfg = cfg;
 	timer_init(&r->underlay_timer, underlay_timer_fired, r);
 	timer_init(&r->save_timer, save_some, r);
+	timer_init(&r->remote_timer, remote_fired, r);
 	snprintf(r->underlay_err, sizeof(r->underlay_err), "underlay not found yet");
 	refresh_underlay(r);
 	return r;
@@ -731,6 +763,7 @@ void reconciler_free(struct reconciler *r)
 		return;
 	loop_timer_cancel(r->loop, &r->underlay_timer);
 	loop_timer_cancel(r->loop, &r->save_timer);
+	loop_timer_cancel(r->loop, &r->remote_timer);
 	while (save_batch(r)) /* nothing waits unsaved past our exit */
 		;
 	for (size_t i = 0; i < r->n; i++)
@@ -771,7 +804,7 @@ void reconciler_foreach(struct reconciler *r, void (*cb)(void *arg, const struct
 		struct entry *e = r->v[i];
 		struct vnet_status st = {
 			.key = e->key, .valid = e->valid, .def = &e->def,
-			.state = e->state, .reason = e->reason,
+			.state = e->state, .reason = e->reason, .remote = e->remote_blocked,
 		};
 		if (e->present)
 			cb(arg, &st);

@@ -20,6 +20,7 @@ struct vnet_status {
 	const struct vnet_def *def;
 	enum vnet_state state;
 	const char *reason;         /* why it is not up; "" when up */
+	bool remote;                /* in error only because another host disagrees */
 };
 
 struct reconciler;
@@ -48,6 +49,12 @@ void reconciler_kernel_event(void *r, const struct kern_event *ev);
 
 /* The configuration changed (SIGHUP): re-check everything. */
 void reconciler_config_changed(struct reconciler *r);
+
+/* Another host disagrees about vnet id (cluster_vni.h): the vnet is
+ * torn down and in error with reason why, which names that host; NULL or
+ * "" clears it and the vnet comes back.  Applied from the loop, so it is
+ * safe to call from a reconciler_foreach callback. */
+void reconciler_set_remote(struct reconciler *r, const struct vnet_id *id, const char *why);
 
 void reconciler_foreach(struct reconciler *r, void (*cb)(void *arg, const struct vnet_status *st), void *arg);
 

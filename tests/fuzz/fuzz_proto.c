@@ -37,7 +37,7 @@ static void init(void)
 
 static int decode(const uint8_t *buf, size_t len, struct proto_msg *m)
 {
-	static struct vnet_id vnets[PROTO_MAX_VNETS];
+	static struct proto_vnet vnets[PROTO_MAX_VNETS];
 	static struct proto_entry entries[PROTO_MAX_ENTRIES];
 
 	return proto_decode(buf, len, &key, m, vnets, PROTO_MAX_VNETS, entries, PROTO_MAX_ENTRIES);
@@ -53,6 +53,8 @@ static void reencode(const uint8_t *buf, size_t len, const struct proto_msg *m)
 	if (m->type != PROTO_HELLO)
 		memset(want + PROTO_OFF_HOLD, 0, 4);
 	memset(want + PROTO_OFF_RSVD, 0, 2);
+	for (size_t i = 0; m->type == PROTO_HELLO && i < m->nvnets; i++)
+		memset(want + PROTO_HDR_LEN + i * PROTO_VNET_LEN + 22, 0, 2); /* reserved */
 	ssize_t n = proto_encode(m, &key, got, sizeof(got));
 	if (n != (ssize_t)len || memcmp(got, want, len - PROTO_MAC_LEN) != 0)
 		__builtin_trap();
@@ -83,6 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				reencode(buf, size, &m);
 			for (size_t i = 0; rc == PROTO_OK && i < m.nentries; i++)
 				if (!proto_entry_ok(m.type, &m.entries[i]))
+					__builtin_trap();
+			for (size_t i = 0; rc == PROTO_OK && i < m.nvnets; i++)
+				if (!proto_vnet_ok(&m.vnets[i]))
 					__builtin_trap();
 			/* The sender's clock for freshness, the fuzzer's counter. */
 			replay_accept(table, NULL, rc, &m, m.time_us, &st);

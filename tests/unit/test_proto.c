@@ -69,6 +69,19 @@ static struct vnet_id vnet(uint32_t n)
 	return id;
 }
 
+/* A HELLO vnet: id n on VNI n (24 bits), MTU 1450. */
+static struct proto_vnet pvnet(uint32_t n)
+{
+	return (struct proto_vnet){ .id = vnet(n), .vni = n & 0xffffff, .mtu = 1450 };
+}
+
+static void assert_same_vnet(const struct proto_vnet *a, const struct proto_vnet *b)
+{
+	assert_memory_equal(&a->id, &b->id, 16);
+	assert_int_equal(a->vni, b->vni);
+	assert_int_equal(a->mtu, b->mtu);
+}
+
 static struct proto_entry entry(uint32_t i, const struct proto_addr *host)
 {
 	struct proto_entry e;
@@ -90,7 +103,7 @@ static struct proto_entry entry(uint32_t i, const struct proto_addr *host)
 /* Decode buf into fresh arrays of the maximum size. */
 struct decoded {
 	struct proto_msg m;
-	struct vnet_id vnets[PROTO_MAX_VNETS];
+	struct proto_vnet vnets[PROTO_MAX_VNETS];
 	struct proto_entry entries[PROTO_MAX_ENTRIES];
 };
 
@@ -112,8 +125,8 @@ static void assert_same(const struct proto_msg *a, const struct proto_msg *b)
 		assert_int_equal(a->part, b->part);
 		assert_int_equal(a->parts, b->parts);
 		assert_int_equal(a->nvnets, b->nvnets);
-		if (a->nvnets)
-			assert_memory_equal(a->vnets, b->vnets, a->nvnets * sizeof(*a->vnets));
+		for (size_t i = 0; i < a->nvnets; i++)
+			assert_same_vnet(&a->vnets[i], &b->vnets[i]);
 		assert_int_equal(b->nentries, 0);
 		return;
 	}
@@ -149,7 +162,8 @@ static void roundtrip_all_types(void **state)
 	uint8_t buf[PROTO_MAX_LEN];
 	struct proto_addr h4 = v4("198.51.100.7"), h6 = v6("2001:db8::1:2");
 	struct proto_entry e[3] = { entry(1, &h4), entry(2, &h6), entry(3, &h4) };
-	struct vnet_id vn[3] = { vnet(2), vnet(0x97), { { 0xfe, 0xdc, [15] = 1 } } };
+	struct proto_vnet vn[3] = { pvnet(2), pvnet(0x97),
+				    { .id = { { 0xfe, 0xdc, [15] = 1 } }, .vni = 0xffffff, .mtu = 65535 } };
 	struct proto_msg m = {
 		.hops = 3, .flags = 0, .counter = 0x0123456789abcdefu, .time_us = 1767225600000000u,
 	};
@@ -201,7 +215,7 @@ static void fields_not_carried(void **state)
 static void max_batch(void **state)
 {
 	static struct proto_entry e[PROTO_MAX_ENTRIES + 1];
-	static struct vnet_id vn[PROTO_MAX_VNETS + 1];
+	static struct proto_vnet vn[PROTO_MAX_VNETS + 1];
 	uint8_t buf[PROTO_MAX_LEN + 64];
 	struct proto_addr h = v6("2001:db8::77");
 	struct proto_msg m = { .hops = 1, .origin = h, .counter = 1, .time_us = 2, .parts = 1 };
@@ -215,7 +229,7 @@ static void max_batch(void **state)
 	for (size_t i = 0; i <= PROTO_MAX_ENTRIES; i++)
 		e[i] = entry((uint32_t)i, &h);
 	for (size_t i = 0; i <= PROTO_MAX_VNETS; i++)
-		vn[i] = vnet((uint32_t)(i + 2));
+		vn[i] = pvnet((uint32_t)(i + 2));
 	m.entries = e;
 	m.vnets = vn;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -241,14 +255,14 @@ static void max_batch(void **state)
 
 /* docs/control-wire.md, "Worked example": keep the two in step. */
 static const uint8_t example[] = {
-	0x58, 0x56, 0x01, 0x02, 0x04, 0x00, 0x00, 0x7a, 0x00, 0x06, 0x47, 0x47, 0x6f, 0x8c, 0x9c, 0x07,
+	0x58, 0x56, 0x02, 0x02, 0x04, 0x00, 0x00, 0x7a, 0x00, 0x06, 0x47, 0x47, 0x6f, 0x8c, 0x9c, 0x07,
 	0x00, 0x06, 0x47, 0x48, 0x46, 0x20, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0xff, 0xff, 0xc0, 0x00, 0x02, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x97,
 	0x00, 0x16, 0x3e, 0x12, 0x34, 0x56, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xc0, 0x00, 0x02, 0x01, 0x44, 0x0c, 0x86, 0xa5, 0xcf, 0x28,
-	0xbc, 0x6b, 0xee, 0x18, 0x8f, 0x8b, 0x4d, 0xe8, 0x9b, 0x96, 0x41, 0xaf, 0xf7, 0xe2, 0x7e, 0x6d,
-	0x49, 0x98, 0x80, 0x9d, 0x3c, 0x8c, 0xf5, 0xe1, 0x09, 0x90,
+	0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xc0, 0x00, 0x02, 0x01, 0xbd, 0xfb, 0xa1, 0xba, 0x95, 0xc9,
+	0x9a, 0x3e, 0xde, 0xcb, 0x5b, 0xb2, 0x74, 0x73, 0xa1, 0xa8, 0x5e, 0x5e, 0xa5, 0x0c, 0x67, 0x04,
+	0x53, 0xd6, 0xe5, 0xaa, 0x92, 0x03, 0x81, 0xff, 0x80, 0xfa,
 };
 
 static struct proto_msg example_msg(struct proto_entry *e)
@@ -358,7 +372,7 @@ static void forward_hops(void **state)
 	assert_int_equal(proto_forward_hops(buf, sizeof(buf) - 1), -1);
 	assert_int_equal(buf[PROTO_OFF_HOPS], 8);
 	assert_int_equal(proto_forward_hops(buf, 3), -1);
-	buf[2] = 2;
+	buf[2] = PROTO_VERSION + 1;
 	assert_int_equal(proto_forward_hops(buf, sizeof(buf)), -1);
 	assert_int_equal(buf[PROTO_OFF_HOPS], 8);
 }
@@ -465,7 +479,7 @@ static void invalid_fields(void **state)
 	assert_int_equal(decode(buf, sizeof(buf), &key, &d), PROTO_OK);
 	assert_int_equal(d.m.nbad, 1);
 	/* HELLO parts. */
-	struct vnet_id vn = vnet(7);
+	struct proto_vnet vn = pvnet(7);
 	struct proto_msg m = { .type = PROTO_HELLO, .origin = v4("10.1.2.3"), .nvnets = 1, .vnets = &vn,
 			       .part = 0, .parts = 1 };
 	ssize_t n = proto_encode(&m, &key, buf, sizeof(buf));
@@ -528,18 +542,56 @@ static void bad_entries_dropped(void **state)
 			j++;
 		}
 	}
-	/* HELLO: a vnet 0 among good ones. */
-	struct vnet_id vn[3] = { vnet(7), vnet(8), vnet(9) };
-	struct proto_msg m = { .type = PROTO_HELLO, .origin = h, .nvnets = 3, .vnets = vn, .parts = 1 };
+	/* HELLO: a vnet 0, a VNI 0, a VNI past 24 bits and a tiny MTU among
+	 * good ones. */
+	struct proto_vnet vn[6] = { pvnet(7), pvnet(8), pvnet(9), pvnet(10), pvnet(11), pvnet(12) };
+	struct proto_msg m = { .type = PROTO_HELLO, .origin = h, .nvnets = 6, .vnets = vn, .parts = 1 };
 	ssize_t len = proto_encode(&m, &key, buf, sizeof(buf));
 	assert_true(len > 0);
-	memset(buf + PROTO_HDR_LEN + PROTO_VNET_LEN, 0, PROTO_VNET_LEN);
+	assert_int_equal(len, PROTO_HDR_LEN + 6 * 24 + PROTO_MAC_LEN);
+	uint8_t *body = buf + PROTO_HDR_LEN;
+	/* The layout of docs/control-wire.md: id 16, VNI 4, MTU 2, reserved 2. */
+	assert_int_equal(body[15], 7);
+	assert_int_equal(body[19], 7);
+	assert_int_equal(body[20] << 8 | body[21], 1450);
+	memset(body + PROTO_VNET_LEN, 0, 16);                   /* vnet 0 */
+	memset(body + 2 * PROTO_VNET_LEN + 16, 0, 4);           /* VNI 0 */
+	body[3 * PROTO_VNET_LEN + 16] = 1;                       /* VNI 0x1000000 + 10 */
+	body[4 * PROTO_VNET_LEN + 20] = 0;                       /* MTU 67 */
+	body[4 * PROTO_VNET_LEN + 21] = 67;
+	body[5 * PROTO_VNET_LEN + 22] = 0xab;                    /* reserved: ignored */
 	assert_int_equal(proto_sign(buf, (size_t)len, &key), 0);
 	assert_int_equal(decode(buf, (size_t)len, &key, &d), PROTO_OK);
 	assert_int_equal(d.m.nvnets, 2);
-	assert_int_equal(d.m.nbad, 1);
-	assert_memory_equal(&d.vnets[0], &vn[0], 16);
-	assert_memory_equal(&d.vnets[1], &vn[2], 16);
+	assert_int_equal(d.m.nbad, 4);
+	assert_same_vnet(&d.vnets[0], &vn[0]);
+	assert_same_vnet(&d.vnets[1], &vn[5]);
+}
+
+/* What a HELLO vnet may say: the encoder refuses the rest. */
+static void vnet_rules(void **state)
+{
+	struct proto_vnet v = pvnet(0x97);
+	struct proto_addr h = v4("192.0.2.1");
+	uint8_t buf[PROTO_MAX_LEN];
+	struct proto_msg m = { .type = PROTO_HELLO, .origin = h, .nvnets = 1, .vnets = &v, .parts = 1 };
+
+	(void)state;
+	assert_true(proto_vnet_ok(&v));
+	assert_true(proto_encode(&m, &key, buf, sizeof(buf)) > 0);
+	v.vni = 0;
+	assert_false(proto_vnet_ok(&v));
+	assert_int_equal(proto_encode(&m, &key, buf, sizeof(buf)), PROTO_E_FORMAT);
+	v.vni = 0x1000000;
+	assert_false(proto_vnet_ok(&v));
+	v.vni = 0xffffff;
+	assert_true(proto_vnet_ok(&v));
+	v.mtu = 67;
+	assert_false(proto_vnet_ok(&v));
+	v.mtu = 68;
+	assert_true(proto_vnet_ok(&v));
+	v.id = vnet(1);
+	assert_false(proto_vnet_ok(&v));
 }
 
 /* What a sender may put in a batch: the filter cluster.c applies. */
@@ -575,7 +627,7 @@ static void encoder_refuses(void **state)
 	uint8_t buf[PROTO_MAX_LEN];
 	struct proto_addr h = v4("192.0.2.1"), zero = { { 0 } };
 	struct proto_entry e = entry(1, &h);
-	struct vnet_id vn = vnet(1);
+	struct proto_vnet vn = pvnet(1);
 	struct proto_msg m = { .type = PROTO_ANNOUNCE, .origin = h, .nentries = 1, .entries = &e };
 
 	(void)state;
@@ -596,7 +648,7 @@ static void encoder_refuses(void **state)
 	assert_int_equal(proto_encode(&m, &key, buf, sizeof(buf)), PROTO_E_TYPE);
 	m = (struct proto_msg){ .type = PROTO_HELLO, .origin = h, .nvnets = 1, .vnets = &vn, .parts = 1 };
 	assert_int_equal(proto_encode(&m, &key, buf, sizeof(buf)), PROTO_E_FORMAT);
-	vn = vnet(2);
+	vn = pvnet(2);
 	m.parts = 0;
 	assert_int_equal(proto_encode(&m, &key, buf, sizeof(buf)), PROTO_E_FORMAT);
 	/* No key: a libcrypto-level failure, reported as such. */
@@ -670,6 +722,7 @@ int main(void)
 		cmocka_unit_test(version_type_magic),
 		cmocka_unit_test(invalid_fields),
 		cmocka_unit_test(bad_entries_dropped),
+		cmocka_unit_test(vnet_rules),
 		cmocka_unit_test(entry_rules),
 		cmocka_unit_test(encoder_refuses),
 		cmocka_unit_test(caller_space),
