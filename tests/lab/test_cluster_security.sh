@@ -109,7 +109,8 @@ def sign(b, key):
 now = int(time.time() * 1e6)
 if mode == "hello0":
     vnet = g[48:64]
-    b = bytearray(g[0:48] + vnet + bytes(32))
+    # HELLO element (version 2): vnet, VNI 151, MTU 1450, reserved.
+    b = bytearray(g[0:48] + vnet + struct.pack(">IHH", 151, 1450, 0) + bytes(32))
     b[3] = 1
     struct.pack_into(">HQQ", b, 6, len(b), struct.unpack_from(">Q", g, 8)[0] + 1000000, now)
     struct.pack_into(">HHBBH", b, 40, 1, 0, 0, 1, 0)
