@@ -1,0 +1,141 @@
+/* What other hosts said about their VNIs and MTUs (cluster_vni.c): parts
+ * replaced, hosts forgotten, entries expired, and each disagreement found
+ * with a reason naming the host. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cluster_vni.h"
+
+static struct proto_addr v4(const char *s)
+{
+	struct proto_addr a;
+	struct in_addr in;
+
+	assert_int_equal(inet_pton(AF_INET, s, &in), 1);
+	proto_addr_from_in(&a, &in);
+	return a;
+}
+
+static struct proto_vnet pv(uint8_t id, uint32_t vni, uint16_t mtu)
+{
+	struct proto_vnet v = { .vni = vni, .mtu = mtu };
+
+	v.id.b[15] = id;
+	return v;
+}
+
+static bool hello(struct cvni *t, const char *from, struct proto_vnet *v, size_t n, uint8_t part,
+		  uint8_t parts, uint64_t now)
+{
+	struct proto_msg m = { .type = PROTO_HELLO, .origin = v4(from), .hold_s = 3, .part = part,
+			       .parts = parts, .vnets = v, .nvnets = n };
+	return cvni_hello(t, &m, now);
+}
+
+static void reasons(void **state)
+{
+	struct cvni t;
+	struct proto_vnet h2[2] = { pv(0x98, 151, 1450), pv(0x99, 153, 1450) };
+	struct proto_vnet mine = pv(0x97, 151, 1450);
+	char why[256];
+
+	(void)state;
+	cvni_init(&t);
+	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
+	assert_true(hello(&t, "192.0.2.2", h2, 2, 0, 1, 1000));
+	assert_false(hello(&t, "192.0.2.2", h2, 2, 0, 1, 2000)); /* the same again */
+	/* Another id on our VNI. */
+	assert_true(cvni_check(&t, &mine, why, sizeof(why)));
+	assert_string_equal(why, "host 192.0.2.2 carries vnet 98 on vni 151");
+	/* Our id on another VNI. */
+	mine = pv(0x99, 152, 1450);
+	assert_true(cvni_check(&t, &mine, why, sizeof(why)));
+	assert_string_equal(why, "host 192.0.2.2 has vnet 99 on vni 153, here 152");
+	/* Our id on our VNI with another MTU. */
+	mine = pv(0x99, 153, 1400);
+	assert_true(cvni_check(&t, &mine, why, sizeof(why)));
+	assert_string_equal(why, "mtu 1400 here, 1450 on host 192.0.2.2");
+	/* In agreement; and a vnet nobody else has. */
+	mine = pv(0x99, 153, 1450);
+	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
+	mine = pv(0x42, 66, 1450);
+	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
+	cvni_free(&t);
+}
+
+static void parts_hosts_expiry(void **state)
+{
+	struct cvni t;
+	struct proto_vnet a = pv(0x98, 151, 1450), b = pv(0x9a, 154, 1450), c = pv(0x9b, 155, 1450);
+	struct proto_vnet mine = pv(0x97, 151, 1450);
+	char why[256];
+
+	(void)state;
+	cvni_init(&t);
+	/* Two parts from h2: part 0 says 98, part 1 says 9a. */
+	hello(&t, "192.0.2.2", &a, 1, 0, 2, 1000);
+	hello(&t, "192.0.2.2", &b, 1, 1, 2, 1000);
+	assert_int_equal(t.n, 2);
+	/* Part 0 again without 98: 98 is gone, part 1 stays. */
+	assert_true(hello(&t, "192.0.2.2", &c, 1, 0, 2, 1500));
+	assert_int_equal(t.n, 2);
+	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
+	/* Fewer parts: part 1 goes. */
+	assert_true(hello(&t, "192.0.2.2", &c, 1, 0, 1, 1600));
+	assert_int_equal(t.n, 1);
+	/* h3 says 98 on 151; forgetting h2 leaves it. */
+	hello(&t, "192.0.2.3", &a, 1, 0, 1, 1700);
+	struct proto_addr h2 = v4("192.0.2.2");
+	assert_true(cvni_forget(&t, &h2));
+	assert_false(cvni_forget(&t, &h2));
+	assert_true(cvni_check(&t, &mine, why, sizeof(why)));
+	assert_string_equal(why, "host 192.0.2.3 carries vnet 98 on vni 151");
+	/* Not repeated within its hold time (3 s): gone. */
+	assert_false(cvni_expire(&t, 1700 + 2999));
+	assert_true(cvni_expire(&t, 1700 + 3000));
+	assert_int_equal(t.n, 0);
+	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
+	cvni_free(&t);
+}
+
+static void local_side(void **state)
+{
+	struct vnet_def def = { .vni = 151 };
+	struct vnet_status st = { .key = "97", .valid = true, .def = &def, .state = VNET_ST_UP, .reason = "" };
+	struct kern_underlay u = { .family = AF_INET, .mtu = 1500 };
+	struct proto_vnet v;
+
+	(void)state;
+	def.id.b[15] = 0x97;
+	assert_true(cvni_carried(&st));
+	cvni_local(&st, &u, &v);
+	assert_int_equal(v.vni, 151);
+	assert_int_equal(v.mtu, 1450);
+	assert_true(proto_vnet_ok(&v));
+	def.mtu = 1400;
+	cvni_local(&st, &u, &v);
+	assert_int_equal(v.mtu, 1400);
+	/* Down for a disagreement: still said, so the other side sees it. */
+	st.state = VNET_ST_ERROR;
+	assert_false(cvni_carried(&st));
+	st.remote = true;
+	assert_true(cvni_carried(&st));
+	st.valid = false;
+	assert_false(cvni_carried(&st));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reasons),
+		cmocka_unit_test(parts_hosts_expiry),
+		cmocka_unit_test(local_side),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
