@@ -15,6 +15,12 @@
 #      p50/p99/max over BENCH_MIG_COUNT (default 50) migrations, for our
 #      daemon, a silent guest, and plain flood-and-learn VXLAN.  Target:
 #      <= 1 lost ping p99, the silent guest too.
+#  (d) xenvnetd at scale (tests/bench/bench_scale.sh, its own lab):
+#      BENCH_SCALE_VNETS (default 4096) vnets written to xenstore at once ->
+#      all up, against `ip -batch` making the same devices in the same run
+#      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
+#      until all are up again (target < 2 s), RSS (< 64 MB), every device
+#      kept (same ifindex).
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -179,6 +185,24 @@ row "lost pings per migration p99: silent guest" "$(mres silent lost_p99)" - "<=
 	"$(ok "$(mres silent lost_p99)" "$(mres silent unrecovered)")"
 row "silent: Connected -> first reply p99 (ms)" "$(mres silent conn_p99)" - "<= 20" \
 	"$(awk -v v="$(mres silent conn_p99)" 'BEGIN { print (v != "" && v <= 20) ? "ok" : "no" }')"
+
+# ---------------------------------------------------------------- (d)
+# Scale (issue #9): its own lab, so that 8000+ devices disturb nothing else.
+bench_scale_rows() {
+	local out
+	lab_step "(d) ${BENCH_SCALE_VNETS:-4096} vnets: bulk create vs ip -batch, kill -9 and restart"
+	out=$(tests/bench/bench_scale.sh "$LAB_BUILD" 2>&1) || lab_fail "bench_scale failed: $(echo "$out" | tail -20)"
+	echo "$out" | grep -E '^(RESULT|  )' | sed 's/^/  /'
+	sres() { echo "$out" | sed -n "s/^RESULT case=$1 .* $2=\([^ ]*\).*/\1/p"; }
+	row "bulk create, all up (ms): ours / ip -batch" "$(sres bulk ours_ms)" "$(sres bulk ref_ms)" \
+		"ratio $(sres bulk ratio) <= 1.2" "$(awk -v v="$(sres bulk ratio)" 'BEGIN { print (v != "" && v <= 1.2) ? "ok" : "no" }')"
+	row "restart, all up again, p50 (ms)" "$(sres restart ms_p50)" - "< 2000 ms" \
+		"$(awk -v v="$(sres restart ms_p50)" 'BEGIN { print (v != "" && v < 2000) ? "ok" : "no" }')"
+	row "restart, all up again, max (ms)" "$(sres restart ms_max)" - - -
+	row "restart, daemon RSS (MB), devices kept" "$(awk -v k="$(sres restart rss_kb_max)" 'BEGIN { printf "%.1f", k / 1024 }')" - \
+		"< 64 MB" "$(awk -v v="$(sres restart rss_kb_max)" 'BEGIN { print (v != "" && v < 65536) ? "ok" : "no" }')"
+}
+bench_scale_rows
 
 # ---------------------------------------------------------------- table
 echo
