@@ -67,6 +67,8 @@ const char *kern_link_owner(struct rtnl_link *link);
 bool kern_link_half_made(struct rtnl_link *link);
 /* Label a link as @key's. */
 int kern_link_label(struct kern *k, struct rtnl_link *link, const char *key);
+/* The same for the link of that name, without reading it first. */
+int kern_link_label_name(struct kern *k, const char *name, const char *key);
 
 /* Write "xenvnet:<key>" into buf. */
 void kern_mark(const char *key, char *buf, size_t size);
