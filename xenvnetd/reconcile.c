@@ -16,8 +16,19 @@
 #define SAVE_BATCH 4            /* definitions saved per loop turn */
 #define MARKER_PATH "/tool/xenvnetd/restored"
 
+/* A vnet's bridge name, vnetif name, VNI or id in the conflict index. */
+enum { IX_BRIDGE, IX_VNETIF, IX_VNI, IX_ID, IX_KINDS };
+struct ixnode {
+	struct ixnode *next;
+	struct entry *e;
+	uint32_t h;
+};
+
 struct entry {
 	char *key;
+	struct entry *knext;        /* the key index's chain */
+	bool indexed;               /* in the conflict index (present and valid) */
+	struct ixnode ix[IX_KINDS];
 	uint64_t seq;               /* first-seen order: breaks ties */
 	bool present;               /* /vnet/<key> exists */
 	struct vnet_xs_def xs;      /* as last read */
@@ -46,6 +57,10 @@ struct reconciler {
 	struct xsconn *xs;
 	struct entry **v;
 	size_t n, cap;
+	/* Hash indexes, cap (keys) and IX_KINDS * cap (conflicts) buckets:
+	 * thousands of vnets must not cost a scan of the table per event. */
+	struct entry **keys;
+	struct ixnode **ix;
 	uint64_t next_seq;
 	bool have_underlay;
 	struct kern_underlay u;
@@ -68,28 +83,116 @@ const char *vnet_state_name(enum vnet_state s)
 
 /* ---- the table of vnets ---- */
 
+/* FNV-1a, seeded per kind so that a name and a VNI do not share chains. */
+static uint32_t hash_bytes(uint32_t seed, const void *p, size_t len)
+{
+	uint32_t h = 2166136261u ^ seed;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ ((const uint8_t *)p)[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_str(const char *s) { return hash_bytes(0, s, strlen(s)); }
+
+/* Bridge and vnetif names share one hash: a bridge may clash with a vnetif. */
+static uint32_t ix_hash(const struct vnet_def *d, int kind)
+{
+	switch (kind) {
+	case IX_BRIDGE: return hash_str(d->bridge);
+	case IX_VNETIF: return hash_str(d->vnetif);
+	case IX_VNI: return hash_bytes(1, &d->vni, sizeof(d->vni));
+	default: return hash_bytes(2, &d->id, sizeof(d->id));
+	}
+}
+
+static struct ixnode **ix_bucket(struct reconciler *r, uint32_t h)
+{
+	return &r->ix[h & (IX_KINDS * r->cap - 1)];
+}
+
+/* Index @e's definition for find_conflict(): only present, valid vnets
+ * can keep another from coming up.  Call after load() changed it. */
+static void ix_add(struct reconciler *r, struct entry *e)
+{
+	if (e->indexed || !e->present || !e->valid)
+		return;
+	for (int k = 0; k < IX_KINDS; k++) {
+		struct ixnode *n = &e->ix[k], **b = ix_bucket(r, ix_hash(&e->def, k));
+		n->e = e;
+		n->h = ix_hash(&e->def, k);
+		n->next = *b;
+		*b = n;
+	}
+	e->indexed = true;
+}
+
+/* ... and before it changes its definition or presence. */
+static void ix_del(struct reconciler *r, struct entry *e)
+{
+	if (!e->indexed)
+		return;
+	for (int k = 0; k < IX_KINDS; k++) {
+		struct ixnode **p = ix_bucket(r, e->ix[k].h);
+		while (*p != &e->ix[k])
+			p = &(*p)->next;
+		*p = e->ix[k].next;
+	}
+	e->indexed = false;
+}
+
+static struct entry **key_bucket(struct reconciler *r, const char *key)
+{
+	return &r->keys[hash_str(key) & (r->cap - 1)];
+}
+
 static struct entry *find(struct reconciler *r, const char *key)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->v[i]->key, key) == 0)
-			return r->v[i];
+	if (!r->keys)
+		return NULL;
+	for (struct entry *e = *key_bucket(r, key); e; e = e->knext)
+		if (strcmp(e->key, key) == 0)
+			return e;
 	return NULL;
+}
+
+/* Room for @cap entries (a power of two), the indexes rebuilt to match. */
+static int grow(struct reconciler *r, size_t cap)
+{
+	struct entry **v = realloc(r->v, cap * sizeof(*v));
+	struct entry **keys = calloc(cap, sizeof(*keys));
+	struct ixnode **ix = calloc(IX_KINDS * cap, sizeof(*ix));
+
+	if (v)
+		r->v = v;
+	if (!v || !keys || !ix) {
+		free(keys);
+		free(ix);
+		return -1;
+	}
+	free(r->keys);
+	free(r->ix);
+	r->keys = keys;
+	r->ix = ix;
+	r->cap = cap;
+	for (size_t i = 0; i < r->n; i++) {
+		struct entry *e = r->v[i], **b = key_bucket(r, e->key);
+		e->knext = *b;
+		*b = e;
+		e->indexed = false;
+		ix_add(r, e);
+	}
+	return 0;
 }
 
 static struct entry *find_or_add(struct reconciler *r, const char *key)
 {
-	struct entry *e = find(r, key);
+	struct entry *e = find(r, key), **b;
 
 	if (e)
 		return e;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct entry **v = realloc(r->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		r->v = v;
-		r->cap = cap;
-	}
+	if (r->n == r->cap && grow(r, r->cap ? r->cap * 2 : 64) < 0)
+		return NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->key = strdup(key))) {
 		free(e);
@@ -97,6 +200,9 @@ static struct entry *find_or_add(struct reconciler *r, const char *key)
 	}
 	e->seq = r->next_seq++;
 	r->v[r->n++] = e; /* appended: the table stays in seq order */
+	b = key_bucket(r, key);
+	e->knext = *b;
+	*b = e;
 	return e;
 }
 
@@ -113,10 +219,17 @@ static void compact(struct reconciler *r)
 	size_t w = 0;
 
 	for (size_t i = 0; i < r->n; i++) {
-		if (!r->v[i]->present && r->v[i]->nowned == 0 && !r->v[i]->dirty && r->v[i]->saved)
-			entry_free(r->v[i]);
-		else
-			r->v[w++] = r->v[i];
+		struct entry *e = r->v[i];
+		if (!e->present && e->nowned == 0 && !e->dirty && e->saved) {
+			struct entry **p = key_bucket(r, e->key);
+			while (*p != e)
+				p = &(*p)->knext;
+			*p = e->knext;
+			ix_del(r, e);
+			entry_free(e);
+		} else {
+			r->v[w++] = e;
+		}
 	}
 	r->n = w;
 }
@@ -174,6 +287,39 @@ static void mark_conflicts_dirty(struct reconciler *r)
 			r->v[i]->dirty = true;
 }
 
+/* The status xenstore holds, as just read: what need not be written
+ * again (a restarted daemon finds its vnets' "up" in place). */
+static void status_from_store(struct entry *e)
+{
+	static const enum vnet_state written[] = { VNET_ST_UP, VNET_ST_PENDING, VNET_ST_ERROR };
+
+	e->status_known = false;
+	for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+		if (e->xs.state && strcmp(e->xs.state, vnet_state_name(written[i])) == 0) {
+			e->status_known = true;
+			e->w_state = written[i];
+			snprintf(e->w_reason, sizeof(e->w_reason), "%s", e->xs.error ? e->xs.error : "");
+		}
+	}
+}
+
+/* Take what was just read of @e from xenstore (d's strings move to e). */
+static void take(struct reconciler *r, struct entry *e, struct vnet_xs_def *d)
+{
+	if (!same_def(d, &e->xs)) {
+		e->saved = false;
+		mark_conflicts_dirty(r);
+	}
+	ix_del(r, e);
+	vnet_xs_def_free(&e->xs);
+	e->xs = *d;
+	e->present = d->exists;
+	validate(e);
+	ix_add(r, e);
+	status_from_store(e);
+	e->dirty = true;
+}
+
 /* Re-read one vnet from xenstore.  -1 when xenstore failed. */
 static int load(struct reconciler *r, struct entry *e)
 {
@@ -186,15 +332,7 @@ static int load(struct reconciler *r, struct entry *e)
 		xsconn_failed(r->xs, errno);
 		return -1;
 	}
-	if (!same_def(&d, &e->xs)) {
-		e->saved = false;
-		mark_conflicts_dirty(r);
-	}
-	vnet_xs_def_free(&e->xs);
-	e->xs = d;
-	e->present = d.exists;
-	validate(e);
-	e->dirty = true;
+	take(r, e, &d);
 	return 0;
 }
 
@@ -212,29 +350,39 @@ static bool beats(const struct entry *o, const struct entry *e)
 	return o->seq < e->seq;
 }
 
+/* Does o keep e from coming up?  Why, into why (when not NULL). */
+static bool clashes(const struct entry *o, const struct entry *e, char *why, size_t size)
+{
+	const struct vnet_def *d = &e->def, *od = &o->def;
+
+	if (!beats(o, e))
+		return false;
+	if (vnet_id_equal(&d->id, &od->id))
+		snprintf(why, size, "id is already defined as /vnet/%s", o->key);
+	else if (!strcmp(d->bridge, od->bridge) || !strcmp(d->bridge, od->vnetif))
+		snprintf(why, size, "bridge %s is already used by vnet %s", d->bridge, o->key);
+	else if (!strcmp(d->vnetif, od->vnetif) || !strcmp(d->vnetif, od->bridge))
+		snprintf(why, size, "vnetif %s is already used by vnet %s", d->vnetif, o->key);
+	else if (d->vni == od->vni)
+		snprintf(why, size, "vni %u is already used by vnet %s", d->vni, o->key);
+	else
+		return false;
+	return true;
+}
+
+/* The first vnet in table (seq) order that keeps e from coming up, among
+ * those sharing one of its names, its VNI or its id. */
 static bool find_conflict(struct reconciler *r, struct entry *e, char *why, size_t size)
 {
-	const struct vnet_def *d = &e->def;
+	const struct entry *first = NULL;
 
-	for (size_t i = 0; i < r->n; i++) {
-		struct entry *o = r->v[i];
-		const struct vnet_def *od = &o->def;
-
-		if (!beats(o, e))
-			continue;
-		if (vnet_id_equal(&d->id, &od->id))
-			snprintf(why, size, "id is already defined as /vnet/%s", o->key);
-		else if (!strcmp(d->bridge, od->bridge) || !strcmp(d->bridge, od->vnetif))
-			snprintf(why, size, "bridge %s is already used by vnet %s", d->bridge, o->key);
-		else if (!strcmp(d->vnetif, od->vnetif) || !strcmp(d->vnetif, od->bridge))
-			snprintf(why, size, "vnetif %s is already used by vnet %s", d->vnetif, o->key);
-		else if (d->vni == od->vni)
-			snprintf(why, size, "vni %u is already used by vnet %s", d->vni, o->key);
-		else
-			continue;
-		return true;
+	for (int k = 0; k < IX_KINDS; k++) {
+		uint32_t h = ix_hash(&e->def, k);
+		for (const struct ixnode *n = *ix_bucket(r, h); n; n = n->next)
+			if (n->h == h && (!first || n->e->seq < first->seq) && clashes(n->e, e, NULL, 0))
+				first = n->e;
 	}
-	return false;
+	return first && clashes(first, e, why, size);
 }
 
 static void remove_device(struct reconciler *r, struct entry *e, const char *name)
@@ -370,6 +518,7 @@ static void evaluate(struct reconciler *r, struct entry *e)
 		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group };
 
 		drop_stale(r, e);
+		p.fresh = e->nowned == 0;
 		if (r->dp->apply(r->k, e->key, &e->def, &r->u, &p, why, sizeof(why)) == 0) {
 			own(e, e->def.bridge);
 			own(e, e->def.vnetif);
@@ -469,25 +618,32 @@ static void rescan_kernel(struct reconciler *r)
 static int rescan_xenstore(struct reconciler *r)
 {
 	struct xs_handle *h = xsconn_handle(r->xs);
+	struct vnet_xs_def *defs = NULL;
 	unsigned n = 0;
 	char **keys;
 
 	if (!h)
 		return -1;
 	keys = vnet_xs_list(h, &n);
-	if (!keys && errno != ENOENT) {
+	if ((!keys && errno != ENOENT) ||
+	    (n && (!(defs = calloc(n, sizeof(*defs))) || vnet_xs_read_many(h, keys, n, defs) < 0))) {
 		xsconn_failed(r->xs, errno);
+		free(defs);
+		free(keys);
 		return -1;
 	}
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
+		ix_del(r, r->v[i]);
 		r->v[i]->present = false;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct entry *e = find_or_add(r, keys[i]);
-		if (e && load(r, e) < 0) {
-			free(keys);
-			return -1;
-		}
+		if (e)
+			take(r, e, &defs[i]);
+		else
+			vnet_xs_def_free(&defs[i]);
 	}
+	free(defs);
 	free(keys);
 	for (size_t i = 0; i < r->n; i++)
 		if (!r->v[i]->present)
@@ -555,13 +711,22 @@ void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h)
 		xsconn_failed(r->xs, errno);
 		return;
 	}
+	uint64_t t0 = loop_now_ms();
 	if (rescan_xenstore(r) < 0)
 		return;
+	uint64_t t1 = loop_now_ms();
 	if (!c.fresh)
 		persist_foreach(r->cfg->state_dir, restore_one, &c);
+	uint64_t t2 = loop_now_ms();
 	rescan_kernel(r);
+	uint64_t t3 = loop_now_ms();
 	mark_all_dirty(r);
 	process(r);
+	/* How long a (re)start takes, by part: the figure to watch at scale. */
+	log_info("%zu vnets in place in %llu ms (xenstore %llu, state dir %llu, kernel scan %llu, "
+		 "apply %llu)", r->n, (unsigned long long)(loop_now_ms() - t0), (unsigned long long)(t1 - t0),
+		 (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2),
+		 (unsigned long long)(loop_now_ms() - t3));
 }
 
 void reconciler_xs_lost(struct reconciler *r)
@@ -638,10 +803,13 @@ void reconciler_kernel_event(void *arg, const struct kern_event *ev)
 			}
 		}
 	}
-	/* A name that blocked a vnet may have been freed (or taken). */
-	for (size_t i = 0; i < r->n; i++) {
-		struct entry *e = r->v[i];
-		if (e->kernel_blocked && (!strcmp(e->def.bridge, ev->name) || !strcmp(e->def.vnetif, ev->name)))
+	/* A name that blocked a vnet may have been freed (or taken); the
+	 * kernel refuses only vnets that are present and valid (indexed). */
+	uint32_t h = hash_str(ev->name);
+	for (const struct ixnode *n = r->ix ? *ix_bucket(r, h) : NULL; n; n = n->next) {
+		struct entry *e = n->e;
+		if (n->h == h && e->kernel_blocked &&
+		    (!strcmp(e->def.bridge, ev->name) || !strcmp(e->def.vnetif, ev->name)))
 			e->dirty = any = true;
 	}
 	if (any)
@@ -711,6 +879,8 @@ void reconciler_free(struct reconciler *r)
 	for (size_t i = 0; i < r->n; i++)
 		entry_free(r->v[i]);
 	free(r->v);
+	free(r->keys);
+	free(r->ix);
 	free(r);
 }
 
