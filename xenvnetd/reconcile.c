@@ -674,7 +674,15 @@ static void restore_one(void *arg, const struct vnet_raw *raw)
 	if (!e || !e->present) {
 		persist_remove(c->r->cfg->state_dir, raw->key);
 		log_info("vnet %s: deleted while xenvnetd was stopped; forgotten", raw->key);
+		return;
 	}
+	/* Saved as it is: a restart need not write (and fsync) it again. */
+	for (int i = 0; i < VNET_NFIELDS; i++) {
+		const char *saved = *vnet_raw_field((struct vnet_raw *)raw, (size_t)i), *now = e->xs.field[i];
+		if (!saved != !now || (saved && strcmp(saved, now) != 0))
+			return;
+	}
+	e->saved = true;
 }
 
 /* A store without our marker is new (dom0 rebooted, xenstored restarted):
