@@ -87,6 +87,7 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 	rtnl_link_vxlan_set_local(l, local);
 	rtnl_link_vxlan_set_link(l, (uint32_t)u->ifindex);
 	rtnl_link_vxlan_set_learning(l, 1);
+	kern_link_changed(k, def->vnetif);
 	rc = rtnl_link_add(k->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
 	return rc;

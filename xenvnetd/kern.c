@@ -1,4 +1,5 @@
 #include "kern.h"
+#include "dp_linksnap.h"
 #include "vnet_err.h"
 
 #include <errno.h>
@@ -57,6 +58,7 @@ nomem:
 
 void kern_close(struct kern *k)
 {
+	kern_snapshot_drop(k);
 	nl_socket_free(k->sk);
 	nl_socket_free(k->ev);
 	nl_socket_free(k->batch);
@@ -214,6 +216,7 @@ int kern_link_label(struct kern *k, struct rtnl_link *link, const char *key)
 		return -NLE_NOMEM;
 	kern_mark(key, mark, sizeof(mark));
 	rtnl_link_set_ifalias(change, mark);
+	kern_link_changed(k, rtnl_link_get_name(link));
 	rc = rtnl_link_change(k->sk, link, change, 0);
 	rtnl_link_put(change);
 	return rc;
@@ -227,6 +230,7 @@ int kern_link_label_name(struct kern *k, const char *name, const char *key)
 
 	if (!msg)
 		return -NLE_NOMEM;
+	kern_link_changed(k, name);
 	kern_mark(key, mark, sizeof(mark));
 	/* ifindex 0: the kernel finds the link by IFLA_IFNAME. */
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
@@ -290,21 +294,41 @@ void kern_read_events(struct kern *k, kern_event_cb cb, void *arg)
 	}
 }
 
+int kern_snapshot_take(struct kern *k)
+{
+	kern_snapshot_drop(k);
+	k->snap = linksnap_take();
+	return k->snap ? 0 : -1;
+}
+
+void kern_snapshot_drop(struct kern *k)
+{
+	linksnap_free(k->snap);
+	k->snap = NULL;
+}
+
+void kern_link_changed(struct kern *k, const char *name)
+{
+	if (k->snap && linksnap_changed(k->snap, name) < 0)
+		kern_snapshot_drop(k);
+}
+
 struct rtnl_link *kern_link_get(struct kern *k, const char *name)
 {
 	struct rtnl_link *link = NULL;
 
+	if (k->snap && linksnap_get(k->snap, name, &link))
+		return link;
 	if (rtnl_link_get_kernel(k->sk, 0, name, &link) < 0)
 		return NULL;
 	return link;
 }
 
-/* A dump parsed straight from the messages, on a socket of its own with
- * strict checking (so that the kernel applies a request's filters): at
- * thousands of links, libnl's caches (an object per link, per address)
- * cost more than the kernel's answer.  Returns 0 or -NLE_*. */
-static int dump(uint16_t type, const void *req, size_t reqlen, void (*cb)(void *arg, const struct nlmsghdr *h),
-		void *arg)
+/* Parsed straight from the messages: at thousands of links, libnl's
+ * caches (an object per link, per address) cost more than the kernel's
+ * answer. */
+int kern_dump(uint16_t type, const void *req, size_t reqlen, void (*cb)(void *arg, const struct nlmsghdr *h),
+	      void *arg)
 {
 	static uint8_t buf[64 * 1024];
 	struct {
@@ -394,7 +418,7 @@ static int link_address(int ifindex, int *family, struct in6_addr *out)
 
 	for (size_t i = 0; i < 2 && p.found < 2; i++) {
 		struct ifaddrmsg req = { .ifa_family = (uint8_t)families[i], .ifa_index = (uint32_t)ifindex };
-		dump(RTM_GETADDR, &req, sizeof(req), pick_address, &p);
+		kern_dump(RTM_GETADDR, &req, sizeof(req), pick_address, &p);
 	}
 	if (!p.found)
 		return -1;
@@ -468,6 +492,7 @@ int kern_bridge_create(struct kern *k, const char *name, unsigned mtu)
 	}
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, info);
+	kern_link_changed(k, name);
 	return nl_send_sync(k->sk, msg);
 }
 
@@ -491,8 +516,10 @@ int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int m
 		rtnl_link_set_flags(change, IFF_UP);
 		needed = true;
 	}
-	if (needed)
+	if (needed) {
+		kern_link_changed(k, rtnl_link_get_name(link));
 		rc = rtnl_link_change(k->sk, link, change, 0);
+	}
 	rtnl_link_put(change);
 	return rc;
 }
@@ -522,6 +549,7 @@ int kern_link_delete(struct kern *k, const char *name)
 	if (!link)
 		return -NLE_NOMEM;
 	rtnl_link_set_name(link, name);
+	kern_link_changed(k, name);
 	rc = rtnl_link_delete(k->sk, link);
 	rtnl_link_put(link);
 	return rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND ? 0 : rc;
@@ -575,7 +603,7 @@ int kern_links_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_l
 	struct links_ctx c = { cb, arg };
 
 	(void)k;
-	return dump(RTM_GETLINK, &req, sizeof(req), parsed_link_info, &c);
+	return kern_dump(RTM_GETLINK, &req, sizeof(req), parsed_link_info, &c);
 }
 
 int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb *f), void *arg)

@@ -28,6 +28,7 @@ struct kern {
 	size_t qlen;
 	uint32_t qseq;
 	uint64_t batch_errors;
+	struct linksnap *snap; /* see kern_snapshot_take() */
 };
 
 struct kern_underlay {
@@ -60,6 +61,20 @@ int kern_find_underlay(struct kern *k, const char *name, struct kern_underlay *u
 
 /* The link of that name from the kernel, or NULL (caller rtnl_link_put()s). */
 struct rtnl_link *kern_link_get(struct kern *k, const char *name);
+
+/* Answer kern_link_get() from one dump of every link until
+ * kern_snapshot_drop(), for a pass over many vnets (see dp_linksnap.h).
+ * What the daemon changes meanwhile is read from the kernel again: every
+ * change to a link goes through kern, or is told by kern_link_changed(). */
+int kern_snapshot_take(struct kern *k);
+void kern_snapshot_drop(struct kern *k);
+void kern_link_changed(struct kern *k, const char *name);
+
+/* A dump of @type (request body @req), each message to cb, on a socket of
+ * its own with strict checking (the kernel applies the request's
+ * filters).  0 or -NLE_*. */
+int kern_dump(uint16_t type, const void *req, size_t reqlen, void (*cb)(void *arg, const struct nlmsghdr *h),
+	      void *arg);
 
 /* The vnet key in a link's mark, or NULL when the link is not ours. */
 const char *kern_link_owner(struct rtnl_link *link);

@@ -15,6 +15,7 @@
 #define SAVE_DELAY_MS 20        /* batch state-directory writes (each one fsyncs) */
 #define SAVE_BATCH 4            /* definitions saved per loop turn */
 #define MARKER_PATH "/tool/xenvnetd/restored"
+#define SNAPSHOT_MIN 64         /* vnets to evaluate that make a link dump worth it */
 
 /* A vnet's bridge name, vnetif name, VNI or id in the conflict index. */
 enum { IX_BRIDGE, IX_VNETIF, IX_VNI, IX_ID, IX_KINDS };
@@ -540,9 +541,18 @@ static void evaluate(struct reconciler *r, struct entry *e)
 
 static void process(struct reconciler *r)
 {
+	size_t dirty = 0;
+	bool snap;
+
+	for (size_t i = 0; i < r->n; i++)
+		dirty += r->v[i]->dirty;
+	/* Many at once (a restart...): one dump instead of reads per vnet. */
+	snap = dirty >= SNAPSHOT_MIN && kern_snapshot_take(r->k) == 0;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i]->dirty)
 			evaluate(r, r->v[i]);
+	if (snap)
+		kern_snapshot_drop(r->k);
 	compact(r);
 }
 
