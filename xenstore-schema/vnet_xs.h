@@ -34,6 +34,14 @@ int vnet_xs_write(struct xs_handle *h, const struct vnet_raw *raw, bool only_if_
  * must never resurrect a deleted vnet).  error NULL removes the key. */
 int vnet_xs_set_status(struct xs_handle *h, const char *key, const char *state, const char *error);
 
+/* The same for n vnets in one transaction.  no_error_key: the store is
+ * known to hold no error key for it (saves removing one). */
+struct vnet_xs_status {
+	const char *key, *state, *error;
+	bool no_error_key;
+};
+int vnet_xs_set_status_many(struct xs_handle *h, const struct vnet_xs_status *v, unsigned n);
+
 /* The keys under /vnet (free with free()); NULL with errno (ENOENT: none). */
 char **vnet_xs_list(struct xs_handle *h, unsigned *n);
 

@@ -14,6 +14,8 @@
 #define UNDERLAY_SETTLE_MS 50   /* batch bursts of address/link events */
 #define SAVE_DELAY_MS 20        /* batch state-directory writes (each one fsyncs) */
 #define SAVE_BATCH 4            /* definitions saved per loop turn */
+#define LOAD_BATCH 32           /* definitions read (and applied) per loop turn */
+#define STATUS_BATCH 64         /* statuses written per xenstore transaction */
 #define MARKER_PATH "/tool/xenvnetd/restored"
 #define SNAPSHOT_MIN 64         /* vnets to evaluate that make a link dump worth it */
 
@@ -45,7 +47,9 @@ struct entry {
 	bool kernel_blocked;        /* the kernel refused: retry on link events */
 	bool dirty;
 	bool saved;                 /* the state directory has xs as it is */
-	bool status_known;          /* xenstore holds w_state/w_reason */
+	bool stale;                 /* xenstore changed it: read it again */
+	bool status_due;            /* state/reason to be written to xenstore */
+	bool status_known;          /* xenstore holds w_state/w_reason (UNKNOWN: none) */
 	enum vnet_state w_state;
 	char w_reason[256];
 };
@@ -68,6 +72,7 @@ struct reconciler {
 	char underlay_err[256];
 	struct timer underlay_timer;
 	struct timer save_timer;
+	struct timer load_timer;
 	void (*change_cb)(void *arg, const struct vnet_def *def, int tunnel);
 	void *change_arg;
 };
@@ -294,7 +299,10 @@ static void status_from_store(struct entry *e)
 {
 	static const enum vnet_state written[] = { VNET_ST_UP, VNET_ST_PENDING, VNET_ST_ERROR };
 
-	e->status_known = false;
+	/* Neither key: nothing to remove when the first status is written. */
+	e->status_known = !e->xs.state && !e->xs.error;
+	e->w_state = VNET_ST_UNKNOWN;
+	e->w_reason[0] = '\0';
 	for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
 		if (e->xs.state && strcmp(e->xs.state, vnet_state_name(written[i])) == 0) {
 			e->status_known = true;
@@ -318,23 +326,8 @@ static void take(struct reconciler *r, struct entry *e, struct vnet_xs_def *d)
 	validate(e);
 	ix_add(r, e);
 	status_from_store(e);
+	e->stale = false;
 	e->dirty = true;
-}
-
-/* Re-read one vnet from xenstore.  -1 when xenstore failed. */
-static int load(struct reconciler *r, struct entry *e)
-{
-	struct xs_handle *h = xsconn_handle(r->xs);
-	struct vnet_xs_def d;
-
-	if (!h)
-		return -1;
-	if (vnet_xs_read(h, e->key, &d) < 0) {
-		xsconn_failed(r->xs, errno);
-		return -1;
-	}
-	take(r, e, &d);
-	return 0;
 }
 
 /* ---- deciding and applying ---- */
@@ -411,20 +404,55 @@ static void drop_stale(struct reconciler *r, struct entry *e)
 			remove_device(r, e, e->owned[i]);
 }
 
+/* Statuses are written at the end of a pass, many per transaction. */
 static void write_status(struct reconciler *r, struct entry *e)
 {
-	struct xs_handle *h = xsconn_handle(r->xs);
+	(void)r;
+	e->status_due = !(e->status_known && e->w_state == e->state && !strcmp(e->w_reason, e->reason));
+}
 
-	if (!h || (e->status_known && e->w_state == e->state && !strcmp(e->w_reason, e->reason)))
-		return;
-	if (vnet_xs_set_status(h, e->key, vnet_state_name(e->state),
-			       e->state == VNET_ST_UP ? NULL : e->reason) < 0) {
-		xsconn_failed(r->xs, errno);
-		return;
+static int write_statuses(struct xs_handle *h, struct entry **es, unsigned n)
+{
+	struct vnet_xs_status v[STATUS_BATCH];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct entry *e = es[i];
+		v[i] = (struct vnet_xs_status){
+			.key = e->key, .state = vnet_state_name(e->state),
+			.error = e->state == VNET_ST_UP ? NULL : e->reason,
+			.no_error_key = e->status_known && !e->w_reason[0],
+		};
 	}
-	e->status_known = true;
-	e->w_state = e->state;
-	snprintf(e->w_reason, sizeof(e->w_reason), "%s", e->reason);
+	if (vnet_xs_set_status_many(h, v, n) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct entry *e = es[i];
+		e->status_due = false;
+		e->status_known = true;
+		e->w_state = e->state;
+		snprintf(e->w_reason, sizeof(e->w_reason), "%s", e->reason);
+	}
+	return 0;
+}
+
+static void flush_statuses(struct reconciler *r)
+{
+	struct xs_handle *h = xsconn_handle(r->xs);
+	struct entry *es[STATUS_BATCH];
+	unsigned n = 0;
+
+	if (!h)
+		return; /* written again once connected (status_known is reset) */
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->v[i]->status_due && r->v[i]->present)
+			es[n++] = r->v[i];
+		if ((n == STATUS_BATCH || (i + 1 == r->n && n)) && write_statuses(h, es, n) < 0) {
+			xsconn_failed(r->xs, errno);
+			return;
+		}
+		if (n == STATUS_BATCH)
+			n = 0;
+	}
 }
 
 /* Saving fsyncs: keep it off the path from a definition to its devices
@@ -553,6 +581,7 @@ static void process(struct reconciler *r)
 			evaluate(r, r->v[i]);
 	if (snap)
 		kern_snapshot_drop(r->k);
+	flush_statuses(r);
 	compact(r);
 }
 
@@ -635,12 +664,16 @@ static int rescan_xenstore(struct reconciler *r)
 	if (!h)
 		return -1;
 	keys = vnet_xs_list(h, &n);
-	if ((!keys && errno != ENOENT) ||
-	    (n && (!(defs = calloc(n, sizeof(*defs))) || vnet_xs_read_many(h, keys, n, defs) < 0))) {
-		xsconn_failed(r->xs, errno);
-		free(defs);
-		free(keys);
-		return -1;
+	if ((!keys && errno != ENOENT) || (n && !(defs = calloc(n, sizeof(*defs)))))
+		goto failed;
+	/* In transactions of LOAD_BATCH: xenstored checks each access against
+	 * the transaction's earlier ones, so one huge transaction is quadratic. */
+	for (unsigned i = 0; i < n; i += LOAD_BATCH) {
+		if (vnet_xs_read_many(h, keys + i, n - i < LOAD_BATCH ? n - i : LOAD_BATCH, defs + i) < 0) {
+			while (i)
+				vnet_xs_def_free(&defs[--i]);
+			goto failed;
+		}
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		ix_del(r, r->v[i]);
@@ -659,6 +692,11 @@ static int rescan_xenstore(struct reconciler *r)
 		if (!r->v[i]->present)
 			r->v[i]->dirty = true;
 	return 0;
+failed:
+	xsconn_failed(r->xs, errno);
+	free(defs);
+	free(keys);
+	return -1;
 }
 
 /* ---- persistence across an emptied xenstore ---- */
@@ -788,8 +826,48 @@ void reconciler_xs_watch(struct reconciler *r, const char *path)
 	if (leaf && (!strcmp(leaf, VNET_KEY_STATE) || !strcmp(leaf, VNET_KEY_ERROR)))
 		return;
 	struct entry *e = find_or_add(r, key);
-	if (e && load(r, e) == 0)
-		process(r);
+	/* Read once every queued event is in: a burst of definitions is read
+	 * many per transaction, applied in one pass. */
+	if (e) {
+		e->stale = true;
+		if (!r->load_timer.armed)
+			loop_timer_arm(r->loop, &r->load_timer, 0);
+	}
+}
+
+/* Read and apply up to LOAD_BATCH changed definitions; the rest on the
+ * next turn, so that the loop answers meanwhile. */
+static void load_some(void *arg)
+{
+	struct reconciler *r = arg;
+	struct xs_handle *h = xsconn_handle(r->xs);
+	struct entry *es[LOAD_BATCH];
+	char *keys[LOAD_BATCH];
+	struct vnet_xs_def defs[LOAD_BATCH];
+	unsigned n = 0;
+	bool more = false;
+
+	if (!h)
+		return; /* all read again once connected */
+	for (size_t i = 0; i < r->n && !more; i++) {
+		if (!r->v[i]->stale)
+			continue;
+		if (n == LOAD_BATCH) {
+			more = true;
+			break;
+		}
+		es[n] = r->v[i];
+		keys[n++] = r->v[i]->key;
+	}
+	if (n && vnet_xs_read_many(h, keys, n, defs) < 0) {
+		xsconn_failed(r->xs, errno);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		take(r, es[i], &defs[i]);
+	process(r);
+	if (more)
+		loop_timer_arm(r->loop, &r->load_timer, 1);
 }
 
 /* ---- kernel events ---- */
@@ -849,6 +927,7 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 	r->cfg = cfg;
 	timer_init(&r->underlay_timer, underlay_timer_fired, r);
 	timer_init(&r->save_timer, save_some, r);
+	timer_init(&r->load_timer, load_some, r);
 	snprintf(r->underlay_err, sizeof(r->underlay_err), "underlay not found yet");
 	refresh_underlay(r);
 	return r;
@@ -893,6 +972,7 @@ void reconciler_free(struct reconciler *r)
 		return;
 	loop_timer_cancel(r->loop, &r->underlay_timer);
 	loop_timer_cancel(r->loop, &r->save_timer);
+	loop_timer_cancel(r->loop, &r->load_timer);
 	save_all(r); /* nothing waits unsaved past our exit */
 	for (size_t i = 0; i < r->n; i++)
 		entry_free(r->v[i]);
