@@ -73,6 +73,7 @@ struct reconciler {
 	struct timer underlay_timer;
 	struct timer save_timer;
 	struct timer load_timer;
+	bool initial_event;         /* the watch's first event is still to come */
 	void (*change_cb)(void *arg, const struct vnet_def *def, int tunnel);
 	void *change_arg;
 };
@@ -767,6 +768,10 @@ void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h)
 		xsconn_failed(r->xs, errno);
 		return;
 	}
+	/* xenstored fires a new watch once at once: the scan below covers
+	 * that event, and reading thousands of vnets twice would double a
+	 * restart.  Any later change fires events of its own. */
+	r->initial_event = true;
 	uint64_t t0 = loop_now_ms();
 	if (rescan_xenstore(r) < 0)
 		return;
@@ -818,7 +823,11 @@ void reconciler_xs_watch(struct reconciler *r, const char *path)
 	const char *leaf, *key = key_of(path, buf, sizeof(buf), &leaf);
 
 	if (!key) {
-		if (strcmp(path, VNET_XS_ROOT) == 0 && rescan_xenstore(r) == 0)
+		if (strcmp(path, VNET_XS_ROOT) != 0)
+			return;
+		if (r->initial_event)
+			r->initial_event = false;
+		else if (rescan_xenstore(r) == 0)
 			process(r);
 		return;
 	}
@@ -939,6 +948,11 @@ static void save_some(void *arg)
 {
 	struct reconciler *r = arg;
 	int budget = SAVE_BATCH;
+
+	if (r->load_timer.armed) { /* definitions still coming in: devices first */
+		loop_timer_arm(r->loop, &r->save_timer, SAVE_DELAY_MS);
+		return;
+	}
 
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->v[i]->saved)
