@@ -831,6 +831,9 @@ void reconciler_xs_watch(struct reconciler *r, const char *path)
 			process(r);
 		return;
 	}
+	/* The initial event comes before any other: none came (a store that
+	 * does not send one), so the next root event is a real one. */
+	r->initial_event = false;
 	/* Our own status writes come back as events: nothing to do. */
 	if (leaf && (!strcmp(leaf, VNET_KEY_STATE) || !strcmp(leaf, VNET_KEY_ERROR)))
 		return;
