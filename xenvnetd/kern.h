@@ -21,6 +21,7 @@
 #define KERN_GROUP 0x78766e74u /* "xvnt" */
 
 struct kern {
+	struct linksnap *snap; /* see kern_snapshot_take() */
 	struct nl_sock *sk;   /* requests */
 	struct nl_sock *ev;   /* link and address notifications */
 	struct nl_sock *batch; /* queued FDB writes, unacknowledged */
@@ -28,7 +29,6 @@ struct kern {
 	size_t qlen;
 	uint32_t qseq;
 	uint64_t batch_errors;
-	struct linksnap *snap; /* see kern_snapshot_take() */
 };
 
 struct kern_underlay {
