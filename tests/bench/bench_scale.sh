@@ -144,5 +144,5 @@ for ((r = 1; r <= RESTARTS; r++)); do
 	[ "$before" = "$after" ] ||
 		lab_fail "devices were recreated or lost across restart $r: $(diff <(echo "$before") <(echo "$after") | head -5)"
 done
-sorted=($(printf '%s\n' "${times[@]}" | sort -n))
+mapfile -t sorted < <(printf '%s\n' "${times[@]}" | sort -n)
 echo "RESULT case=restart n=$N ms_p50=${sorted[$(((RESTARTS - 1) / 2))]} ms_max=${sorted[-1]} rss_kb_max=$rss kept=yes"

@@ -47,7 +47,7 @@ lab_wait 60 "$N vnets up" all_up || lab_fail "not all vnets came up"
 lab_wait_xs 1 /vnet/250/state error
 xs 1 read /vnet/250/error | grep -q "existing interface that xenvnetd did not create" ||
 	lab_fail "vnet 250: error '$(xs_get 1 /vnet/250/error)'"
-[ -z "$(h1 ip -o link show dev vnet250 | grep -o 'alias.*')" ] || lab_fail "the foreign vnet250 was labelled"
+! h1 ip -o link show dev vnet250 | grep -q ' alias ' || lab_fail "the foreign vnet250 was labelled"
 lab_link_gone 1 vnif250 || lab_fail "vnif250 was made although vnet 250 is in error"
 lab_vnet_up 1 251
 [ "$(lab_ifindex 1 vnet251)" = "$half" ] || lab_fail "the half-made vnet251 was recreated, not adopted"
@@ -74,5 +74,5 @@ lab_wait 10 "vnet 202's devices to go" eval '! lab_link_exists 1 vnet202 && ! la
 after=$(devices | grep -v -E '^vn(et|if)(200|201|202) ')
 [ "$before" = "$after" ] || lab_fail "devices changed across the restart: $(diff <(echo "$before") <(echo "$after") | head -6)"
 lab_xs_is 1 /vnet/250/state error || lab_fail "vnet 250 is no longer in error"
-[ -z "$(h1 ip -o link show dev vnet250 | grep -o 'alias.*')" ] || lab_fail "the foreign vnet250 was labelled"
+! h1 ip -o link show dev vnet250 | grep -q ' alias ' || lab_fail "the foreign vnet250 was labelled"
 echo "PASS: scale restart"
