@@ -511,6 +511,10 @@ int kern_links_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_l
 			.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES),
 			.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS),
 			.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES),
+			.rx_errors = rtnl_link_get_stat(l, RTNL_LINK_RX_ERRORS),
+			.rx_dropped = rtnl_link_get_stat(l, RTNL_LINK_RX_DROPPED),
+			.tx_errors = rtnl_link_get_stat(l, RTNL_LINK_TX_ERRORS),
+			.tx_dropped = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED),
 		};
 		cb(arg, &info);
 	}

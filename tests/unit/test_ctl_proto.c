@@ -98,7 +98,9 @@ static void vn_requests_decode(void **state)
 
 	for (int v = 0; v < CTL_NVERBS; v++) {
 		const char *by_vnet[] = { "vnet", "97", NULL }, *by_addr[] = { "addr", "h", NULL };
-		const char **use = v == CTL_FDB ? by_vnet : v == CTL_PEER_ADD || v == CTL_PEER_DEL ? by_addr : NULL;
+		const char *by_domid[] = { "domid", "1", NULL };
+		const char **use = v == CTL_FDB ? by_vnet : v == CTL_PEER_ADD || v == CTL_PEER_DEL ? by_addr
+			: v == CTL_DIAG ? by_domid : NULL;
 		n = vn_request_encode(line, sizeof(line), ctl_verb_name((enum ctl_verb)v), use, err, sizeof(err));
 		assert_true(n > 0);
 		if (ctl_request_decode(line, (size_t)n, &q, err, sizeof(err)) != 0)
