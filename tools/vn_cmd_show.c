@@ -171,29 +171,16 @@ static void print_text(struct show *s)
 	}
 	printf("vnif      ");
 	if (s->vnif) {
-		static const char *const k[] = { "name", "rx-packets", "rx-bytes", "rx-errors", "rx-dropped",
+		static const char *const k[] = { "rx-packets", "rx-bytes", "rx-errors", "rx-dropped",
 						 "tx-packets", "tx-bytes", "tx-errors", "tx-dropped" };
-		const char *v[NCOLS(k)];
-		for (size_t i = 0; i < NCOLS(k); i++)
-			v[i] = get(s->vnif, k[i]);
-		vn_put_text(stdout, v[0]);
+		static const char *const unit[] = { " packets ", " bytes ", " errors ", " dropped; tx ",
+						    " packets ", " bytes ", " errors ", " dropped\n" };
+		vn_put_text(stdout, get(s->vnif, "name"));
 		printf(": rx ");
-		vn_put_text(stdout, v[1]);
-		printf(" packets ");
-		vn_put_text(stdout, v[2]);
-		printf(" bytes ");
-		vn_put_text(stdout, v[3]);
-		printf(" errors ");
-		vn_put_text(stdout, v[4]);
-		printf(" dropped; tx ");
-		vn_put_text(stdout, v[5]);
-		printf(" packets ");
-		vn_put_text(stdout, v[6]);
-		printf(" bytes ");
-		vn_put_text(stdout, v[7]);
-		printf(" errors ");
-		vn_put_text(stdout, v[8]);
-		printf(" dropped\n");
+		for (size_t i = 0; i < NCOLS(k); i++) {
+			vn_put_text(stdout, get(s->vnif, k[i]));
+			fputs(unit[i], stdout);
+		}
 	} else {
 		printf("-\n");
 	}
