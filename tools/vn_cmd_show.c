@@ -95,9 +95,11 @@ static int runtime_view(const struct vn_opts *o, struct xs_handle *h, const char
 			struct show *s)
 {
 	const char *fdb_kv[] = { "vnet", key, NULL };
+	const char *state = vn_record_get(s->def, "state");
 	int rc = vn_ctl_call(o, CTL_VERB_PORTS, NULL, &s->rports);
 
-	if (rc == VN_OK)
+	/* The daemon has a MAC table only for a vnet that is up. */
+	if (rc == VN_OK && state && strcmp(state, "up") == 0)
 		rc = vn_ctl_call(o, CTL_VERB_FDB, fdb_kv, &s->rfdb);
 	if (rc == VN_OK)
 		rc = vn_ctl_call(o, CTL_VERB_HOSTS, NULL, &s->rhosts);

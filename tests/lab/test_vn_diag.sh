@@ -115,6 +115,10 @@ xs 1 write /vnet/98/bridge vnet98
 lab_wait_xs 1 /vnet/98/state error
 lab_domain 1 4 198.51.100.4 $M4 vnet98
 expect_fail 1 4 vnet-up "vnet 98 is error: bridge vnet98 is an existing interface"
+lc_vn 1 -j vnet-show 98 >"$LAB_DIR/show.json" || lab_fail "vn vnet-show of a vnet in error failed"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+sys.exit(0 if d["state"] == "error" and "existing interface" in d["error"] and d["macs"] == [] and d["vnif"] is None else 1)' \
+	"$LAB_DIR/show.json" || lab_fail "vn vnet-show 98: $(cat "$LAB_DIR/show.json")"
 
 lab_step "an MTU mismatch"
 MTU=$(ip -n "$H1" -j link show dev "$VNIF" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["mtu"])')
