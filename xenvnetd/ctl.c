@@ -85,6 +85,7 @@ void ctl_dispatch(const struct ctl_ops *ops, void *arg, const char *buf, size_t 
 		break;
 	case CTL_PEER_DEL:   CALL(peer_del, arg, q.addr, r); break;
 	case CTL_HOSTS:      CALL(list_hosts, arg, r); break;
+	case CTL_DIAG:       CALL(diag, arg, q.has_domid ? (int)q.domid : -1, q.mac, r); break;
 	default:
 		ctl_reply_fail(r, CTL_E_BAD_REQUEST, "unknown verb");
 		break;

@@ -40,6 +40,9 @@ struct ctl_ops {
 	void (*peer_del)(void *arg, const char *addr, struct ctl_reply *r);
 	/* One ctl_emit_host() per host the cluster knows or dropped messages from. */
 	void (*list_hosts)(void *arg, struct ctl_reply *r);
+	/* Walk the path of a domain's vifs (domid >= 0) or of a MAC (text,
+	 * not parsed yet): one ctl_emit_check() per check. */
+	void (*diag)(void *arg, int domid, const char *mac, struct ctl_reply *r);
 	/* Optional: a message for the daemon's log (denied peer, bad request). */
 	void (*log)(void *arg, const char *msg);
 };

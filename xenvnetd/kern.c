@@ -650,6 +650,10 @@ static void parsed_link_info(void *arg, const struct nlmsghdr *h)
 				info.rx_bytes = st.rx_bytes;
 				info.tx_packets = st.tx_packets;
 				info.tx_bytes = st.tx_bytes;
+				info.rx_errors = st.rx_errors;
+				info.rx_dropped = st.rx_dropped;
+				info.tx_errors = st.tx_errors;
+				info.tx_dropped = st.tx_dropped;
 			}
 			break;
 		}

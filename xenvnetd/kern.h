@@ -129,6 +129,7 @@ struct kern_link_info {
 	const uint8_t *mac;   /* 6 bytes, or NULL */
 	const char *owner;    /* vnet key from our mark, or NULL */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_errors, rx_dropped, tx_errors, tx_dropped;
 };
 
 /* Call cb for every link in the kernel. */
