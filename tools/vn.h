@@ -39,5 +39,7 @@ int vn_cmd_varp(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_varp_flush(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_status(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_insmod(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_monitor(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_metrics(const struct vn_opts *o, int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ const struct vn_command vn_commands[] = {
 	{ "varp", NULL, vn_cmd_varp, "[ID]", "show the MAC -> host table" },
 	{ "varp-flush", NULL, vn_cmd_varp_flush, "[ID]", "forget learned MAC -> host entries" },
 	{ "status", NULL, vn_cmd_status, "", "show the daemon's data plane, version and counters" },
+	{ "monitor", NULL, vn_cmd_monitor, "", "print events as they happen (vnets, vifs, MAC moves, hosts)" },
+	{ "metrics", NULL, vn_cmd_metrics, "", "print the counters in the Prometheus text format" },
 	{ "insmod", NULL, vn_cmd_insmod, "", "load the kernel modules of the data plane" },
 	{ "help", NULL, vn_cmd_help, "[COMMAND]", "show this help, or one command's" },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -19,6 +19,8 @@ static const char *const verb_names[CTL_NVERBS] = {
 	[CTL_PEER_ADD] = CTL_VERB_PEER_ADD,
 	[CTL_PEER_DEL] = CTL_VERB_PEER_DEL,
 	[CTL_HOSTS] = CTL_VERB_HOSTS,
+	[CTL_MONITOR] = CTL_VERB_MONITOR,
+	[CTL_METRICS] = CTL_VERB_METRICS,
 };
 
 static const char *const err_names[CTL_NERRS] = {
@@ -431,6 +433,15 @@ int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h)
 	rc |= field_u64(r, "nvnets", h->nvnets);
 	rc |= field_u64(r, "bad-mac", h->bad_mac);
 	rc |= field_u64(r, "replayed", h->replayed);
+	return end(r, rc);
+}
+
+int ctl_emit_record(struct ctl_reply *r, const char *type, const char *const *kv)
+{
+	int rc = begin(r, type);
+
+	for (size_t i = 0; kv && kv[i]; i += 2)
+		rc |= field_str(r, kv[i], kv[i + 1], ERROR_TEXT_MAX);
 	return end(r, rc);
 }
 
