@@ -5,9 +5,11 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_FIELDS 24
@@ -273,8 +275,15 @@ static int write_file(const char *path, const char *text)
 	FILE *f;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!(f = fopen(tmp, "w")))
+	/* 0644 whatever the umask (the unit's is 0077): node_exporter reads it. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -1;
+	if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
 	bool ok = fputs(text, f) >= 0;
 	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
 		int e = errno;

@@ -137,6 +137,7 @@ python3 "$SCHEMA" "$MAN" metrics "$LAB_DIR/metrics.json" || lab_fail "vn -j metr
 lab_step "metrics_file: written, valid, rewritten"
 lab_wait 10 "$METRICS" test -s "$METRICS" || lab_fail "no $METRICS"
 python3 "$PROM" "$METRICS" || lab_fail "$METRICS: $(cat "$METRICS")"
+[ "$(stat -c %a "$METRICS")" = 644 ] || lab_fail "$METRICS has mode $(stat -c %a "$METRICS"), not 644"
 up0=$(sed -n 's/^xenvnet_uptime_seconds //p' "$METRICS")
 lab_wait 10 "a newer $METRICS" bash -c "! grep -qx 'xenvnet_uptime_seconds $up0' '$METRICS'" ||
 	lab_fail "$METRICS not rewritten (uptime still $up0)"
