@@ -41,5 +41,7 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_vnet_show(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_diag(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_insmod(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_monitor(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_metrics(const struct vn_opts *o, int argc, char **argv);
 
 #endif

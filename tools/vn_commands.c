@@ -28,6 +28,8 @@ const struct vn_command vn_commands[] = {
 	{ "diag", NULL, vn_cmd_diag, "DOMID | MAC",
 	  "walk a domain's (or a MAC's) path and say the first thing wrong" },
 	{ "status", NULL, vn_cmd_status, "", "show the daemon's data plane, version and counters" },
+	{ "monitor", NULL, vn_cmd_monitor, "", "print events as they happen (vnets, vifs, MAC moves, hosts)" },
+	{ "metrics", NULL, vn_cmd_metrics, "", "print the counters in the Prometheus text format" },
 	{ "insmod", NULL, vn_cmd_insmod, "", "load the kernel modules of the data plane" },
 	{ "help", NULL, vn_cmd_help, "[COMMAND]", "show this help, or one command's" },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -5,7 +5,8 @@
  * readable.  Each connection carries one request, which is read, answered
  * through the ops table and closed right away: a client gets at most
  * CTL_READ_TIMEOUT_MS to send its line and CTL_WRITE_TIMEOUT_MS to take
- * the reply, so a stuck client cannot hold the loop for long. */
+ * the reply, so a stuck client cannot hold the loop for long.  The one
+ * exception, `monitor`, hands its connection to ctl_monitor. */
 #ifndef XENVNETD_CTL_H
 #define XENVNETD_CTL_H
 

@@ -20,6 +20,8 @@ static const char *const verb_names[CTL_NVERBS] = {
 	[CTL_PEER_DEL] = CTL_VERB_PEER_DEL,
 	[CTL_HOSTS] = CTL_VERB_HOSTS,
 	[CTL_DIAG] = CTL_VERB_DIAG,
+	[CTL_MONITOR] = CTL_VERB_MONITOR,
+	[CTL_METRICS] = CTL_VERB_METRICS,
 };
 
 static const char *const err_names[CTL_NERRS] = {
@@ -469,6 +471,15 @@ int ctl_emit_check(struct ctl_reply *r, const struct ctl_check *c)
 	rc |= field(r, "name", c->name);
 	rc |= field(r, "result", results[c->result]);
 	rc |= field_str(r, "detail", c->detail, ERROR_TEXT_MAX);
+	return end(r, rc);
+}
+
+int ctl_emit_record(struct ctl_reply *r, const char *type, const char *const *kv)
+{
+	int rc = begin(r, type);
+
+	for (size_t i = 0; kv && kv[i]; i += 2)
+		rc |= field_str(r, kv[i], kv[i + 1], ERROR_TEXT_MAX);
 	return end(r, rc);
 }
 

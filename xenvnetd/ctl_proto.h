@@ -37,6 +37,8 @@
 #define CTL_VERB_PEER_DEL   "peer-del"
 #define CTL_VERB_HOSTS      "hosts"
 #define CTL_VERB_DIAG       "diag"
+#define CTL_VERB_MONITOR    "monitor"
+#define CTL_VERB_METRICS    "metrics"
 
 enum ctl_verb {
 	CTL_STATUS,
@@ -49,6 +51,8 @@ enum ctl_verb {
 	CTL_PEER_DEL,
 	CTL_HOSTS,
 	CTL_DIAG,
+	CTL_MONITOR,
+	CTL_METRICS,
 	CTL_NVERBS
 };
 
@@ -92,6 +96,7 @@ struct ctl_reply {
 	size_t len, cap;
 	bool failed;       /* ctl_reply_fail was called: buf holds the error line */
 	bool overflow;     /* grew past CTL_REPLY_MAX: becomes a too-large error */
+	bool subscribe;    /* monitor: keep the connection for event records */
 };
 
 /* Runtime view of one vnet. */
@@ -184,6 +189,9 @@ int ctl_emit_peer(struct ctl_reply *r, const struct ctl_peer *p);
  * always counts them all. */
 int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h);
 int ctl_emit_check(struct ctl_reply *r, const struct ctl_check *c);
+/* Any record: kv is a NULL-ended list of key, value pairs; a NULL value
+ * leaves its key out.  Monitor events and metrics lines use it. */
+int ctl_emit_record(struct ctl_reply *r, const char *type, const char *const *kv);
 /* How many entries fdb-flush removed. */
 int ctl_emit_flushed(struct ctl_reply *r, unsigned long count);
 

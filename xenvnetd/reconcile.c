@@ -1,4 +1,5 @@
 #include "reconcile.h"
+#include "ctl_monitor.h"
 #include "log.h"
 #include "persist.h"
 #include "vnet_xs.h"
@@ -505,7 +506,14 @@ static bool save_batch(struct reconciler *r)
 
 static void set_state(struct entry *e, enum vnet_state st, const char *reason)
 {
-	if (st != VNET_ST_UNKNOWN && (st != e->state || strcmp(reason, e->reason) != 0)) {
+	bool changed = st != e->state || strcmp(reason, e->reason) != 0;
+
+	if (changed) /* `vn monitor`; UNKNOWN after a known state: deleted */
+		ctl_monitor_publish("vnet", (const char *const[]){ "vnet", e->key,
+			"state", st == VNET_ST_UNKNOWN ? "down" : vnet_state_name(st),
+			"bridge", e->valid ? e->def.bridge : NULL,
+			"reason", st == VNET_ST_UP || st == VNET_ST_UNKNOWN ? NULL : reason, NULL });
+	if (st != VNET_ST_UNKNOWN && changed) {
 		if (st == VNET_ST_UP)
 			log_info("vnet %s: up (bridge %s, vnetif %s, vni %u)", e->key, e->def.bridge,
 				 e->def.vnetif, e->def.vni);

@@ -57,7 +57,7 @@ lab_wait 10 "h3's control socket" test -S "$LAB_DIR/h3/ctl.sock" || lab_fail "h3
 lab_wait 10 "h3's status" lc_vn 3 status || lab_fail "h3 does not answer"
 
 lab_step "every command's -j output parses and has the documented keys"
-for args in vnets "vnets -a" vnifs vifs bridges peers hosts varp "varp 97" varp-flush status insmod \
+for args in vnets "vnets -a" vnifs vifs bridges peers hosts varp "varp 97" varp-flush status metrics insmod \
 	"vnet-show 97" "diag 1" "diag $M2"; do
 	# shellcheck disable=SC2086
 	schema 1 $args
