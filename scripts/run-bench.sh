@@ -21,6 +21,12 @@
 #      p99 < 100 ms, and every probe answered within 2 s (the p50/p99/max
 #      are of the answered ones).  BENCH_REF_BUILD=DIR (a build of older
 #      code) fills the reference column.
+#  (e) xenvnetd at scale (tests/bench/bench_scale.sh, its own lab):
+#      BENCH_SCALE_VNETS (default 4096) vnets written to xenstore at once ->
+#      all up, against `ip -batch` making the same devices in the same run
+#      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
+#      until all are up again (target < 2 s), RSS (< 64 MB), every device
+#      kept (same ifindex).
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -206,6 +212,25 @@ row "vn status in a 2000-vif burst, max (ms)" "$(bget "$bres" max_ms)" "$(bref_o
 row "  probes without a reply within 2 s" "$(bget "$bres" timeouts)" "$(bref_or timeouts)" "0" \
 	"$([ "$(bget "$bres" timeouts)" = 0 ] && echo ok || echo no)"
 row "  burst -> all MACs at the other host (ms)" "$(bget "$bres" fdb_ms)" "$(bref_or fdb_ms)" - -
+# Scale (issue #9): its own lab, so that 8000+ devices disturb nothing else.
+bench_scale_rows() {
+	local out
+	lab_step "(e) ${BENCH_SCALE_VNETS:-4096} vnets: bulk create vs ip -batch, kill -9 and restart"
+	out=$(tests/bench/bench_scale.sh "$LAB_BUILD" 2>&1) || lab_fail "bench_scale failed: $(echo "$out" | tail -20)"
+	echo "$out" | grep -E '^(RESULT|  )' | sed 's/^/  /'
+	sres() { echo "$out" | sed -n "s/^RESULT case=$1 .* $2=\([^ ]*\).*/\1/p"; }
+	row "bulk create, all up (ms): ours / ip -batch" "$(sres bulk ours_ms)" "$(sres bulk ref_ms)" \
+		"ratio $(sres bulk ratio) <= 1.2" "$(awk -v v="$(sres bulk ratio)" 'BEGIN { print (v != "" && v <= 1.2) ? "ok" : "no" }')"
+	# CPU time: steadier than the elapsed time on a shared machine.
+	row "bulk create, CPU (ms): ours / ip -batch" "$(sres bulk ours_cpu_ms)" "$(sres bulk ref_cpu_ms)" \
+		"ratio $(awk -v a="$(sres bulk ours_cpu_ms)" -v b="$(sres bulk ref_cpu_ms)" 'BEGIN { if (b > 0) printf "%.2f", a / b }')" -
+	row "restart, all up again, p50 (ms)" "$(sres restart ms_p50)" - "< 2000 ms" \
+		"$(awk -v v="$(sres restart ms_p50)" 'BEGIN { print (v != "" && v < 2000) ? "ok" : "no" }')"
+	row "restart, all up again, max (ms)" "$(sres restart ms_max)" - - -
+	row "restart, daemon RSS (MB), devices kept" "$(awk -v k="$(sres restart rss_kb_max)" 'BEGIN { printf "%.1f", k / 1024 }')" - \
+		"< 64 MB" "$(awk -v v="$(sres restart rss_kb_max)" 'BEGIN { print (v != "" && v < 65536) ? "ok" : "no" }')"
+}
+bench_scale_rows
 
 # ---------------------------------------------------------------- table
 echo

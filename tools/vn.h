@@ -38,6 +38,10 @@ int vn_cmd_peer_delete(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_varp(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_varp_flush(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_status(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_vnet_show(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_diag(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_insmod(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_monitor(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_metrics(const struct vn_opts *o, int argc, char **argv);
 
 #endif

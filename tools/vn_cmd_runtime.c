@@ -15,8 +15,7 @@
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* A command without options or operands beyond maxargs. */
-static int no_options(int argc, char **argv, int maxargs)
+int vn_no_options(int argc, char **argv, int maxargs)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	int ch;
@@ -65,7 +64,7 @@ static int list_ports(const struct vn_opts *o, int argc, char **argv, const char
 		      const struct vn_col *human, size_t nhuman)
 {
 	struct vn_reply rep;
-	int rc = no_options(argc, argv, 0);
+	int rc = vn_no_options(argc, argv, 0);
 
 	if (rc != VN_OK)
 		return rc;
@@ -120,7 +119,7 @@ int vn_cmd_bridges(const struct vn_opts *o, int argc, char **argv)
 	};
 	struct vn_reply vnets, ports;
 	struct vn_rows out = { 0 };
-	int rc = no_options(argc, argv, 0);
+	int rc = vn_no_options(argc, argv, 0);
 
 	if (rc != VN_OK)
 		return rc;
@@ -166,7 +165,7 @@ static int list_rows(const struct vn_opts *o, int argc, char **argv, const char 
 		     const struct vn_col *cols, size_t ncols)
 {
 	struct vn_reply rep;
-	int rc = no_options(argc, argv, 0);
+	int rc = vn_no_options(argc, argv, 0);
 
 	if (rc != VN_OK)
 		return rc;
@@ -255,7 +254,7 @@ int vn_cmd_peer_add(const struct vn_opts *o, int argc, char **argv)
 int vn_cmd_peer_delete(const struct vn_opts *o, int argc, char **argv)
 {
 	struct vn_reply rep;
-	int rc = no_options(argc, argv, 1);
+	int rc = vn_no_options(argc, argv, 1);
 
 	if (rc != VN_OK)
 		return rc;
@@ -272,7 +271,7 @@ static int vnet_filter(int argc, char **argv, char key[VNET_ID_STRLEN], const ch
 {
 	struct vnet_id id;
 	char why[160];
-	int rc = no_options(argc, argv, 1);
+	int rc = vn_no_options(argc, argv, 1);
 
 	*out = NULL;
 	if (rc != VN_OK || optind == argc)
@@ -368,7 +367,7 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 {
 	static const char *const num_keys[] = { "port", "vnets", "vnets-up", "vnets-error", "peers", "uptime" };
 	struct vn_reply rep;
-	int rc = no_options(argc, argv, 0);
+	int rc = vn_no_options(argc, argv, 0);
 
 	if (rc != VN_OK)
 		return rc;

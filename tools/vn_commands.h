@@ -20,6 +20,10 @@ const struct vn_command *vn_command_find(const char *name);
 /* "vn: <cmd>: <message>" and the command's usage line; returns VN_EUSAGE. */
 int vn_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A command without options or operands beyond maxargs; optind is then
+ * the first operand.  Returns VN_OK or VN_EUSAGE (said why). */
+int vn_no_options(int argc, char **argv, int maxargs);
+
 /* vn help [COMMAND] */
 int vn_cmd_help(const struct vn_opts *o, int argc, char **argv);
 

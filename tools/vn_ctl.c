@@ -156,6 +156,25 @@ int vn_ctl_call(const struct vn_opts *o, const char *verb, const char *const *kv
 	return call(o, verb, kv, rep, false);
 }
 
+int vn_ctl_stream(const struct vn_opts *o, const char *verb)
+{
+	const char *path = vn_socket_path(o);
+	char req[CTL_REQ_MAX + 1], why[256];
+	struct timeval forever = { 0 };
+	int n = vn_request_encode(req, sizeof(req), verb, NULL, why, sizeof(why));
+	int fd = n < 0 ? -1 : connect_to(path, false);
+
+	if (fd < 0)
+		return -1;
+	if (send_all(fd, req, (size_t)n) < 0) {
+		vn_err("%s: sending the request failed: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
+	return fd;
+}
+
 bool vn_ctl_alive(const struct vn_opts *o)
 {
 	struct vn_reply rep;

@@ -14,6 +14,10 @@
 int vn_ctl_call(const struct vn_opts *o, const char *verb, const char *const *kv,
 		struct vn_reply *rep);
 
+/* Send a request whose reply does not end (monitor) and return the
+ * connection, reads without a time limit; -1 after saying why. */
+int vn_ctl_stream(const struct vn_opts *o, const char *verb);
+
 /* Whether a daemon answers on the socket (a status request). */
 bool vn_ctl_alive(const struct vn_opts *o);
 

@@ -92,28 +92,33 @@ static void print_json(FILE *out, const struct vn_rows *rows, const struct vn_co
 	fputs("[\n", out);
 	for (size_t i = 0; i < rows->n; i++) {
 		fputs("  {", out);
-		for (size_t c = 0; c < ncols; c++) {
-			const char *v = vn_record_get(&rows->v[i], cols[c].key);
-			if (c)
-				fputc(',', out);
-			json_key(out, cols[c].key);
-			switch (cols[c].type) {
-			case VN_COL_NUM:
-				vn_json_number(out, v);
-				break;
-			case VN_COL_LIST:
-				json_list(out, v);
-				break;
-			case VN_COL_BOOL:
-				fputs(v && strcmp(v, "true") == 0 ? "true" : "false", out);
-				break;
-			default:
-				vn_json_string(out, v);
-			}
-		}
+		vn_json_fields(out, &rows->v[i], cols, ncols);
 		fputs(i + 1 < rows->n ? "},\n" : "}\n", out);
 	}
 	fputs("]\n", out);
+}
+
+void vn_json_fields(FILE *out, const struct vn_record *r, const struct vn_col *cols, size_t ncols)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		const char *v = vn_record_get(r, cols[c].key);
+		if (c)
+			fputc(',', out);
+		json_key(out, cols[c].key);
+		switch (cols[c].type) {
+		case VN_COL_NUM:
+			vn_json_number(out, v);
+			break;
+		case VN_COL_LIST:
+			json_list(out, v);
+			break;
+		case VN_COL_BOOL:
+			fputs(v && strcmp(v, "true") == 0 ? "true" : "false", out);
+			break;
+		default:
+			vn_json_string(out, v);
+		}
+	}
 }
 
 static const char *cell(const struct vn_record *r, const struct vn_col *col)

@@ -25,6 +25,9 @@ struct vn_col {
 void vn_print_rows(FILE *out, const struct vn_rows *rows, const struct vn_col *cols,
 		   size_t ncols, bool json);
 
+/* One record's members, "key":value,... (no braces), as the columns say. */
+void vn_json_fields(FILE *out, const struct vn_record *r, const struct vn_col *cols, size_t ncols);
+
 /* Untrusted text for a terminal, escaped (vnet_escape); NULL prints "?". */
 void vn_put_text(FILE *out, const char *s);
 

@@ -177,6 +177,62 @@ int vnet_xs_set_status(struct xs_handle *h, const char *key, const char *state, 
 	}
 }
 
+int vnet_xs_read_many(struct xs_handle *h, char *const *keys, unsigned n, struct vnet_xs_def *defs)
+{
+	int tries = 0;
+
+	for (;;) {
+		xs_transaction_t t = xs_transaction_start(h);
+		unsigned i;
+		int rc = 0;
+
+		if (t == XBT_NULL)
+			return -1;
+		memset(defs, 0, n * sizeof(*defs));
+		for (i = 0; i < n && rc == 0; i++)
+			rc = read_once(h, t, keys[i], &defs[i]);
+		rc = rc < 0 ? abandon(h, t) : commit(h, t, &tries);
+		if (rc == 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			vnet_xs_def_free(&defs[i]);
+		if (rc < 0)
+			return -1;
+	}
+}
+
+int vnet_xs_set_status_many(struct xs_handle *h, const struct vnet_xs_status *v, unsigned n)
+{
+	char path[256];
+	int tries = 0;
+
+	for (;;) {
+		xs_transaction_t t = xs_transaction_start(h);
+		bool ok = true;
+		int rc;
+
+		if (t == XBT_NULL)
+			return -1;
+		for (unsigned i = 0; i < n && ok; i++) {
+			path_of(path, sizeof(path), v[i].key, NULL);
+			if (!node_exists(h, t, path))
+				continue;
+			path_of(path, sizeof(path), v[i].key, VNET_KEY_STATE);
+			ok = xs_write(h, t, path, v[i].state, (unsigned)strlen(v[i].state));
+			path_of(path, sizeof(path), v[i].key, VNET_KEY_ERROR);
+			if (ok && v[i].error)
+				ok = xs_write(h, t, path, v[i].error, (unsigned)strlen(v[i].error));
+			else if (ok && !v[i].no_error_key)
+				ok = xs_rm(h, t, path) || errno == ENOENT;
+		}
+		if (!ok)
+			return abandon(h, t);
+		rc = commit(h, t, &tries);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
 char **vnet_xs_list(struct xs_handle *h, unsigned *n)
 {
 	return xs_directory(h, XBT_NULL, VNET_XS_ROOT, n);

@@ -4,6 +4,7 @@
 #include "cluster_net.h"
 #include "cluster_senders.h"
 #include "cluster_vni.h"
+#include "ctl_monitor.h"
 #include "log.h"
 #include "replay.h"
 #include "vnet_err.h"
@@ -291,6 +292,12 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 			fmt_mac(in->mac, m);
 			proto_addr_format(&in->host, to);
 			log_info("%s moved to %s (seq %u)", m, to, in->seq);
+			char from[PROTO_ADDR_STRLEN], id[VNET_ID_STRLEN], seq[12];
+			proto_addr_format(&e->host, from);
+			vnet_id_format(&in->vnet, id);
+			snprintf(seq, sizeof(seq), "%u", in->seq);
+			ctl_monitor_publish("move", (const char *const[]){ "vnet", id, "mac", m,
+				"from", from, "to", to, "seq", seq, NULL });
 			count_move(c, e, now);
 		}
 	}
@@ -463,6 +470,8 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 
 	proto_addr_format(&h->addr, a);
 	log_info("host %s: %s, forgetting its MACs", a, why);
+	ctl_monitor_publish("host", (const char *const[]){ "action", "leave", "addr", a,
+		"reason", why, NULL });
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
@@ -499,6 +508,8 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 		char a[PROTO_ADDR_STRLEN];
 		proto_addr_format(&h->addr, a);
 		log_info("host %s: joined (%s)", a, host_direct(h, now) ? "multicast" : "through peers");
+		ctl_monitor_publish("host", (const char *const[]){ "action", "join", "addr", a,
+			"found", host_direct(h, now) ? "multicast" : "peers", NULL });
 		sync_to(c, &h->addr);
 	}
 }

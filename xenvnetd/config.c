@@ -21,6 +21,7 @@ void config_defaults(struct config *c)
 	c->refresh_s = 30;
 	c->flap_moves = 5;
 	c->flap_s = 180;
+	c->metrics_interval_s = 15;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -76,6 +77,10 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->flap_moves, 1, 1000, key, value, err, errlen);
 	if (strcmp(key, "flap_s") == 0)
 		return set_uint(&c->flap_s, 1, 86400, key, value, err, errlen);
+	if (strcmp(key, "metrics_file") == 0)
+		return set_str(c->metrics_file, sizeof(c->metrics_file), key, value, err, errlen);
+	if (strcmp(key, "metrics_interval_s") == 0)
+		return set_uint(&c->metrics_interval_s, 1, 3600, key, value, err, errlen);
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

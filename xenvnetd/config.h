@@ -30,6 +30,8 @@ struct config {
 	unsigned refresh_s;
 	unsigned flap_moves;  /* RFC 7432 15.1: 5 moves ... */
 	unsigned flap_s;      /* ... in 180 s */
+	char metrics_file[256];       /* empty: no textfile for node_exporter */
+	unsigned metrics_interval_s;  /* how often it is written */
 };
 
 void config_defaults(struct config *c);

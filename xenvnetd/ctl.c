@@ -1,5 +1,7 @@
 /* The control socket: listen, check the peer, answer one request, close. */
 #include "ctl.h"
+#include "ctl_metrics.h"
+#include "ctl_monitor.h"
 #include "peers.h"
 #include "vnet_err.h"
 
@@ -85,6 +87,9 @@ void ctl_dispatch(const struct ctl_ops *ops, void *arg, const char *buf, size_t 
 		break;
 	case CTL_PEER_DEL:   CALL(peer_del, arg, q.addr, r); break;
 	case CTL_HOSTS:      CALL(list_hosts, arg, r); break;
+	case CTL_DIAG:       CALL(diag, arg, q.has_domid ? (int)q.domid : -1, q.mac, r); break;
+	case CTL_MONITOR:    r->subscribe = true; break;   /* serve() hands the fd over */
+	case CTL_METRICS:    ctl_metrics_reply(ops, arg, r); break;
 	default:
 		ctl_reply_fail(r, CTL_E_BAD_REQUEST, "unknown verb");
 		break;
@@ -171,6 +176,14 @@ static void serve(struct ctl *c, int fd)
 				       CTL_READ_TIMEOUT_MS);
 		} else {
 			ctl_dispatch(c->ops, c->arg, buf, (size_t)n, &r);
+			if (r.subscribe && !r.failed) {
+				if (ctl_monitor_add(fd) == 0) {
+					ctl_reply_free(&r);
+					return;   /* ctl_monitor owns fd now */
+				}
+				ctl_reply_fail(&r, CTL_E_FAILED, "no room for another monitor (at most %d)",
+					       CTL_MONITOR_MAX);
+			}
 			if (r.failed && r.buf && strstr(r.buf, " bad-request "))
 				say(c, "control socket: %.*s", (int)strcspn(r.buf, "\n"), r.buf);
 		}

@@ -5,7 +5,8 @@
  * readable.  Each connection carries one request, which is read, answered
  * through the ops table and closed right away: a client gets at most
  * CTL_READ_TIMEOUT_MS to send its line and CTL_WRITE_TIMEOUT_MS to take
- * the reply, so a stuck client cannot hold the loop for long. */
+ * the reply, so a stuck client cannot hold the loop for long.  The one
+ * exception, `monitor`, hands its connection to ctl_monitor. */
 #ifndef XENVNETD_CTL_H
 #define XENVNETD_CTL_H
 
@@ -40,6 +41,9 @@ struct ctl_ops {
 	void (*peer_del)(void *arg, const char *addr, struct ctl_reply *r);
 	/* One ctl_emit_host() per host the cluster knows or dropped messages from. */
 	void (*list_hosts)(void *arg, struct ctl_reply *r);
+	/* Walk the path of a domain's vifs (domid >= 0) or of a MAC (text,
+	 * not parsed yet): one ctl_emit_check() per check. */
+	void (*diag)(void *arg, int domid, const char *mac, struct ctl_reply *r);
 	/* Optional: a message for the daemon's log (denied peer, bad request). */
 	void (*log)(void *arg, const char *msg);
 };

@@ -19,6 +19,9 @@ static const char *const verb_names[CTL_NVERBS] = {
 	[CTL_PEER_ADD] = CTL_VERB_PEER_ADD,
 	[CTL_PEER_DEL] = CTL_VERB_PEER_DEL,
 	[CTL_HOSTS] = CTL_VERB_HOSTS,
+	[CTL_DIAG] = CTL_VERB_DIAG,
+	[CTL_MONITOR] = CTL_VERB_MONITOR,
+	[CTL_METRICS] = CTL_VERB_METRICS,
 };
 
 static const char *const err_names[CTL_NERRS] = {
@@ -44,12 +47,13 @@ const char *ctl_err_name(enum ctl_err e)
 /* ---------------------------------------------------------------- requests */
 
 /* Which keys each verb takes. */
-enum { ARG_VNET = 1, ARG_ADDR = 2, ARG_PORT = 4 };
+enum { ARG_VNET = 1, ARG_ADDR = 2, ARG_PORT = 4, ARG_DOMID = 8, ARG_MAC = 16 };
 static const unsigned verb_args[CTL_NVERBS] = {
 	[CTL_FDB] = ARG_VNET,
 	[CTL_FDB_FLUSH] = ARG_VNET,
 	[CTL_PEER_ADD] = ARG_ADDR | ARG_PORT,
 	[CTL_PEER_DEL] = ARG_ADDR,
+	[CTL_DIAG] = ARG_DOMID | ARG_MAC,
 };
 static const unsigned verb_required[CTL_NVERBS] = {
 	[CTL_PEER_ADD] = ARG_ADDR,
@@ -67,7 +71,8 @@ static bool key_char(unsigned char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-static int parse_port(const char *s, uint16_t *port)
+/* A decimal number from min to 65535. */
+static int parse_u16(const char *s, unsigned long min, unsigned long *out)
 {
 	unsigned long v = 0;
 
@@ -78,9 +83,9 @@ static int parse_port(const char *s, uint16_t *port)
 			return -1;
 		v = v * 10 + (unsigned long)(*s - '0');
 	}
-	if (v == 0 || v > 65535)
+	if (v < min || v > 65535)
 		return -1;
-	*port = (uint16_t)v;
+	*out = v;
 	return 0;
 }
 
@@ -96,6 +101,10 @@ static int apply_arg(struct ctl_request *req, const char *key, const char *val,
 		which = ARG_ADDR;
 	else if (strcmp(key, "port") == 0)
 		which = ARG_PORT;
+	else if (strcmp(key, "domid") == 0)
+		which = ARG_DOMID;
+	else if (strcmp(key, "mac") == 0)
+		which = ARG_MAC;
 	else
 		return vnet_err(err, errlen, "unknown argument '%s'", key);
 	if (!(verb_args[req->verb] & which))
@@ -115,10 +124,24 @@ static int apply_arg(struct ctl_request *req, const char *key, const char *val,
 			return vnet_err(err, errlen, "addr is longer than %d bytes", CTL_ADDR_MAX);
 		strcpy(req->addr, val);
 		return 0;
-	default:
-		if (parse_port(val, &req->port) < 0)
-			return vnet_err(err, errlen, "port '%s' is not a number from 1 to 65535", val);
+	case ARG_DOMID: {
+		unsigned long v;
+		if (parse_u16(val, 0, &v) < 0)
+			return vnet_err(err, errlen, "domid '%s' is not a number from 0 to 65535", val);
+		req->domid = (unsigned)v;
+		req->has_domid = true;
 		return 0;
+	}
+	case ARG_MAC:
+		strcpy(req->mac, val);
+		return 0;
+	default: {
+		unsigned long v;
+		if (parse_u16(val, 1, &v) < 0)
+			return vnet_err(err, errlen, "port '%s' is not a number from 1 to 65535", val);
+		req->port = (uint16_t)v;
+		return 0;
+	}
 	}
 }
 
@@ -178,6 +201,8 @@ int ctl_request_decode(const char *buf, size_t len, struct ctl_request *req,
 	}
 	if ((verb_required[req->verb] & seen) != verb_required[req->verb])
 		return vnet_err(err, errlen, "%s needs addr=ADDRESS", ctl_verb_name(req->verb));
+	if (req->verb == CTL_DIAG && (seen & (ARG_DOMID | ARG_MAC)) != ARG_DOMID && (seen & (ARG_DOMID | ARG_MAC)) != ARG_MAC)
+		return vnet_err(err, errlen, "diag needs domid=N or mac=MAC (one of them)");
 	if (req->verb != CTL_PEER_ADD)
 		req->port = 0;
 	return 0;
@@ -371,6 +396,10 @@ int ctl_emit_port(struct ctl_reply *r, const struct ctl_port *p)
 		rc |= field_u64(r, "rx-bytes", p->rx_bytes);
 		rc |= field_u64(r, "tx-packets", p->tx_packets);
 		rc |= field_u64(r, "tx-bytes", p->tx_bytes);
+		rc |= field_u64(r, "rx-errors", p->rx_errors);
+		rc |= field_u64(r, "rx-dropped", p->rx_dropped);
+		rc |= field_u64(r, "tx-errors", p->tx_errors);
+		rc |= field_u64(r, "tx-dropped", p->tx_dropped);
 	}
 	return end(r, rc);
 }
@@ -431,6 +460,26 @@ int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h)
 	rc |= field_u64(r, "nvnets", h->nvnets);
 	rc |= field_u64(r, "bad-mac", h->bad_mac);
 	rc |= field_u64(r, "replayed", h->replayed);
+	return end(r, rc);
+}
+
+int ctl_emit_check(struct ctl_reply *r, const struct ctl_check *c)
+{
+	static const char *const results[] = { "ok", "fail", "skip" };
+	int rc = begin(r, "check");
+
+	rc |= field(r, "name", c->name);
+	rc |= field(r, "result", results[c->result]);
+	rc |= field_str(r, "detail", c->detail, ERROR_TEXT_MAX);
+	return end(r, rc);
+}
+
+int ctl_emit_record(struct ctl_reply *r, const char *type, const char *const *kv)
+{
+	int rc = begin(r, type);
+
+	for (size_t i = 0; kv && kv[i]; i += 2)
+		rc |= field_str(r, kv[i], kv[i + 1], ERROR_TEXT_MAX);
 	return end(r, rc);
 }
 

@@ -36,6 +36,9 @@
 #define CTL_VERB_PEER_ADD   "peer-add"
 #define CTL_VERB_PEER_DEL   "peer-del"
 #define CTL_VERB_HOSTS      "hosts"
+#define CTL_VERB_DIAG       "diag"
+#define CTL_VERB_MONITOR    "monitor"
+#define CTL_VERB_METRICS    "metrics"
 
 enum ctl_verb {
 	CTL_STATUS,
@@ -47,6 +50,9 @@ enum ctl_verb {
 	CTL_PEER_ADD,
 	CTL_PEER_DEL,
 	CTL_HOSTS,
+	CTL_DIAG,
+	CTL_MONITOR,
+	CTL_METRICS,
 	CTL_NVERBS
 };
 
@@ -72,6 +78,9 @@ struct ctl_request {
 	struct vnet_id vnet;
 	char addr[CTL_ADDR_MAX + 1];   /* peer-add, peer-del: required */
 	uint16_t port;                 /* peer-add: optional, CTL_DEFAULT_PORT */
+	bool has_domid;                /* diag: domid=N or mac=MAC, one of them */
+	unsigned domid;
+	char mac[CTL_VALUE_MAX + 1];   /* as given: the handler parses it */
 };
 
 /* Decode one request line (buf need not be NUL-terminated; it must hold
@@ -87,6 +96,7 @@ struct ctl_reply {
 	size_t len, cap;
 	bool failed;       /* ctl_reply_fail was called: buf holds the error line */
 	bool overflow;     /* grew past CTL_REPLY_MAX: becomes a too-large error */
+	bool subscribe;    /* monitor: keep the connection for event records */
 };
 
 /* Runtime view of one vnet. */
@@ -114,6 +124,7 @@ struct ctl_port {
 	int domid;             /* -1: not a domain's vif */
 	bool has_stats;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_errors, rx_dropped, tx_errors, tx_dropped;
 };
 
 /* One entry of the MAC -> host table (varp). */
@@ -146,6 +157,14 @@ struct ctl_host {
 	uint64_t bad_mac, replayed;
 };
 
+/* One step of `diag`: what was checked, and what was found. */
+enum ctl_check_result { CTL_CHECK_OK, CTL_CHECK_FAIL, CTL_CHECK_SKIP };
+struct ctl_check {
+	const char *name;      /* [a-z-]+: vif, connected, bridge, vnet-up, ... */
+	enum ctl_check_result result;
+	const char *detail;    /* one line for a person */
+};
+
 struct ctl_status {
 	const char *version;
 	const char *dataplane;  /* "vxlan" today */
@@ -169,6 +188,10 @@ int ctl_emit_peer(struct ctl_reply *r, const struct ctl_peer *p);
 /* The vnets list is cut to keep the line under CTL_LINE_MAX; nvnets
  * always counts them all. */
 int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h);
+int ctl_emit_check(struct ctl_reply *r, const struct ctl_check *c);
+/* Any record: kv is a NULL-ended list of key, value pairs; a NULL value
+ * leaves its key out.  Monitor events and metrics lines use it. */
+int ctl_emit_record(struct ctl_reply *r, const char *type, const char *const *kv);
 /* How many entries fdb-flush removed. */
 int ctl_emit_flushed(struct ctl_reply *r, unsigned long count);
 

@@ -27,13 +27,18 @@ static struct nl_addr *underlay_addr(const struct kern_underlay *u)
 	return nl_addr_build(u->family, &u->addr, u->family == AF_INET ? 4 : 16);
 }
 
-static int group_addr(const struct kern_underlay *u, const char *group, struct nl_addr **out,
-		      char *err, size_t errlen)
+/* The tunnel's multicast group and local address (caller nl_addr_put()s
+ * both, also on failure). */
+static int tunnel_addrs(const struct kern_underlay *u, const struct dp_params *p, struct nl_addr **group,
+			struct nl_addr **local, char *err, size_t errlen)
 {
-	const char *text = *group ? group
+	const char *text = *p->group ? p->group
 			 : u->family == AF_INET ? XENVNETD_DEFAULT_GROUP : XENVNETD_DEFAULT_GROUP6;
 
-	if (nl_addr_parse(text, u->family, out) < 0)
+	*group = NULL;
+	if (!(*local = underlay_addr(u)))
+		return vnet_err(err, errlen, "out of memory");
+	if (nl_addr_parse(text, u->family, group) < 0)
 		return vnet_err(err, errlen, "multicast group %s does not fit the %s underlay %s", text,
 				u->family == AF_INET ? "IPv4" : "IPv6", u->name);
 	return 0;
@@ -82,6 +87,7 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 	rtnl_link_vxlan_set_local(l, local);
 	rtnl_link_vxlan_set_link(l, (uint32_t)u->ifindex);
 	rtnl_link_vxlan_set_learning(l, 1);
+	kern_link_changed(k, def->vnetif);
 	rc = rtnl_link_add(k->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
 	return rc;
@@ -90,14 +96,7 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 /* Label a link we just created, so that it is known as ours for good. */
 static int label_new(struct kern *k, const char *name, const char *key)
 {
-	struct rtnl_link *l = kern_link_get(k, name);
-	int rc;
-
-	if (!l)
-		return -NLE_OBJ_NOTFOUND;
-	rc = kern_link_label(k, l, key);
-	rtnl_link_put(l);
-	return rc;
+	return kern_link_label_name(k, name, key);
 }
 
 /* The link named, checked to be ours; NULL with a reason otherwise (or
@@ -155,12 +154,12 @@ static int apply_bridge(struct kern *k, const char *key, const struct vnet_def *
 static int apply_vxlan(struct kern *k, const char *key, const struct vnet_def *def, const struct kern_underlay *u,
 		       const struct dp_params *p, unsigned mtu, int master, char *err, size_t errlen)
 {
-	struct nl_addr *group = NULL, *local = underlay_addr(u);
+	struct nl_addr *group, *local;
 	struct rtnl_link *vx = NULL;
 	bool absent;
 	int rc = -1;
 
-	if (!local || group_addr(u, p->group, &group, err, errlen) < 0)
+	if (tunnel_addrs(u, p, &group, &local, err, errlen) < 0)
 		goto out;
 	vx = owned_link(k, "vnetif", def->vnetif, key, &absent, err, errlen);
 	if (!vx && !absent)
@@ -198,18 +197,54 @@ out:
 	return rc;
 }
 
+/* Both devices made without looking first: create and label each, the
+ * four requests `ip` would need (every request that changes a link costs
+ * the kernel a walk over all links' IPv6 routes; a read waits for the
+ * RTNL lock).  -NLE_EXIST when a name is taken: the caller looks then. */
+static int apply_fresh(struct kern *k, const char *key, const struct vnet_def *def, const struct kern_underlay *u,
+		       const struct dp_params *p, unsigned mtu, bool *created, char *err, size_t errlen)
+{
+	struct nl_addr *group, *local;
+	int rc = -1, br;
+
+	if (tunnel_addrs(u, p, &group, &local, err, errlen) < 0)
+		goto out;
+	rc = kern_bridge_create(k, def->bridge, mtu);
+	if (rc == -NLE_EXIST)
+		goto out;
+	*created = rc == 0;
+	if (rc == 0)
+		rc = label_new(k, def->bridge, key);
+	if (rc < 0) {
+		rc = vnet_err(err, errlen, "creating bridge %s: %s", def->bridge, nl_geterror(rc));
+		goto out;
+	}
+	br = (int)if_nametoindex(def->bridge);
+	rc = br ? vxlan_create(k, def, u, p, group, local, mtu, br) : -NLE_OBJ_NOTFOUND;
+	if (rc == 0)
+		rc = label_new(k, def->vnetif, key);
+	if (rc < 0 && rc != -NLE_EXIST)
+		rc = vnet_err(err, errlen, "creating vxlan %s: %s", def->vnetif, nl_geterror(rc));
+out:
+	nl_addr_put(group);
+	nl_addr_put(local);
+	return rc;
+}
+
 static int vxlan_apply(struct kern *k, const char *key, const struct vnet_def *def, const struct kern_underlay *u,
 		       const struct dp_params *p, char *err, size_t errlen)
 {
 	unsigned mtu = dp_vnet_mtu(def, u);
-	int br_index = 0;
+	int br_index = 0, rc;
 	bool created = false;
 
 	if (mtu < VNET_MTU_MIN)
 		return vnet_err(err, errlen, "underlay %s MTU %u is too small to carry a tunnel", u->name, u->mtu);
-	if (apply_bridge(k, key, def, mtu, &br_index, &created, err, errlen) < 0)
-		return -1;
-	if (apply_vxlan(k, key, def, u, p, mtu, br_index, err, errlen) == 0)
+	rc = p->fresh ? apply_fresh(k, key, def, u, p, mtu, &created, err, errlen) : -NLE_EXIST;
+	if (rc == -NLE_EXIST) /* a device of that name exists: see whose it is */
+		rc = apply_bridge(k, key, def, mtu, &br_index, &created, err, errlen) < 0 ? -1
+		     : apply_vxlan(k, key, def, u, p, mtu, br_index, err, errlen);
+	if (rc == 0)
 		return 0;
 	if (created) /* leave nothing half built behind */
 		kern_link_delete(k, def->bridge);

@@ -1,4 +1,5 @@
 #include "kern.h"
+#include "dp_linksnap.h"
 #include "vnet_err.h"
 
 #include <errno.h>
@@ -58,6 +59,7 @@ nomem:
 
 void kern_close(struct kern *k)
 {
+	kern_snapshot_drop(k);
 	nl_socket_free(k->sk);
 	nl_socket_free(k->ev);
 	nl_socket_free(k->batch);
@@ -277,134 +279,257 @@ int kern_link_label(struct kern *k, struct rtnl_link *link, const char *key)
 		return -NLE_NOMEM;
 	kern_mark(key, mark, sizeof(mark));
 	rtnl_link_set_ifalias(change, mark);
+	kern_link_changed(k, rtnl_link_get_name(link));
 	rc = rtnl_link_change(k->sk, link, change, 0);
 	rtnl_link_put(change);
 	return rc;
 }
 
-struct event_ctx {
-	kern_event_cb cb;
-	void *arg;
-};
-
-static void parsed_link(struct nl_object *obj, void *arg)
+int kern_link_label_name(struct kern *k, const char *name, const char *key)
 {
-	struct event_ctx *ctx = arg;
-	struct rtnl_link *link = (struct rtnl_link *)obj;
-	struct kern_event ev = {
-		.name = rtnl_link_get_name(link),
-		.owner = kern_link_owner(link),
-		.ifindex = rtnl_link_get_ifindex(link),
-		.deleted = nl_object_get_msgtype(obj) == RTM_DELLINK,
-	};
-	ctx->cb(ctx->arg, &ev);
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, 0);
+	char mark[KERN_MARK_MAX];
+
+	if (!msg)
+		return -NLE_NOMEM;
+	kern_link_changed(k, name);
+	kern_mark(key, mark, sizeof(mark));
+	/* ifindex 0: the kernel finds the link by IFLA_IFNAME. */
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 || nla_put_string(msg, IFLA_IFALIAS, mark) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	return nl_send_sync(k->sk, msg);
 }
 
-static int on_event_msg(struct nl_msg *msg, void *arg)
+/* One link notification, read straight from the message: libnl would
+ * build a whole link object per event, and a burst of vnets makes tens of
+ * thousands of them. */
+static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 {
-	struct event_ctx *ctx = arg;
-	int type = nlmsg_hdr(msg)->nlmsg_type;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	char name[IFNAMSIZ] = "", alias[KERN_MARK_MAX] = "";
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
 
-	if (type == RTM_NEWLINK || type == RTM_DELLINK) {
-		nl_msg_parse(msg, parsed_link, ctx);
-	} else if (type == RTM_NEWADDR || type == RTM_DELADDR) {
-		struct ifaddrmsg *ifa = nlmsg_data(nlmsg_hdr(msg));
-		struct kern_event ev = { .ifindex = (int)ifa->ifa_index, .deleted = type == RTM_DELADDR };
-		ctx->cb(ctx->arg, &ev);
+	if (len < 0)
+		return;
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		char *dst = a->rta_type == IFLA_IFNAME ? name : a->rta_type == IFLA_IFALIAS ? alias : NULL;
+		size_t size = a->rta_type == IFLA_IFNAME ? sizeof(name) : sizeof(alias);
+		if (dst)
+			snprintf(dst, size, "%.*s", (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
 	}
-	return NL_OK;
+	if (!*name)
+		return;
+	struct kern_event ev = {
+		.name = name,
+		.owner = strncmp(alias, KERN_MARK_PREFIX, strlen(KERN_MARK_PREFIX)) == 0
+			 ? alias + strlen(KERN_MARK_PREFIX) : NULL,
+		.ifindex = ifi->ifi_index,
+		.deleted = h->nlmsg_type == RTM_DELLINK,
+	};
+	cb(arg, &ev);
 }
 
 void kern_read_events(struct kern *k, kern_event_cb cb, void *arg)
 {
-	struct event_ctx ctx = { cb, arg };
-	int rc;
+	static uint8_t buf[64 * 1024];
+	ssize_t n;
 
-	nl_socket_modify_cb(k->ev, NL_CB_VALID, NL_CB_CUSTOM, on_event_msg, &ctx);
-	while ((rc = nl_recvmsgs_default(k->ev)) >= 0)
-		;
+	while ((n = recv(nl_socket_get_fd(k->ev), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK) {
+				link_event(h, cb, arg);
+			} else if (h->nlmsg_type == RTM_NEWADDR || h->nlmsg_type == RTM_DELADDR) {
+				const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+				struct kern_event ev = { .ifindex = (int)ifa->ifa_index,
+							 .deleted = h->nlmsg_type == RTM_DELADDR };
+				cb(arg, &ev);
+			}
+		}
+	}
 	/* The kernel drops notifications when our buffer fills: resync. */
-	if (rc == -NLE_NOMEM || rc == -NLE_MSG_OVERFLOW) {
+	if (n < 0 && errno == ENOBUFS) {
 		struct kern_event ev = { .overrun = true };
 		cb(arg, &ev);
 	}
+}
+
+int kern_snapshot_take(struct kern *k)
+{
+	kern_snapshot_drop(k);
+	k->snap = linksnap_take();
+	return k->snap ? 0 : -1;
+}
+
+void kern_snapshot_drop(struct kern *k)
+{
+	linksnap_free(k->snap);
+	k->snap = NULL;
+}
+
+void kern_link_changed(struct kern *k, const char *name)
+{
+	if (k->snap && linksnap_changed(k->snap, name) < 0)
+		kern_snapshot_drop(k);
 }
 
 struct rtnl_link *kern_link_get(struct kern *k, const char *name)
 {
 	struct rtnl_link *link = NULL;
 
+	if (k->snap && linksnap_get(k->snap, name, &link))
+		return link;
 	if (rtnl_link_get_kernel(k->sk, 0, name, &link) < 0)
 		return NULL;
 	return link;
 }
 
-/* The first global address of the link, IPv4 preferred. */
-static int link_address(struct nl_cache *addrs, int ifindex, int *family, struct in6_addr *out)
+/* Parsed straight from the messages: at thousands of links, libnl's
+ * caches (an object per link, per address) cost more than the kernel's
+ * answer. */
+int kern_dump(uint16_t type, const void *req, size_t reqlen, void (*cb)(void *arg, const struct nlmsghdr *h),
+	      void *arg)
 {
-	int found = 0;
+	static uint8_t buf[64 * 1024];
+	struct {
+		struct nlmsghdr h;
+		uint8_t body[32];
+	} msg = { .h = { .nlmsg_len = (uint32_t)NLMSG_LENGTH(reqlen), .nlmsg_type = type,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 } };
+	int one = 1, rc;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
-		struct rtnl_addr *a = (struct rtnl_addr *)o;
-		struct nl_addr *local = rtnl_addr_get_local(a);
-		int fam = rtnl_addr_get_family(a);
-
-		if (rtnl_addr_get_ifindex(a) != ifindex || !local || rtnl_addr_get_scope(a) != RT_SCOPE_UNIVERSE)
+	if (fd < 0)
+		return -nl_syserr2nlerr(errno);
+	setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one)); /* older kernels: filtered below */
+	memcpy(msg.body, req, reqlen);
+	if (send(fd, &msg, msg.h.nlmsg_len, 0) < 0) {
+		rc = -nl_syserr2nlerr(errno);
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (fam == AF_INET6 && (rtnl_addr_get_flags(a) & IFA_F_TENTATIVE))
-			continue;
-		if (fam == AF_INET || (fam == AF_INET6 && found == 0)) {
-			memset(out, 0, sizeof(*out));
-			memcpy(out, nl_addr_get_binary_addr(local), fam == AF_INET ? 4 : 16);
-			*family = fam;
-			found = fam == AF_INET ? 2 : 1;
-			if (found == 2)
-				break;
+		if (n <= 0) {
+			rc = n < 0 ? -nl_syserr2nlerr(errno) : -NLE_FAILURE;
+			goto out;
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				rc = 0;
+				goto out;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = NLMSG_DATA(h);
+				rc = e->error ? -nl_syserr2nlerr(-e->error) : 0;
+				goto out;
+			}
+			cb(arg, h);
 		}
 	}
-	return found ? 0 : -1;
+out:
+	close(fd);
+	return rc;
+}
+
+struct addr_pick {
+	int ifindex;
+	int found;            /* 0 none, 1 IPv6, 2 IPv4 */
+	int family;
+	struct in6_addr addr;
+};
+
+/* The first global address of the link, IPv4 preferred. */
+static void pick_address(void *arg, const struct nlmsghdr *h)
+{
+	struct addr_pick *p = arg;
+	const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+	const void *local = NULL, *address = NULL;
+	unsigned flags = ifa->ifa_flags;
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifa));
+
+	if (h->nlmsg_type != RTM_NEWADDR || len < 0 || (int)ifa->ifa_index != p->ifindex ||
+	    ifa->ifa_scope != RT_SCOPE_UNIVERSE || p->found == 2 ||
+	    (ifa->ifa_family != AF_INET && (ifa->ifa_family != AF_INET6 || p->found)))
+		return;
+	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFA_LOCAL)
+			local = RTA_DATA(a);
+		else if (a->rta_type == IFA_ADDRESS)
+			address = RTA_DATA(a);
+		else if (a->rta_type == IFA_FLAGS && RTA_PAYLOAD(a) >= 4)
+			memcpy(&flags, RTA_DATA(a), 4);
+	}
+	if (!local)
+		local = address; /* IPv6 has no IFA_LOCAL (but on point-to-point) */
+	if (!local || (ifa->ifa_family == AF_INET6 && (flags & IFA_F_TENTATIVE)))
+		return;
+	memset(&p->addr, 0, sizeof(p->addr));
+	memcpy(&p->addr, local, ifa->ifa_family == AF_INET ? 4 : 16);
+	p->family = ifa->ifa_family;
+	p->found = ifa->ifa_family == AF_INET ? 2 : 1;
+}
+
+static int link_address(int ifindex, int *family, struct in6_addr *out)
+{
+	struct addr_pick p = { .ifindex = ifindex };
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (size_t i = 0; i < 2 && p.found < 2; i++) {
+		struct ifaddrmsg req = { .ifa_family = (uint8_t)families[i], .ifa_index = (uint32_t)ifindex };
+		kern_dump(RTM_GETADDR, &req, sizeof(req), pick_address, &p);
+	}
+	if (!p.found)
+		return -1;
+	*family = p.family;
+	*out = p.addr;
+	return 0;
+}
+
+/* The device named, or the first up device with a global address. */
+static int underlay_candidate(struct rtnl_link *l, const char *name, struct kern_underlay *u)
+{
+	if (!*name) {
+		unsigned flags = rtnl_link_get_flags(l);
+		if ((flags & IFF_LOOPBACK) || !(flags & IFF_UP) || kern_link_owner(l))
+			return -1;
+	}
+	if (link_address(rtnl_link_get_ifindex(l), &u->family, &u->addr) < 0)
+		return -1;
+	u->ifindex = rtnl_link_get_ifindex(l);
+	u->mtu = rtnl_link_get_mtu(l);
+	snprintf(u->name, sizeof(u->name), "%s", rtnl_link_get_name(l));
+	return 0;
 }
 
 int kern_find_underlay(struct kern *k, const char *name, struct kern_underlay *u, char *err, size_t errlen)
 {
-	struct nl_cache *links = NULL, *addrs = NULL;
-	int rc = -1;
+	struct nl_cache *links = NULL;
+	struct rtnl_link *l;
 
 	memset(u, 0, sizeof(*u));
-	if (rtnl_link_alloc_cache(k->sk, AF_UNSPEC, &links) < 0 ||
-	    rtnl_addr_alloc_cache(k->sk, &addrs) < 0) {
-		vnet_err(err, errlen, "cannot read links and addresses from the kernel");
-		goto out;
+	if (*name) { /* one link, not all: thousands of vnets make thousands of links */
+		if (!(l = kern_link_get(k, name)))
+			return vnet_err(err, errlen, "underlay device %s does not exist", name);
+		int rc = underlay_candidate(l, name, u);
+		rtnl_link_put(l);
+		return rc < 0 ? vnet_err(err, errlen, "underlay %s has no global address yet", name) : 0;
 	}
+	if (rtnl_link_alloc_cache(k->sk, AF_UNSPEC, &links) < 0)
+		return vnet_err(err, errlen, "cannot read links from the kernel");
 	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		const char *n = rtnl_link_get_name(l);
-		unsigned flags = rtnl_link_get_flags(l);
-
-		if (*name ? strcmp(n, name) != 0
-			  : (flags & IFF_LOOPBACK) || !(flags & IFF_UP) || kern_link_owner(l))
-			continue;
-		if (link_address(addrs, rtnl_link_get_ifindex(l), &u->family, &u->addr) < 0) {
-			if (*name) {
-				vnet_err(err, errlen, "underlay %s has no global address yet", name);
-				goto out;
-			}
-			continue;
+		if (underlay_candidate((struct rtnl_link *)o, name, u) == 0) {
+			nl_cache_free(links);
+			return 0;
 		}
-		u->ifindex = rtnl_link_get_ifindex(l);
-		u->mtu = rtnl_link_get_mtu(l);
-		snprintf(u->name, sizeof(u->name), "%s", n);
-		rc = 0;
-		goto out;
 	}
-	if (*name)
-		vnet_err(err, errlen, "underlay device %s does not exist", name);
-	else
-		vnet_err(err, errlen, "no underlay: no device is up with a global address");
-out:
 	nl_cache_free(links);
-	nl_cache_free(addrs);
-	return rc;
+	memset(u, 0, sizeof(*u));
+	return vnet_err(err, errlen, "no underlay: no device is up with a global address");
 }
 
 int kern_bridge_create(struct kern *k, const char *name, unsigned mtu)
@@ -430,6 +555,7 @@ int kern_bridge_create(struct kern *k, const char *name, unsigned mtu)
 	}
 	nla_nest_end(msg, data);
 	nla_nest_end(msg, info);
+	kern_link_changed(k, name);
 	return nl_send_sync(k->sk, msg);
 }
 
@@ -453,8 +579,10 @@ int kern_link_settle(struct kern *k, struct rtnl_link *link, unsigned mtu, int m
 		rtnl_link_set_flags(change, IFF_UP);
 		needed = true;
 	}
-	if (needed)
+	if (needed) {
+		kern_link_changed(k, rtnl_link_get_name(link));
 		rc = rtnl_link_change(k->sk, link, change, 0);
+	}
 	rtnl_link_put(change);
 	return rc;
 }
@@ -484,38 +612,65 @@ int kern_link_delete(struct kern *k, const char *name)
 	if (!link)
 		return -NLE_NOMEM;
 	rtnl_link_set_name(link, name);
+	kern_link_changed(k, name);
 	rc = rtnl_link_delete(k->sk, link);
 	rtnl_link_put(link);
 	return rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND ? 0 : rc;
 }
 
+struct links_ctx {
+	void (*cb)(void *arg, const struct kern_link_info *l);
+	void *arg;
+};
+
+static void parsed_link_info(void *arg, const struct nlmsghdr *h)
+{
+	struct links_ctx *c = arg;
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	char name[IFNAMSIZ] = "", alias[KERN_MARK_MAX] = "";
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	struct kern_link_info info = { .ifindex = ifi->ifi_index, .up = ifi->ifi_flags & IFF_UP };
+	struct rtnl_link_stats64 st;
+
+	if (h->nlmsg_type != RTM_NEWLINK || len < 0)
+		return;
+	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		const void *d = RTA_DATA(a);
+		size_t n = RTA_PAYLOAD(a);
+		switch (a->rta_type) {
+		case IFLA_IFNAME: snprintf(name, sizeof(name), "%.*s", (int)n, (const char *)d); break;
+		case IFLA_IFALIAS: snprintf(alias, sizeof(alias), "%.*s", (int)n, (const char *)d); break;
+		case IFLA_MASTER: if (n >= 4) memcpy(&info.master, d, 4); break;
+		case IFLA_MTU: if (n >= 4) memcpy(&info.mtu, d, 4); break;
+		case IFLA_ADDRESS: if (n == 6) info.mac = d; break;
+		case IFLA_STATS64:
+			if (n >= sizeof(st)) {
+				memcpy(&st, d, sizeof(st));
+				info.rx_packets = st.rx_packets;
+				info.rx_bytes = st.rx_bytes;
+				info.tx_packets = st.tx_packets;
+				info.tx_bytes = st.tx_bytes;
+				info.rx_errors = st.rx_errors;
+				info.rx_dropped = st.rx_dropped;
+				info.tx_errors = st.tx_errors;
+				info.tx_dropped = st.tx_dropped;
+			}
+			break;
+		}
+	}
+	info.name = name;
+	if (strncmp(alias, KERN_MARK_PREFIX, strlen(KERN_MARK_PREFIX)) == 0)
+		info.owner = alias + strlen(KERN_MARK_PREFIX);
+	c->cb(c->arg, &info);
+}
+
 int kern_links_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_link_info *l), void *arg)
 {
-	struct nl_cache *links;
-	int rc = rtnl_link_alloc_cache(k->sk, AF_UNSPEC, &links);
+	struct ifinfomsg req = { .ifi_family = AF_UNSPEC };
+	struct links_ctx c = { cb, arg };
 
-	if (rc < 0)
-		return rc;
-	for (struct nl_object *o = nl_cache_get_first(links); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		struct nl_addr *ll = rtnl_link_get_addr(l);
-		struct kern_link_info info = {
-			.name = rtnl_link_get_name(l),
-			.ifindex = rtnl_link_get_ifindex(l),
-			.master = rtnl_link_get_master(l),
-			.up = rtnl_link_get_flags(l) & IFF_UP,
-			.mtu = rtnl_link_get_mtu(l),
-			.mac = ll && nl_addr_get_len(ll) == 6 ? nl_addr_get_binary_addr(ll) : NULL,
-			.owner = kern_link_owner(l),
-			.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS),
-			.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES),
-			.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS),
-			.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES),
-		};
-		cb(arg, &info);
-	}
-	nl_cache_free(links);
-	return 0;
+	(void)k;
+	return kern_dump(RTM_GETLINK, &req, sizeof(req), parsed_link_info, &c);
 }
 
 struct fdb_dump {

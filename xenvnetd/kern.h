@@ -23,6 +23,7 @@
 struct kern_fdb_refusal;
 
 struct kern {
+	struct linksnap *snap; /* see kern_snapshot_take() */
 	struct nl_sock *sk;   /* requests */
 	struct nl_sock *ev;   /* link and address notifications */
 	struct nl_sock *batch; /* queued FDB writes, unacknowledged */
@@ -66,12 +67,28 @@ int kern_find_underlay(struct kern *k, const char *name, struct kern_underlay *u
 /* The link of that name from the kernel, or NULL (caller rtnl_link_put()s). */
 struct rtnl_link *kern_link_get(struct kern *k, const char *name);
 
+/* Answer kern_link_get() from one dump of every link until
+ * kern_snapshot_drop(), for a pass over many vnets (see dp_linksnap.h).
+ * What the daemon changes meanwhile is read from the kernel again: every
+ * change to a link goes through kern, or is told by kern_link_changed(). */
+int kern_snapshot_take(struct kern *k);
+void kern_snapshot_drop(struct kern *k);
+void kern_link_changed(struct kern *k, const char *name);
+
+/* A dump of @type (request body @req), each message to cb, on a socket of
+ * its own with strict checking (the kernel applies the request's
+ * filters).  0 or -NLE_*. */
+int kern_dump(uint16_t type, const void *req, size_t reqlen, void (*cb)(void *arg, const struct nlmsghdr *h),
+	      void *arg);
+
 /* The vnet key in a link's mark, or NULL when the link is not ours. */
 const char *kern_link_owner(struct rtnl_link *link);
 /* Ours but not labelled yet (see KERN_GROUP). */
 bool kern_link_half_made(struct rtnl_link *link);
 /* Label a link as @key's. */
 int kern_link_label(struct kern *k, struct rtnl_link *link, const char *key);
+/* The same for the link of that name, without reading it first. */
+int kern_link_label_name(struct kern *k, const char *name, const char *key);
 
 /* Write "xenvnet:<key>" into buf. */
 void kern_mark(const char *key, char *buf, size_t size);
@@ -112,6 +129,7 @@ struct kern_link_info {
 	const uint8_t *mac;   /* 6 bytes, or NULL */
 	const char *owner;    /* vnet key from our mark, or NULL */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_errors, rx_dropped, tx_errors, tx_dropped;
 };
 
 /* Call cb for every link in the kernel. */

@@ -23,6 +23,8 @@
 #include "ctl.h"
 #include "peers.h"
 #include "runtime.h"
+#include "ctl_metrics.h"
+#include "ctl_monitor.h"
 #include "svc.h"
 #include "xenvnet_version.h"
 #include "xs.h"
@@ -406,6 +408,8 @@ int main(int argc, char **argv)
 		log_err("control socket: %s", d.ctl ? strerror(errno) : err);
 		goto out;
 	}
+	ctl_monitor_init(d.loop);
+	ctl_metrics_file_start(d.loop, &d.cfg, &runtime_ctl_ops, &d.rt);
 	svc_ready(&d.svc, d.loop); /* Type=notify: `systemctl start` returns now */
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
@@ -419,6 +423,8 @@ int main(int argc, char **argv)
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
 	svc_stopping(&d.svc);
+	ctl_metrics_file_stop();
+	ctl_monitor_stop();
 	ctl_close(d.ctl);
 	host_announce_stop();
 	cluster_free(d.cluster);

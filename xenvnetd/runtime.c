@@ -1,5 +1,6 @@
 #include "runtime.h"
 #include "cluster_dns.h"
+#include "ctl_diag.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@ struct link_row {
 	bool has_mac;
 	uint8_t mac[6];
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t rx_errors, rx_dropped, tx_errors, tx_dropped;
 };
 
 struct links {
@@ -52,6 +54,10 @@ static void add_link(void *arg, const struct kern_link_info *l)
 	r->rx_bytes = l->rx_bytes;
 	r->tx_packets = l->tx_packets;
 	r->tx_bytes = l->tx_bytes;
+	r->rx_errors = l->rx_errors;
+	r->rx_dropped = l->rx_dropped;
+	r->tx_errors = l->tx_errors;
+	r->tx_dropped = l->tx_dropped;
 }
 
 static int load_links(struct runtime *rt, struct links *ls)
@@ -296,6 +302,8 @@ static void rt_list_ports(void *arg, struct ctl_reply *r)
 				.mac = vl.domid >= 0 ? vl.mac : l->has_mac ? l->mac : NULL, .up = l->up, .mtu = l->mtu, .domid = vl.domid,
 				.has_stats = true, .rx_packets = l->rx_packets, .rx_bytes = l->rx_bytes,
 				.tx_packets = l->tx_packets, .tx_bytes = l->tx_bytes,
+				.rx_errors = l->rx_errors, .rx_dropped = l->rx_dropped,
+				.tx_errors = l->tx_errors, .tx_dropped = l->tx_dropped,
 			};
 			ctl_emit_port(r, &p);
 		}
@@ -551,5 +559,6 @@ const struct ctl_ops runtime_ctl_ops = {
 	.peer_add = rt_peer_add,
 	.peer_del = rt_peer_del,
 	.list_hosts = rt_list_hosts,
+	.diag = ctl_diag,
 	.log = rt_log,
 };

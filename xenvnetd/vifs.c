@@ -1,4 +1,5 @@
 #include "vifs.h"
+#include "ctl_monitor.h"
 #include "log.h"
 #include "proto.h"
 
@@ -72,6 +73,19 @@ static struct vif *find(struct vifs *s, unsigned domid, unsigned devid)
 	return NULL;
 }
 
+/* `vn monitor`: a vif joined or left its vnet. */
+static void publish_member(const struct vif *v, bool present)
+{
+	char id[VNET_ID_STRLEN], mac[18], dom[16];
+
+	vnet_id_format(&v->vnet, id);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", v->mac[0], v->mac[1], v->mac[2],
+		 v->mac[3], v->mac[4], v->mac[5]);
+	snprintf(dom, sizeof(dom), "%u", v->domid);
+	ctl_monitor_publish("vif", (const char *const[]){ "action", present ? "join" : "leave",
+		"vnet", id, "name", v->dev, "domid", dom, "mac", mac, NULL });
+}
+
 /* Tell the owner when a vif starts or stops being a connected member. */
 static void decide(struct vifs *s, struct vif *v, bool gone)
 {
@@ -81,6 +95,7 @@ static void decide(struct vifs *s, struct vif *v, bool gone)
 
 	if (v->announced && (!announce || !vnet_id_equal(&id, &v->vnet))) {
 		s->ops->member(s->arg, v, false);
+		publish_member(v, false);
 		v->announced = false;
 	}
 	v->member = member;
@@ -92,6 +107,7 @@ static void decide(struct vifs *s, struct vif *v, bool gone)
 	}
 	if (announce && !v->announced) {
 		s->ops->member(s->arg, v, true);
+		publish_member(v, true);
 		v->announced = true;
 	}
 }

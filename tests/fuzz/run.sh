@@ -22,6 +22,8 @@ sources() {
 	case $1 in
 	sxp) echo "$ROOT/tools/sxp.c $ROOT/tools/vnet_sxp.c $SCHEMA" ;;
 	ctl) echo "$ROOT/xenvnetd/ctl.c $ROOT/xenvnetd/ctl_proto.c $ROOT/xenvnetd/peers.c" \
+		"$ROOT/xenvnetd/ctl_monitor.c $ROOT/xenvnetd/ctl_metrics.c $ROOT/xenvnetd/loop.c" \
+		"$ROOT/xenvnetd/log.c $ROOT/xenstore-schema/vnet_escape.c" \
 		"$ROOT/tools/vn_reply.c $ROOT/tools/vn_record.c $SCHEMA" ;;
 	proto) echo "$ROOT/xenvnetd/proto.c $ROOT/xenvnetd/replay.c $ROOT/xenvnetd/auth.c $SCHEMA -lcrypto" ;;
 	*) echo "run.sh: unknown target $1" >&2; exit 2 ;;

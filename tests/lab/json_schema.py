@@ -3,7 +3,7 @@
 
 usage: json_schema.py VN.8 COMMAND FILE
 Reads the 'Keys:' line of COMMAND from the man page (and, for status, the
-'Counters:' line), parses FILE as JSON and checks that every object has
+'Counters:' line), parses FILE as JSON (or as one JSON object per line) and checks that every object has
 exactly those keys, in that order.  Exit 0 when it conforms; else says why.
 """
 import json
@@ -45,7 +45,12 @@ def check_obj(obj, keys, where):
 def main():
     man, command, path = sys.argv[1:4]
     doc = documented(man, command)
-    data = json.load(open(path, encoding="utf-8"))
+    text = open(path, encoding="utf-8").read()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        # A stream (vn -j monitor): one object per line.
+        data = [json.loads(line) for line in text.splitlines()]
     if isinstance(data, list):
         for i, row in enumerate(data):
             check_obj(row, doc["Keys"], f"{command}[{i}]")

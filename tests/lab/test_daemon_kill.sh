@@ -42,7 +42,9 @@ for round in 1 2; do
 	lab_sync 1
 	lab_log "round $round: restarted daemon reports vnets up"
 done
-sleep 0.5
+# Enough pings to judge by, however quick the restarts were.
+lab_wait 30 "100 ping replies" bash -c "[ \$(grep -c 'bytes from' '$out') -ge 100 ]" ||
+	lab_fail "fewer than 100 ping replies: $(tail -3 "$out")"
 kill -INT "$ping_pid"
 wait "$ping_pid" || true
 summary=$(grep 'packets transmitted' "$out") || lab_fail "ping printed no summary: $(tail -3 "$out")"

@@ -5,7 +5,8 @@
 # with the control protocol off (h3, no key); varp ages are numbers and a
 # MAC the bridge holds twice (vid 0 and vlan 1) is one row; vn hosts shows
 # h2 with its vnet; UTF-8 from xenstore is UTF-8 in JSON, a stray byte
-# U+FFFD; an empty table prints its header.
+# U+FFFD; an empty table prints its header.  vnet-show and diag (all ok
+# here) are covered too.
 #
 #   d1 198.51.100.1                         d2 198.51.100.2
 #     |                                       |
@@ -56,10 +57,13 @@ lab_wait 10 "h3's control socket" test -S "$LAB_DIR/h3/ctl.sock" || lab_fail "h3
 lab_wait 10 "h3's status" lc_vn 3 status || lab_fail "h3 does not answer"
 
 lab_step "every command's -j output parses and has the documented keys"
-for args in vnets "vnets -a" vnifs vifs bridges peers hosts varp "varp 97" varp-flush status insmod; do
+for args in vnets "vnets -a" vnifs vifs bridges peers hosts varp "varp 97" varp-flush status metrics insmod \
+	"vnet-show 97" "diag 1" "diag $M2"; do
 	# shellcheck disable=SC2086
 	schema 1 $args
 done
+jrun 1 out vnet-show 97
+jcheck 'isinstance(d["ports"], list) and isinstance(d["vnif"], dict) and isinstance(d["macs"], list)'
 schema 3 status
 schema 3 hosts
 jcheck 'd == []'

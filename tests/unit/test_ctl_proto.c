@@ -48,6 +48,12 @@ static void requests_accepted(void **state)
 	assert_int_equal(q.port, CTL_DEFAULT_PORT);
 	decode_ok("XVNCTL/1 peer-del addr=10.0.0.2\n", &q);
 	assert_int_equal(q.port, 0);
+	decode_ok("XVNCTL/1 diag domid=0\n", &q);
+	assert_true(q.has_domid);
+	assert_int_equal(q.domid, 0);
+	decode_ok("XVNCTL/1 diag mac=00:16:3e:00:00:01\n", &q);
+	assert_false(q.has_domid);
+	assert_string_equal(q.mac, "00:16:3e:00:00:01");
 }
 
 static void requests_refused(void **state)
@@ -79,6 +85,11 @@ static void requests_refused(void **state)
 	decode_bad("XVNCTL/1 peer-add addr=a port=65536\n", 36, "port");
 	decode_bad("XVNCTL/1 peer-add addr=a port=01798x\n", 37, "port");
 	decode_bad("XVNCTL/1 status\n\n", 17, "0x0a");
+	decode_bad("XVNCTL/1 diag\n", 14, "domid=N or mac=MAC");
+	decode_bad("XVNCTL/1 diag domid=1 mac=a\n", 28, "domid=N or mac=MAC");
+	decode_bad("XVNCTL/1 diag domid=65536\n", 26, "domid");
+	decode_bad("XVNCTL/1 diag domid=-1\n", 23, "domid");
+	decode_bad("XVNCTL/1 status domid=1\n", 24, "takes no argument");
 	memset(big, 'a', sizeof(big));
 	decode_bad(big, sizeof(big), "longer than");
 }
@@ -98,7 +109,9 @@ static void vn_requests_decode(void **state)
 
 	for (int v = 0; v < CTL_NVERBS; v++) {
 		const char *by_vnet[] = { "vnet", "97", NULL }, *by_addr[] = { "addr", "h", NULL };
-		const char **use = v == CTL_FDB ? by_vnet : v == CTL_PEER_ADD || v == CTL_PEER_DEL ? by_addr : NULL;
+		const char *by_domid[] = { "domid", "1", NULL };
+		const char **use = v == CTL_FDB ? by_vnet : v == CTL_PEER_ADD || v == CTL_PEER_DEL ? by_addr
+			: v == CTL_DIAG ? by_domid : NULL;
 		n = vn_request_encode(line, sizeof(line), ctl_verb_name((enum ctl_verb)v), use, err, sizeof(err));
 		assert_true(n > 0);
 		if (ctl_request_decode(line, (size_t)n, &q, err, sizeof(err)) != 0)
@@ -139,6 +152,7 @@ static void emit_all_then_decode(void **state)
 	assert_int_equal(ctl_emit_fdb(&r, &f), 0);
 	assert_int_equal(ctl_emit_peer(&r, &pe), 0);
 	assert_int_equal(ctl_emit_flushed(&r, 3), 0);
+	assert_int_equal(ctl_emit_check(&r, &(struct ctl_check){ "mtu", CTL_CHECK_FAIL, "MTU 1400, vnet 97 MTU 1450" }), 0);
 	const char *out = ctl_reply_finish(&r, &len);
 	assert_string_equal(out,
 		"XVNCTL/1 ok\n"
@@ -147,10 +161,12 @@ static void emit_all_then_decode(void **state)
 		"fdb vnet=97 mac=01:02:03:04:05:06 dev=vif3.0 state=local\n"
 		"peer addr=peer.example port=1798 state=unresolvable error=Timeout%20while%20contacting%20DNS%20servers\n"
 		"flushed count=3\n"
+		"check name=mtu result=fail detail=MTU%201400,%20vnet%2097%20MTU%201450\n"
 		"end\n");
 	decode_reply_ok(out, &rep);
 	assert_true(rep.ok);
-	assert_int_equal(rep.rows.n, 5);
+	assert_int_equal(rep.rows.n, 6);
+	assert_string_equal(vn_record_get(&rep.rows.v[5], "detail"), "MTU 1400, vnet 97 MTU 1450");
 	assert_string_equal(rep.rows.v[1].type, "port");
 	assert_string_equal(vn_record_get(&rep.rows.v[1], "name"), "vif 1");
 	assert_string_equal(vn_record_get(&rep.rows.v[3], "error"), "Timeout while contacting DNS servers");
