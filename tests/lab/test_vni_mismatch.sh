@@ -46,6 +46,8 @@ lab_wait 10 "h2's tunnel gone" test "$(lab_count_vxlan 2 151)" = 0 || lab_fail "
 # Where a vnet's state is shown, so is the reason.
 lc_vn 1 vnet-list -l | grep -q "host 192.0.2.2 carries vnet 98 on vni 151" ||
 	lab_fail "vn vnet-list on h1 does not show the reason: $(lc_vn 1 vnet-list -l)"
+lc_vn 1 vnet-show 97 | grep -q "host 192.0.2.2 carries vnet 98 on vni 151" ||
+	lab_fail "vn vnet-show 97 on h1 does not show the reason: $(lc_vn 1 vnet-show 97)"
 lc_vn 1 status | grep -q "1 in error" || lab_fail "vn status on h1 does not count the vnet in error: $(lc_vn 1 status | grep vnets)"
 grep -q "vnet 97: error: host 192.0.2.2 carries vnet 98 on vni 151" "$LAB_DIR/h1/daemon.log" ||
 	lab_fail "no log line on h1"
