@@ -2,6 +2,7 @@
 #include "cluster_dns.h"
 #include "cluster_fdb.h"
 #include "cluster_net.h"
+#include "cluster_seq.h"
 #include "cluster_senders.h"
 #include "log.h"
 #include "replay.h"
@@ -245,8 +246,8 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 		return;
 	if (e->local && proto_addr_equal(&in->host, &c->self)) {
 		/* Our own MAC with the number someone remembers: outrank it. */
-		if (in->seq >= e->seq) {
-			e->seq = in->seq + 1;
+		if (seq_at_least(in->seq, e->seq)) {
+			e->seq = seq_next(in->seq);
 			send_one(c, PROTO_ANNOUNCE, e, NULL);
 		}
 		return;
@@ -255,7 +256,7 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 		/* Someone remembers us with a MAC we no longer have (it went
 		 * while our daemon was away, or our WITHDRAW carried a number
 		 * from before a restart): withdraw it at that number. */
-		if (in->seq >= e->seq) {
+		if (seq_at_least(in->seq, e->seq)) {
 			e->seq = in->seq;
 			e->host = c->self;
 			e->withdrawn = true;
@@ -266,7 +267,7 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 	}
 	known = e->local || e->installed || e->withdrawn || e->seq || e->since_ms;
 	if (known) {
-		if (in->seq < e->seq) {
+		if (!seq_at_least(in->seq, e->seq)) {
 			if (!e->local && proto_addr_equal(&e->host, &in->host) &&
 			    proto_addr_equal(&in->host, origin))
 				correct(c, e, origin);
@@ -307,7 +308,7 @@ static bool withdraw_one(struct cluster *c, const struct proto_entry *in, const 
 
 	if (!e || e->local || e->withdrawn || !proto_addr_equal(&e->host, origin))
 		return false; /* a newer location stands */
-	if (in->seq < e->seq) {
+	if (!seq_at_least(in->seq, e->seq)) {
 		correct(c, e, origin); /* its daemon restarted: it withdraws again, at our number */
 		return false;
 	}
@@ -763,7 +764,7 @@ void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t
 		/* Outrank wherever it was before (MAC mobility). */
 		uninstall(c, e);
 		flush(c);
-		e->seq++;
+		e->seq = seq_next(e->seq);
 		e->local = true;
 		e->withdrawn = false;
 		e->host = c->self;
