@@ -465,7 +465,7 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
-	replay_forget(c->replay, &h->addr);
+	replay_forget(c->replay, &h->addr, realtime_us());
 	free(h->vnets);
 	*h = c->hosts[--c->nhosts];
 }
