@@ -9,17 +9,8 @@
 #include <string.h>
 
 #include "cluster_hosts.h"
+#include "unit_addr.h"
 
-static struct proto_addr addr(uint32_t n)
-{
-	struct proto_addr a = { { 0x20, 0x01, 0x0d, 0xb8 } };
-
-	a.b[12] = (uint8_t)(n >> 24);
-	a.b[13] = (uint8_t)(n >> 16);
-	a.b[14] = (uint8_t)(n >> 8);
-	a.b[15] = (uint8_t)n;
-	return a;
-}
 
 static struct vnet_id vnet(unsigned n)
 {
@@ -38,12 +29,12 @@ static void find_among_many(void **state)
 	hosts_init(&t, 1000, 8);
 	/* Added out of order: found in any order, and kept sorted. */
 	for (uint32_t i = 0; i < 1000; i++) {
-		struct proto_addr a = addr(i * 7919u % 1000u);
+		struct proto_addr a = unit_addr(i * 7919u % 1000u);
 		assert_null(hosts_find(&t, &a));
 		assert_non_null(hosts_add(&t, &a));
 	}
 	for (uint32_t i = 0; i < 1000; i++) {
-		struct proto_addr a = addr(i);
+		struct proto_addr a = unit_addr(i);
 		struct host *h = hosts_find(&t, &a);
 		assert_non_null(h);
 		assert_memory_equal(h->addr.b, a.b, 16);
@@ -51,17 +42,17 @@ static void find_among_many(void **state)
 	for (size_t i = 1; i < t.n; i++)
 		assert_true(memcmp(t.v[i - 1].addr.b, t.v[i].addr.b, 16) < 0);
 	/* Full: no more. */
-	struct proto_addr extra = addr(5000);
+	struct proto_addr extra = unit_addr(5000);
 	assert_null(hosts_add(&t, &extra));
 	assert_int_equal(t.n, 1000);
 	/* Removal keeps the rest findable. */
 	for (uint32_t i = 0; i < 1000; i += 2) {
-		struct proto_addr a = addr(i);
+		struct proto_addr a = unit_addr(i);
 		hosts_del(&t, hosts_find(&t, &a));
 	}
 	assert_int_equal(t.n, 500);
 	for (uint32_t i = 0; i < 1000; i++) {
-		struct proto_addr a = addr(i);
+		struct proto_addr a = unit_addr(i);
 		if (i % 2)
 			assert_non_null(hosts_find(&t, &a));
 		else
@@ -74,7 +65,7 @@ static void find_among_many(void **state)
 static void vnets_capped(void **state)
 {
 	struct hosts t;
-	struct proto_addr a = addr(1);
+	struct proto_addr a = unit_addr(1);
 
 	(void)state;
 	hosts_init(&t, 4, 3);

@@ -11,20 +11,12 @@
 #include <string.h>
 
 #include "replay.h"
+#include "unit_addr.h"
 
 #define NOW 1767225600000000u           /* 2026-01-01, in microseconds */
 #define SEC 1000000u
 
-static struct proto_addr host(uint32_t n)
-{
-	struct proto_addr a = { { 0x20, 0x01, 0x0d, 0xb8 } };
-
-	a.b[12] = (uint8_t)(n >> 24);
-	a.b[13] = (uint8_t)(n >> 16);
-	a.b[14] = (uint8_t)(n >> 8);
-	a.b[15] = (uint8_t)n;
-	return a;
-}
+#define host unit_addr
 
 static enum replay_verdict check(struct replay *r, uint32_t origin, uint64_t counter)
 {
