@@ -50,6 +50,7 @@ struct cluster {
 	unsigned sync_tokens;     /* unicast syncs left in this hello interval */
 	bool sync_all;            /* a relayed host joined: sync to everyone at the next tick */
 	uint64_t dropped;         /* entries or hosts refused by the bounds */
+	uint64_t rx_busy_ms;      /* last wake-up that left datagrams queued */
 	uint64_t drop_log_ms;
 	struct proto_addr *peer_addr; /* the peers, resolved (peer_ok says which) */
 	uint16_t *peer_port;
@@ -630,12 +631,16 @@ static void on_readable(void *arg, uint32_t events)
 	struct cluster *c = arg;
 	struct cnet_rx rx;
 
+	int i;
+
 	(void)events;
-	for (int i = 0; i < RX_BURST && c->running; i++) {
+	for (i = 0; i < RX_BURST && c->running; i++) {
 		if (cnet_recv(&c->net, c->rx, PROTO_MAX_LEN + 64, &rx) != 0)
 			break;
 		handle(c, &rx);
 	}
+	if (i == RX_BURST)
+		c->rx_busy_ms = loop_now_ms(); /* a backlog: the kernel may drop HELLOs */
 	flush(c);
 }
 
@@ -766,7 +771,10 @@ static void hello_tick(void *arg)
 	}
 	for (size_t i = 0; i < c->hosts.n;) {
 		struct host *h = &c->hosts.v[i];
-		if (now - h->last_ms > (uint64_t)h->hold_s * 1000u) {
+		/* While a flood backs up our socket, the kernel drops datagrams
+		 * at random: a host is silent only if unheard while we kept up. */
+		uint64_t heard = h->last_ms > c->rx_busy_ms ? h->last_ms : c->rx_busy_ms;
+		if (now - heard > (uint64_t)h->hold_s * 1000u) {
 			char why[32];
 			snprintf(why, sizeof(why), "silent for %us", h->hold_s);
 			host_remove(c, h, why);
