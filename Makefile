@@ -95,7 +95,8 @@ test: deps
 	$(MAKE) WERROR=1 SAN=1 all unit-bins
 	scripts/run-tests.sh build-san
 
-unit-bins: $(UNIT_BIN)
+# Lab tests of issue 10 send signed messages with the generator.
+unit-bins: $(UNIT_BIN) $(O)/tests/bench/bench_cluster_gen
 
 unit: deps
 	$(MAKE) SAN=1 unit-bins

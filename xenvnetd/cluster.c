@@ -1,7 +1,9 @@
 #include "cluster.h"
 #include "cluster_dns.h"
 #include "cluster_fdb.h"
+#include "cluster_hosts.h"
 #include "cluster_net.h"
+#include "cluster_seq.h"
 #include "cluster_senders.h"
 #include "cluster_vni.h"
 #include "ctl_monitor.h"
@@ -19,21 +21,8 @@
 #define TOMBSTONE_MS   60000   /* how long a withdrawn MAC's seq is remembered */
 #define REASK_MS       3000    /* how long a withdrawn MAC is asked after, each hello */
 #define RX_BURST       256     /* datagrams per wake-up: keep the loop fair */
-
-struct host_vnet {
-	struct vnet_id id;
-	uint64_t expires_ms;
-	bool flooded;          /* head-end replication entry installed */
-};
-
-struct host {
-	struct proto_addr addr;
-	uint64_t last_ms;      /* last HELLO */
-	unsigned hold_s;
-	uint64_t direct_until_ms; /* multicast reaches it until then */
-	struct host_vnet *vnets;
-	size_t nvnets, cap;
-};
+#define SYNC_BURST     32      /* unicast full-table syncs per hello interval */
+#define DROP_LOG_MS    10000   /* at most one log line per bound this often */
 
 struct cluster {
 	struct loop *loop;
@@ -60,8 +49,12 @@ struct cluster {
 	struct cvni vni;          /* the other hosts' VNIs and MTUs */
 	uint64_t bad_out;         /* entries left out of our batches (bad MAC) */
 	uint64_t bad_log_ms;      /* when the last one was logged */
-	struct host *hosts;
-	size_t nhosts, hcap;
+	struct hosts hosts;
+	unsigned sync_tokens;     /* unicast syncs left in this hello interval */
+	bool sync_all;            /* a relayed host joined: sync to everyone at the next tick */
+	uint64_t dropped;         /* entries or hosts refused by the bounds */
+	uint64_t rx_busy_ms;      /* last wake-up that left datagrams queued */
+	uint64_t drop_log_ms;
 	struct proto_addr *peer_addr; /* the peers, resolved (peer_ok says which) */
 	uint16_t *peer_port;
 	bool *peer_ok;
@@ -196,12 +189,13 @@ static void flood_refused(void *arg, const struct vnet_id *vnet, const struct pr
 {
 	struct cluster *c = arg;
 
-	for (size_t i = 0; i < c->nhosts; i++) {
-		if (host && !proto_addr_equal(&c->hosts[i].addr, host))
+	for (size_t i = 0; i < c->hosts.n; i++) {
+		struct host *h = &c->hosts.v[i];
+		if (host && !proto_addr_equal(&h->addr, host))
 			continue;
-		for (size_t j = 0; j < c->hosts[i].nvnets; j++)
-			if (!vnet || vnet_id_equal(&c->hosts[i].vnets[j].id, vnet))
-				c->hosts[i].vnets[j].flooded = false;
+		for (size_t j = 0; j < h->nvnets; j++)
+			if (!vnet || vnet_id_equal(&h->vnets[j].id, vnet))
+				h->vnets[j].flooded = false;
 	}
 }
 
@@ -238,18 +232,65 @@ static void correct(struct cluster *c, const struct mac_entry *e, const struct p
 	send_one(c, PROTO_ANNOUNCE, e, to);
 }
 
-static void announce_one(struct cluster *c, const struct proto_entry *in, const struct proto_addr *origin)
+/* Count a refusal by the bounds; one log line per DROP_LOG_MS. */
+static void dropped(struct cluster *c, const char *what, const struct proto_addr *from)
 {
-	struct mac_entry *e = mactab_get(&c->tab, &in->vnet, in->mac);
+	uint64_t now = loop_now_ms();
+
+	c->dropped++;
+	if (c->dropped == 1 || now - c->drop_log_ms >= DROP_LOG_MS) {
+		char a[PROTO_ADDR_STRLEN];
+		proto_addr_format(from, a);
+		log_warn("control: %s from %s refused (%llu refused so far)", what, a,
+			 (unsigned long long)c->dropped);
+		c->drop_log_ms = now;
+	}
+}
+
+/* The host a MAC entry counts against (max_macs_per_host), or NULL. */
+static struct host *owner_of(struct cluster *c, const struct mac_entry *e)
+{
+	return e->local ? NULL : hosts_find(&c->hosts, &e->host);
+}
+
+static void owner_count(struct cluster *c, const struct mac_entry *e, bool add)
+{
+	struct host *h = owner_of(c, e);
+
+	if (h && add)
+		h->nmacs++;
+	else if (h && h->nmacs)
+		h->nmacs--;
+}
+
+/* Entries name the origin itself, or the receiver (a correction sent to
+ * it): an origin speaks for nobody else, so every remote entry lives
+ * exactly as long as its origin's host record.  MACs of vnets not carried
+ * here are not kept at all. */
+static void announce_one(struct cluster *c, const struct proto_entry *in, struct host *from)
+{
+	const struct proto_addr *origin = &from->addr;
+	struct mac_entry *e;
 	uint64_t now = loop_now_ms();
 	bool known;
 
-	if (!e)
+	if (!vnetmap_get(&c->tunnels, &in->vnet))
+		return;
+	if (!proto_addr_equal(&in->host, &c->self) && !proto_addr_equal(&in->host, origin)) {
+		dropped(c, "an ANNOUNCE naming a third host", origin);
+		return;
+	}
+	e = mactab_find(&c->tab, &in->vnet, in->mac);
+	if (!e && from->nmacs >= c->p.max_macs_per_host && !proto_addr_equal(&in->host, &c->self)) {
+		dropped(c, "a MAC beyond max_macs_per_host", origin);
+		return;
+	}
+	if (!e && !(e = mactab_get(&c->tab, &in->vnet, in->mac)))
 		return;
 	if (e->local && proto_addr_equal(&in->host, &c->self)) {
 		/* Our own MAC with the number someone remembers: outrank it. */
-		if (in->seq >= e->seq) {
-			e->seq = in->seq + 1;
+		if (seq_at_least(in->seq, e->seq)) {
+			e->seq = seq_next(in->seq);
 			send_one(c, PROTO_ANNOUNCE, e, NULL);
 		}
 		return;
@@ -258,7 +299,8 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 		/* Someone remembers us with a MAC we no longer have (it went
 		 * while our daemon was away, or our WITHDRAW carried a number
 		 * from before a restart): withdraw it at that number. */
-		if (in->seq >= e->seq) {
+		if (seq_at_least(in->seq, e->seq)) {
+			owner_count(c, e, false);
 			e->seq = in->seq;
 			e->host = c->self;
 			e->withdrawn = true;
@@ -269,7 +311,7 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 	}
 	known = e->local || e->installed || e->withdrawn || e->seq || e->since_ms;
 	if (known) {
-		if (in->seq < e->seq) {
+		if (!seq_at_least(in->seq, e->seq)) {
 			if (!e->local && proto_addr_equal(&e->host, &in->host) &&
 			    proto_addr_equal(&in->host, origin))
 				correct(c, e, origin);
@@ -292,14 +334,22 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, const 
 			fmt_mac(in->mac, m);
 			proto_addr_format(&in->host, to);
 			log_info("%s moved to %s (seq %u)", m, to, in->seq);
-			char from[PROTO_ADDR_STRLEN], id[VNET_ID_STRLEN], seq[12];
-			proto_addr_format(&e->host, from);
+			char was[PROTO_ADDR_STRLEN], id[VNET_ID_STRLEN], seq[12];
+			proto_addr_format(&e->host, was);
 			vnet_id_format(&in->vnet, id);
 			snprintf(seq, sizeof(seq), "%u", in->seq);
 			ctl_monitor_publish("move", (const char *const[]){ "vnet", id, "mac", m,
-				"from", from, "to", to, "seq", seq, NULL });
+				"from", was, "to", to, "seq", seq, NULL });
 			count_move(c, e, now);
 		}
+	}
+	if (owner_of(c, e) != from) {
+		if (from->nmacs >= c->p.max_macs_per_host) {
+			dropped(c, "a MAC beyond max_macs_per_host", origin);
+			return;
+		}
+		owner_count(c, e, false);
+		from->nmacs++;
 	}
 	e->local = false;
 	e->withdrawn = false;
@@ -316,7 +366,7 @@ static bool withdraw_one(struct cluster *c, const struct proto_entry *in, const 
 
 	if (!e || e->local || e->withdrawn || !proto_addr_equal(&e->host, origin))
 		return false; /* a newer location stands */
-	if (in->seq < e->seq) {
+	if (!seq_at_least(in->seq, e->seq)) {
 		correct(c, e, origin); /* its daemon restarted: it withdraws again, at our number */
 		return false;
 	}
@@ -364,14 +414,6 @@ static void answer_requests(struct cluster *c, const struct proto_msg *m)
 
 /* ---- hosts ---- */
 
-static struct host *host_find(struct cluster *c, const struct proto_addr *a)
-{
-	for (size_t i = 0; i < c->nhosts; i++)
-		if (proto_addr_equal(&c->hosts[i].addr, a))
-			return &c->hosts[i];
-	return NULL;
-}
-
 static bool host_direct(const struct host *h, uint64_t now)
 {
 	return h->direct_until_ms > now;
@@ -406,45 +448,45 @@ static void host_update_flood(struct cluster *c, struct host *h)
 static void sync_to(struct cluster *c, const struct proto_addr *to);
 static void send_hello(struct cluster *c);
 
-static struct host *host_heard(struct cluster *c, const struct proto_addr *a, bool *fresh)
+/* The host record of an authentic origin, made on its first message (a
+ * HELLO or not): whatever it announces expires with it, after our hold
+ * time unless its HELLOs keep it.  NULL beyond max_hosts. */
+static struct host *host_heard(struct cluster *c, const struct proto_addr *a)
 {
-	struct host *h = host_find(c, a);
+	struct host *h = hosts_find(&c->hosts, a);
 
-	*fresh = false;
 	if (h)
 		return h;
-	if (c->nhosts == c->hcap) {
-		size_t cap = c->hcap ? c->hcap * 2 : 16;
-		struct host *v = realloc(c->hosts, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		c->hosts = v;
-		c->hcap = cap;
+	h = hosts_add(&c->hosts, a);
+	if (!h) {
+		dropped(c, "a host beyond max_hosts", a);
+		return NULL;
 	}
-	h = &c->hosts[c->nhosts++];
-	memset(h, 0, sizeof(*h));
-	h->addr = *a;
-	*fresh = true;
+	h->last_ms = loop_now_ms();
+	h->hold_s = hosts_hold(c->p.hold_s);
 	return h;
 }
 
-static void host_touch_vnet(struct host *h, const struct vnet_id *id, uint64_t expires)
+static bool is_peer(const struct cluster *c, const struct proto_addr *a)
 {
-	for (size_t i = 0; i < h->nvnets; i++) {
-		if (vnet_id_equal(&h->vnets[i].id, id)) {
-			h->vnets[i].expires_ms = expires;
-			return;
-		}
+	for (size_t i = 0; i < c->npeers; i++)
+		if (c->peer_ok[i] && proto_addr_equal(&c->peer_addr[i], a))
+			return true;
+	return false;
+}
+
+/* A host joined or took up a vnet: it needs our MACs.  Unicast only to a
+ * host heard directly or configured as a peer (never reflected at an
+ * address nothing vouches for), a few per hello interval; else, at most
+ * once per tick, to the group and peers, whose relays reach it. */
+static void offer_sync(struct cluster *c, struct host *h)
+{
+	if (c->sync_tokens && (host_direct(h, loop_now_ms()) || is_peer(c, &h->addr))) {
+		c->sync_tokens--;
+		sync_to(c, &h->addr);
+		return;
 	}
-	if (h->nvnets == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		struct host_vnet *v = realloc(h->vnets, cap * sizeof(*v));
-		if (!v)
-			return;
-		h->vnets = v;
-		h->cap = cap;
-	}
-	h->vnets[h->nvnets++] = (struct host_vnet){ .id = *id, .expires_ms = expires };
+	c->sync_all = true;
 }
 
 struct forget_ctx {
@@ -457,7 +499,7 @@ static void forget_mac_of(void *arg, struct mac_entry *e)
 	struct forget_ctx *f = arg;
 
 	if (!e->local && proto_addr_equal(&e->host, f->host)) {
-		uninstall(f->c, e);
+		uninstall(f->c, e); /* (the host record, and its count, go next) */
 		mactab_del(&f->c->tab, e);
 	}
 }
@@ -475,18 +517,17 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
-	replay_forget(c->replay, &h->addr);
+	replay_forget(c->replay, &h->addr, realtime_us());
 	if (cvni_forget(&c->vni, &h->addr))
 		cvni_apply(&c->vni, c->rec);
-	free(h->vnets);
-	*h = c->hosts[--c->nhosts];
+	hosts_del(&c->hosts, h);
 }
 
 static void on_hello(struct cluster *c, const struct proto_msg *m, const struct cnet_rx *rx)
 {
 	uint64_t now = loop_now_ms();
-	bool fresh;
-	struct host *h = host_heard(c, &m->origin, &fresh);
+	struct host *h = host_heard(c, &m->origin);
+	bool fresh, added = false, refused = false;
 
 	if (!h)
 		return;
@@ -495,12 +536,22 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 		host_remove(c, h, "leaving");
 		return;
 	}
+	fresh = !h->hello_seen;
+	h->hello_seen = true;
 	h->last_ms = now;
-	h->hold_s = m->hold_s;
-	if (rx->multicast && !(m->flags & PROTO_F_RELAYED) && proto_addr_equal(&rx->src, &m->origin))
+	h->hold_s = hosts_hold(m->hold_s);
+	/* Direct: this very copy came by multicast from the address the MAC
+	 * vouches for as its origin (a relayed copy comes from the relay).
+	 * The RELAYED flag, outside the MAC, decides nothing. */
+	if (rx->multicast && proto_addr_equal(&rx->src, &m->origin))
 		h->direct_until_ms = now + (uint64_t)h->hold_s * 1000u;
-	for (size_t i = 0; i < m->nvnets; i++)
-		host_touch_vnet(h, &m->vnets[i].id, now + (uint64_t)h->hold_s * 1000u);
+	for (size_t i = 0; i < m->nvnets; i++) {
+		int r = hosts_touch_vnet(&c->hosts, h, &m->vnets[i].id, now + (uint64_t)h->hold_s * 1000u);
+		added |= r > 0;
+		refused |= r < 0;
+	}
+	if (refused)
+		dropped(c, "a vnet beyond max_vnets_per_host", &h->addr);
 	if (cvni_hello(&c->vni, m, now))
 		cvni_apply(&c->vni, c->rec);
 	host_update_flood(c, h);
@@ -510,8 +561,9 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 		log_info("host %s: joined (%s)", a, host_direct(h, now) ? "multicast" : "through peers");
 		ctl_monitor_publish("host", (const char *const[]){ "action", "join", "addr", a,
 			"found", host_direct(h, now) ? "multicast" : "peers", NULL });
-		sync_to(c, &h->addr);
 	}
+	if (fresh || added)
+		offer_sync(c, h);
 }
 
 /* ---- receiving ---- */
@@ -575,10 +627,12 @@ static void handle(struct cluster *c, const struct cnet_rx *rx)
 	case PROTO_HELLO:
 		on_hello(c, &m, rx);
 		break;
-	case PROTO_ANNOUNCE:
-		for (size_t i = 0; i < m.nentries; i++)
-			announce_one(c, &m.entries[i], &m.origin);
+	case PROTO_ANNOUNCE: {
+		struct host *from = host_heard(c, &m.origin);
+		for (size_t i = 0; from && i < m.nentries; i++)
+			announce_one(c, &m.entries[i], from);
 		break;
+	}
 	case PROTO_WITHDRAW:
 		on_withdraw(c, &m);
 		break;
@@ -594,12 +648,16 @@ static void on_readable(void *arg, uint32_t events)
 	struct cluster *c = arg;
 	struct cnet_rx rx;
 
+	int i;
+
 	(void)events;
-	for (int i = 0; i < RX_BURST && c->running; i++) {
+	for (i = 0; i < RX_BURST && c->running; i++) {
 		if (cnet_recv(&c->net, c->rx, PROTO_MAX_LEN + 64, &rx) != 0)
 			break;
 		handle(c, &rx);
 	}
+	if (i == RX_BURST)
+		c->rx_busy_ms = loop_now_ms(); /* a backlog: the kernel may drop HELLOs */
 	flush(c);
 }
 
@@ -694,6 +752,7 @@ static void visit_tombstone(void *arg, struct mac_entry *e)
 	if (!e->withdrawn)
 		return;
 	if (age > TOMBSTONE_MS) {
+		owner_count(t->c, e, false);
 		mactab_del(&t->c->tab, e);
 		return;
 	}
@@ -724,9 +783,17 @@ static void hello_tick(void *arg)
 	cluster_underlay_changed(c); /* cheap when nothing changed */
 	if (c->net.fd >= 0)
 		send_hello(c);
-	for (size_t i = 0; i < c->nhosts;) {
-		struct host *h = &c->hosts[i];
-		if (now - h->last_ms > (uint64_t)h->hold_s * 1000u) {
+	c->sync_tokens = SYNC_BURST;
+	if (c->sync_all) {
+		c->sync_all = false;
+		sync_to(c, NULL);
+	}
+	for (size_t i = 0; i < c->hosts.n;) {
+		struct host *h = &c->hosts.v[i];
+		/* While a flood backs up our socket, the kernel drops datagrams
+		 * at random: a host is silent only if unheard while we kept up. */
+		uint64_t heard = h->last_ms > c->rx_busy_ms ? h->last_ms : c->rx_busy_ms;
+		if (now - heard > (uint64_t)h->hold_s * 1000u) {
 			char why[32];
 			snprintf(why, sizeof(why), "silent for %us", h->hold_s);
 			host_remove(c, h, why);
@@ -785,7 +852,8 @@ void cluster_member(struct cluster *c, const struct vnet_id *vnet, const uint8_t
 		/* Outrank wherever it was before (MAC mobility). */
 		uninstall(c, e);
 		flush(c);
-		e->seq++;
+		owner_count(c, e, false);
+		e->seq = seq_next(e->seq);
 		e->local = true;
 		e->withdrawn = false;
 		e->host = c->self;
@@ -827,14 +895,14 @@ void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tun
 	vnetmap_set(&c->tunnels, vnet, tunnel);
 	if (!c->running)
 		return;
-	for (size_t i = 0; i < c->nhosts; i++)
-		for (size_t j = 0; j < c->hosts[i].nvnets; j++)
-			if (vnet_id_equal(&c->hosts[i].vnets[j].id, vnet))
-				c->hosts[i].vnets[j].flooded = false; /* went with the device */
+	for (size_t i = 0; i < c->hosts.n; i++)
+		for (size_t j = 0; j < c->hosts.v[i].nvnets; j++)
+			if (vnet_id_equal(&c->hosts.v[i].vnets[j].id, vnet))
+				c->hosts.v[i].vnets[j].flooded = false; /* went with the device */
 	mactab_foreach(&c->tab, reinstall_vnet, &v);
 	if (tunnel) {
-		for (size_t i = 0; i < c->nhosts; i++)
-			host_update_flood(c, &c->hosts[i]);
+		for (size_t i = 0; i < c->hosts.n; i++)
+			host_update_flood(c, &c->hosts.v[i]);
 		send_hello(c); /* let the others replicate to us at once */
 	}
 	flush(c);
@@ -957,6 +1025,9 @@ int cluster_start(struct cluster *c, const struct auth_key *key, const struct cl
 {
 	c->key = key;
 	c->p = *p;
+	/* A reload may lower them: hosts beyond stay, no new ones come. */
+	c->hosts.max = p->max_hosts;
+	c->hosts.max_vnets = p->max_vnets_per_host;
 	snprintf(c->group, sizeof(c->group), "%s", p->group ? p->group : "");
 	if (!c->replay)
 		c->replay = replay_new(REPLAY_WINDOW_DEFAULT, REPLAY_SKEW_DEFAULT, 0);
@@ -1010,9 +1081,7 @@ void cluster_free(struct cluster *c)
 	if (!c)
 		return;
 	cluster_stop(c);
-	for (size_t i = 0; i < c->nhosts; i++)
-		free(c->hosts[i].vnets);
-	free(c->hosts);
+	hosts_free(&c->hosts);
 	free(c->peer_addr);
 	free(c->peer_port);
 	free(c->peer_ok);
@@ -1048,8 +1117,8 @@ void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct 
 {
 	uint64_t now = loop_now_ms();
 
-	for (size_t i = 0; i < c->nhosts; i++) {
-		const struct host *h = &c->hosts[i];
+	for (size_t i = 0; i < c->hosts.n; i++) {
+		const struct host *h = &c->hosts.v[i];
 		const struct sender *s = senders_find(&c->senders, &h->addr);
 		struct vnet_id *ids = calloc(h->nvnets ? h->nvnets : 1, sizeof(*ids));
 		struct cluster_host_info info = {
@@ -1065,7 +1134,7 @@ void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct 
 	}
 	for (size_t i = 0; i < c->senders.n; i++) {
 		const struct sender *s = &c->senders.v[i];
-		if (host_find(c, &s->addr))
+		if (hosts_find(&c->hosts, &s->addr))
 			continue;
 		struct cluster_host_info info = {
 			.addr = &s->addr, .age_ms = now - s->last_ms, .bad_mac = s->bad_mac,
@@ -1098,4 +1167,9 @@ uint64_t cluster_fdb_refused(const struct cluster *c)
 uint64_t cluster_bad_out(const struct cluster *c)
 {
 	return c->bad_out;
+}
+
+uint64_t cluster_dropped(const struct cluster *c)
+{
+	return c->dropped;
 }

@@ -29,6 +29,10 @@ struct cluster_params {
 	unsigned refresh_s;   /* re-announce every local MAC this often */
 	unsigned flap_moves;  /* more moves than this ... */
 	unsigned flap_s;      /* ... within this window is a flapping MAC */
+	/* Bounds on what other hosts make us keep (xenvnetd.conf(5)). */
+	unsigned max_hosts;
+	unsigned max_vnets_per_host;
+	unsigned max_macs_per_host;
 };
 
 struct cluster_host_info {
@@ -83,5 +87,7 @@ uint64_t cluster_flaps(const struct cluster *c);
 uint64_t cluster_fdb_refused(const struct cluster *c);
 /* Entries left out of our own messages: not a valid unicast MAC. */
 uint64_t cluster_bad_out(const struct cluster *c);
+/* Hosts, vnets and MAC entries refused by the bounds (cluster_params). */
+uint64_t cluster_dropped(const struct cluster *c);
 
 #endif

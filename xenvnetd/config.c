@@ -22,6 +22,9 @@ void config_defaults(struct config *c)
 	c->flap_moves = 5;
 	c->flap_s = 180;
 	c->metrics_interval_s = 15;
+	c->max_hosts = XENVNETD_DEFAULT_MAX_HOSTS;
+	c->max_vnets_per_host = XENVNETD_DEFAULT_MAX_VNETS_PER_HOST;
+	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -81,6 +84,12 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_str(c->metrics_file, sizeof(c->metrics_file), key, value, err, errlen);
 	if (strcmp(key, "metrics_interval_s") == 0)
 		return set_uint(&c->metrics_interval_s, 1, 3600, key, value, err, errlen);
+	if (strcmp(key, "max_hosts") == 0)
+		return set_uint(&c->max_hosts, 1, 1u << 20, key, value, err, errlen);
+	if (strcmp(key, "max_vnets_per_host") == 0)
+		return set_uint(&c->max_vnets_per_host, 1, 1u << 20, key, value, err, errlen);
+	if (strcmp(key, "max_macs_per_host") == 0)
+		return set_uint(&c->max_macs_per_host, 1, 1u << 24, key, value, err, errlen);
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

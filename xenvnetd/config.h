@@ -14,6 +14,9 @@
 #define XENVNETD_DEFAULT_GROUP6    "ff05::a:1798"
 #define XENVNETD_DEFAULT_KEY_FILE  "/etc/xenvnet/cluster.key"
 #define XENVNETD_DEFAULT_CTL_PORT  1799
+#define XENVNETD_DEFAULT_MAX_HOSTS 1024
+#define XENVNETD_DEFAULT_MAX_VNETS_PER_HOST 4096
+#define XENVNETD_DEFAULT_MAX_MACS_PER_HOST 131072
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
@@ -32,6 +35,10 @@ struct config {
 	unsigned flap_s;      /* ... in 180 s */
 	char metrics_file[256];       /* empty: no textfile for node_exporter */
 	unsigned metrics_interval_s;  /* how often it is written */
+	/* what other hosts can make us keep (issue 10) */
+	unsigned max_hosts;
+	unsigned max_vnets_per_host;
+	unsigned max_macs_per_host;
 };
 
 void config_defaults(struct config *c);

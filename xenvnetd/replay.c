@@ -12,6 +12,7 @@
 struct origin {
 	struct proto_addr addr;
 	uint64_t top;                   /* highest counter accepted */
+	uint64_t forgot_us;             /* when replay_forget was called; 0: live */
 	uint32_t chain;                 /* next in bucket, or in the free list */
 	uint32_t newer, older;          /* LRU list */
 };
@@ -140,12 +141,16 @@ static void remove_origin(struct replay *r, uint32_t i)
 	r->n--;
 }
 
-void replay_forget(struct replay *r, const struct proto_addr *origin)
+/* The origin's top counter stays for the freshness window: every recording
+ * of it is at or below that top, and once the window has passed any
+ * recording is stale anyway.  So a forgotten host cannot be revived by
+ * replaying its last HELLO and ANNOUNCEs. */
+void replay_forget(struct replay *r, const struct proto_addr *origin, uint64_t now_us)
 {
 	uint32_t i = find(r, origin);
 
 	if (i != NIL)
-		remove_origin(r, i);
+		r->o[i].forgot_us = now_us ? now_us : 1;
 }
 
 static uint32_t insert(struct replay *r, const struct proto_addr *a)
@@ -182,9 +187,22 @@ enum replay_verdict replay_check(struct replay *r, const struct proto_addr *orig
 		w = r->bits + (size_t)i * r->nwords;
 		memset(w, 0, r->nwords * sizeof(*w));
 		r->o[i].top = counter;
+		r->o[i].forgot_us = 0;
+	} else if (r->o[i].forgot_us && now_us - r->o[i].forgot_us > r->skew_us && now_us > r->o[i].forgot_us) {
+		/* Forgotten long enough: whatever was recorded is stale now, so a
+		 * new window (a host whose clock went back is heard again). */
+		w = r->bits + (size_t)i * r->nwords;
+		memset(w, 0, r->nwords * sizeof(*w));
+		r->o[i].top = counter;
+		r->o[i].forgot_us = 0;
+		lru_unlink(r, i);
+		lru_push(r, i);
 	} else {
 		struct origin *o = &r->o[i];
 		w = r->bits + (size_t)i * r->nwords;
+		if (o->forgot_us && counter <= o->top)
+			return REPLAY_OLD; /* a recording from before it was forgotten */
+		o->forgot_us = 0;
 		if (counter > o->top) {
 			uint64_t from = o->top / 64, to = counter / 64;
 			if (to - from >= r->nwords)

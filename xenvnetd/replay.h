@@ -45,12 +45,16 @@ void replay_free(struct replay *r);
 enum replay_verdict replay_check(struct replay *r, const struct proto_addr *origin,
 				 uint64_t counter, uint64_t sent_us, uint64_t now_us);
 
-/* Forget an origin (its hold time expired).  Its next message, if fresh,
- * starts a new window: this is also how a host whose clock went back across
- * a restart is heard again. */
-void replay_forget(struct replay *r, const struct proto_addr *origin);
+/* Forget an origin (its hold time expired, or it left) at now_us.  Its top
+ * counter outlives it for the freshness window (max_skew_s): until then
+ * only counters above that top are accepted, so no recording of its old
+ * messages revives it.  After that its next fresh message starts a new
+ * window: this is also how a host whose clock went back across a restart
+ * is heard again. */
+void replay_forget(struct replay *r, const struct proto_addr *origin, uint64_t now_us);
 
-/* Origins currently remembered. */
+/* Origins currently remembered (forgotten ones still in their freshness
+ * window included). */
 size_t replay_origins(const struct replay *r);
 
 /* The receive decision for one datagram, in the only safe order: decode

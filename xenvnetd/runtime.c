@@ -218,6 +218,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "macs-refused", macs[2]);
 	ctl_emit_counter(r, "entries-bad-in", st->bad_entries);
 	ctl_emit_counter(r, "entries-bad-out", on ? cluster_bad_out(rt->cluster) : 0);
+	ctl_emit_counter(r, "bounds-refused", on ? cluster_dropped(rt->cluster) : 0);
 }
 
 /* ---- vnets and ports ---- */

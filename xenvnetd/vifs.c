@@ -4,9 +4,14 @@
 #include "proto.h"
 
 #include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct vifs {
 	const struct vifs_ops *ops;
@@ -44,6 +49,47 @@ static const char *mac_check(const char *text, uint8_t mac[6])
 	if (!proto_mac_ok(mac))
 		return "all zero";
 	return NULL;
+}
+
+/* The kernel driver of network device @dev ("" when it has none or does
+ * not exist). */
+static void dev_driver(const char *dev, char *out, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	out[0] = '\0';
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_data = (char *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
+		snprintf(out, len, "%.*s", (int)sizeof(info.driver), info.driver);
+	close(fd);
+}
+
+/* Whether @dev cannot be the device of backend (domid, devid): true with
+ * the reason in @why.  The
+ * daemon plugs members into guest bridges, so a `vifname` naming another
+ * device (the underlay NIC, say) must never be taken: only netback's
+ * own name for it, vif<domid>.<devid> (the emulated NIC of an HVM guest
+ * is that name plus "-emu"), or a renamed device whose driver is
+ * netback's ("vif").  The lab's veths carry the netback names. */
+static bool dev_check(const char *dev, unsigned domid, unsigned devid, char *why, size_t len)
+{
+	char own[IFNAMSIZ], driver[64];
+
+	snprintf(own, sizeof(own), "vif%u.%u", domid, devid);
+	if (strcmp(dev, own) == 0)
+		return false;
+	if (strncmp(dev, own, strlen(own)) == 0 && strcmp(dev + strlen(own), "-emu") == 0)
+		return false;
+	dev_driver(dev, driver, sizeof(driver));
+	if (strcmp(driver, "vif") == 0)
+		return false;
+	snprintf(why, len, "not netback's device for it (%s; driver '%s')", own, driver[0] ? driver : "none");
+	return true;
 }
 
 struct vifs *vifs_new(const struct vifs_ops *ops, void *arg)
@@ -90,7 +136,7 @@ static void publish_member(const struct vif *v, bool present)
 static void decide(struct vifs *s, struct vif *v, bool gone)
 {
 	struct vnet_id id;
-	bool member = !gone && v->mac_ok && v->bridge[0] && s->ops->vnet_of_bridge(s->arg, v->bridge, &id);
+	bool member = !gone && v->mac_ok && !v->dev_bad && v->bridge[0] && s->ops->vnet_of_bridge(s->arg, v->bridge, &id);
 	bool announce = member && v->online && v->state == XENBUS_CONNECTED;
 
 	if (v->announced && (!announce || !vnet_id_equal(&id, &v->vnet))) {
@@ -171,6 +217,7 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 				snprintf(v->dev, sizeof(v->dev), "%s", name);
 			else
 				snprintf(v->dev, sizeof(v->dev), "vif%u.%u", domid, devid);
+			v->dev_bad = dev_check(v->dev, domid, devid, v->dev_why, sizeof(v->dev_why));
 			snprintf(v->ip, sizeof(v->ip), "%s", ip ? ip : "");
 		}
 		free(mac); free(bridge); free(state); free(online); free(name); free(ip);
@@ -196,6 +243,9 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 	if (fresh.mac_err && fresh.mac_text[0] && (!v || strcmp(v->mac_text, fresh.mac_text) != 0))
 		log_err("vif %s (domain %u): mac '%s' is %s: not a vnet member until it is a unicast MAC",
 			fresh.dev, domid, fresh.mac_text, fresh.mac_err);
+	if (fresh.dev_bad && (!v || strcmp(v->dev, fresh.dev) != 0 || !v->dev_bad))
+		log_err("vif %s (domain %u): vifname '%s' is %s: never attached to a bridge, not a vnet member",
+			fresh.dev, domid, fresh.dev, fresh.dev_why);
 	if (!v) {
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 32;

@@ -24,6 +24,8 @@ struct vif {
 	char mac_text[32];        /* the `mac` key as written (cut short) */
 	char bridge[IFNAMSIZ];
 	char dev[IFNAMSIZ];       /* vifname, or vif<domid>.<devid> */
+	bool dev_bad;             /* dev is not this backend's netback vif ... */
+	char dev_why[96];         /* ... because of this */
 	char ip[256];             /* the `ip` key: the guest's addresses, if known */
 	int state;                /* xenbus state of the backend */
 	bool online;

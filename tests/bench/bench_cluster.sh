@@ -173,7 +173,7 @@ lab_log "$BENCH_VNETS vnets up and saved in $(($(lab_now_ms) - t0)) ms"
 lc_ns_on gen sw 192.0.2.200/24
 PID=$(lab_daemon_pid 1)
 gen() { ip netns exec "${LAB_PREFIX}gen" "$B/bench_cluster_gen" -k "$LC_KEY" -s 192.0.2.200 -d 192.0.2.1 \
-	-n "$BENCH_MACS" -v "$BENCH_VNETS" -b 1000 "$@"; }
+	-n "$BENCH_MACS" -v "$BENCH_VNETS" -b 1000 -H 60 "$@"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }
 # cpu_s: the daemon's user + system CPU time, in seconds.
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$PID/stat"; }

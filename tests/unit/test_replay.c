@@ -11,20 +11,12 @@
 #include <string.h>
 
 #include "replay.h"
+#include "unit_addr.h"
 
 #define NOW 1767225600000000u           /* 2026-01-01, in microseconds */
 #define SEC 1000000u
 
-static struct proto_addr host(uint32_t n)
-{
-	struct proto_addr a = { { 0x20, 0x01, 0x0d, 0xb8 } };
-
-	a.b[12] = (uint8_t)(n >> 24);
-	a.b[13] = (uint8_t)(n >> 16);
-	a.b[14] = (uint8_t)(n >> 8);
-	a.b[15] = (uint8_t)n;
-	return a;
-}
+#define host unit_addr
 
 static enum replay_verdict check(struct replay *r, uint32_t origin, uint64_t counter)
 {
@@ -200,27 +192,52 @@ static void origin_table_bound(void **state)
 static void forget(void **state)
 {
 	struct replay *r = replay_new(256, 60, 3);
+	struct proto_addr a = host(1);
 
 	(void)state;
 	assert_int_equal(check(r, 1, 50), REPLAY_OK);
 	assert_int_equal(check(r, 2, 50), REPLAY_OK);
-	replay_forget(r, &(struct proto_addr){ { 0 } });   /* unknown: nothing */
-	struct proto_addr a = host(1);
-	replay_forget(r, &a);
-	assert_int_equal(replay_origins(r), 1);
-	/* A host whose clock went back across a restart is heard again. */
-	assert_int_equal(check(r, 1, 10), REPLAY_OK);
+	replay_forget(r, &(struct proto_addr){ { 0 } }, NOW);   /* unknown: nothing */
+	replay_forget(r, &a, NOW);
+	assert_int_equal(replay_origins(r), 2);
+	/* A host whose clock went back across a restart is heard again, once
+	 * the freshness window has passed since it was forgotten. */
+	assert_int_equal(replay_check(r, &a, 10, NOW + 61 * SEC, NOW + 61 * SEC), REPLAY_OK);
 	assert_int_equal(check(r, 2, 50), REPLAY_DUP);
 	/* Freed slots are reused, the bound still holds. */
 	for (uint32_t o = 10; o < 20; o++) {
 		assert_int_equal(check(r, o, 1), REPLAY_OK);
 		struct proto_addr b = host(o - 1);
 		if (o % 2)
-			replay_forget(r, &b);
+			replay_forget(r, &b, NOW);
 	}
 	assert_true(replay_origins(r) <= 3);
 	replay_free(r);
 	replay_free(NULL);
+}
+
+/* issue 10: after a host is forgotten, a recording of its messages is not
+ * accepted again within the freshness window; its new messages are. */
+static void forget_keeps_top(void **state)
+{
+	struct replay *r = replay_new(256, 60, 0);
+	struct proto_addr a = host(1);
+
+	(void)state;
+	for (uint64_t c = 1000; c < 1020; c++)
+		assert_int_equal(replay_check(r, &a, c, NOW, NOW), REPLAY_OK);
+	replay_forget(r, &a, NOW + 1 * SEC);
+	/* Replays of every recorded counter, up to 59 s after forgetting. */
+	for (uint64_t c = 1000; c < 1020; c++) {
+		assert_int_equal(replay_check(r, &a, c, NOW, NOW + 2 * SEC), REPLAY_OLD);
+		assert_int_equal(replay_check(r, &a, c, NOW, NOW + 59 * SEC), REPLAY_OLD);
+	}
+	/* Later the recordings are stale anyway. */
+	assert_int_equal(replay_check(r, &a, 1000, NOW, NOW + 62 * SEC), REPLAY_STALE);
+	/* The host itself coming back (higher counters) is heard at once. */
+	assert_int_equal(replay_check(r, &a, 1020, NOW + 3 * SEC, NOW + 3 * SEC), REPLAY_OK);
+	assert_int_equal(replay_check(r, &a, 1019, NOW, NOW + 3 * SEC), REPLAY_DUP);
+	replay_free(r);
 }
 
 static struct proto_msg msg(uint32_t origin, uint64_t counter, uint64_t time_us)
@@ -317,6 +334,7 @@ int main(void)
 		cmocka_unit_test(stale),
 		cmocka_unit_test(origin_table_bound),
 		cmocka_unit_test(forget),
+		cmocka_unit_test(forget_keeps_top),
 		cmocka_unit_test(accept_counts_once),
 		cmocka_unit_test(flood_is_loop_free),
 	};
