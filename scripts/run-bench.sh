@@ -194,15 +194,21 @@ row "silent: Connected -> first reply p99 (ms)" "$(mres silent conn_p99)" - "<= 
 
 # ---------------------------------------------------------------- (d)
 lab_step "(d) vn status under a ${BENCH_BURST_N:-2000}-vif burst"
+# burst BUILD [ref]: its RESULT line.  Older code (the reference) may fail
+# the run itself (the other host drops it, SIGTERM ignored): that is the
+# figure, said as "failed", not a reason to stop the bench.
 burst() {
 	local out
-	out=$(tests/bench/bench_burst.sh "$1" 2>&1) || lab_fail "bench_burst ($1) failed: $(echo "$out" | tail -20)"
-	echo "$out" | grep '^RESULT'
+	if ! out=$(tests/bench/bench_burst.sh "$1" 2>&1); then
+		[ "$2" = ref ] || lab_fail "bench_burst ($1) failed: $(echo "$out" | tail -20)"
+		lab_log "reference run failed: $(echo "$out" | grep -m1 '^FAIL')" >&2
+	fi
+	echo "$out" | grep '^RESULT' || true
 }
 bres=$(burst "$LAB_BUILD")
 lab_log "$bres"
 bref=
-[ -z "$BENCH_REF_BUILD" ] || { bref=$(burst "$BENCH_REF_BUILD"); lab_log "reference: $bref"; }
+[ -z "$BENCH_REF_BUILD" ] || { bref=$(burst "$BENCH_REF_BUILD" ref); lab_log "reference: ${bref:-failed before its RESULT}"; }
 bget() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 bref_or() { [ -n "$bref" ] && bget "$bref" "$1" || echo -; }
 row "vn status in a 2000-vif burst, p50 (ms)" "$(bget "$bres" p50_ms)" "$(bref_or p50_ms)" - -
