@@ -45,7 +45,7 @@ mtu=$(($(ip -n "${LAB_PREFIX}h1" -o link show dev eth0 | sed -n 's/.* mtu \([0-9
 # not answer).
 vnets_up() {
 	VN_SOCKET=$LAB_DIR/h1/ctl.sock XENSTORED_PATH=$LAB_DIR/h1/xs/socket "$VN" -j status 2>/dev/null |
-		sed -n 's/.*"vnets_up":\([0-9]*\).*/\1/p'
+		sed -n 's/.*"vnets-up":\([0-9]*\).*/\1/p'
 }
 
 # wait_all_up SECS: poll until all N are up; fails on timeout.
