@@ -785,11 +785,21 @@ static bool store_is_fresh(struct xs_handle *h)
 
 static void protect_root(struct xs_handle *h)
 {
-	struct xs_permissions perm = { .id = 0, .perms = XS_PERM_NONE };
+	struct xs_permissions perm = { .id = 0, .perms = XS_PERM_NONE }, *now;
+	unsigned n = 0;
 
-	if (!xs_mkdir(h, XBT_NULL, VNET_XS_ROOT) ||
-	    !xs_set_permissions(h, XBT_NULL, VNET_XS_ROOT, &perm, 1))
-		log_warn("cannot restrict %s to dom0: %s", VNET_XS_ROOT, strerror(errno));
+	if (!xs_mkdir(h, XBT_NULL, VNET_XS_ROOT))
+		goto fail;
+	/* Setting permissions fires the /vnet watch, and a root event means
+	 * a full rescan: at every restart with thousands of vnets, only to
+	 * set what is already set. */
+	now = xs_get_permissions(h, XBT_NULL, VNET_XS_ROOT, &n);
+	bool same = now && n == 1 && now[0].id == perm.id && now[0].perms == perm.perms;
+	free(now);
+	if (same || xs_set_permissions(h, XBT_NULL, VNET_XS_ROOT, &perm, 1))
+		return;
+fail:
+	log_warn("cannot restrict %s to dom0: %s", VNET_XS_ROOT, strerror(errno));
 }
 
 void reconciler_xs_connected(struct reconciler *r, struct xs_handle *h)
