@@ -1,5 +1,6 @@
 /* Key=value rows. */
 #include "vn_record.h"
+#include "vnet_grow.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,14 +10,10 @@
 struct vn_record *vn_rows_add(struct vn_rows *rows, const char *type)
 {
 	/* Doubling: a varp table can have many thousand rows. */
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap ? rows->cap * 2 : 16;
-		struct vn_record *v = realloc(rows->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		rows->v = v;
-		rows->cap = cap;
-	}
+	struct vn_record *v = vnet_grow(rows->v, &rows->cap, rows->n, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	rows->v = v;
 	struct vn_record *r = &rows->v[rows->n];
 	memset(r, 0, sizeof(*r));
 	if (!(r->type = strdup(type)))

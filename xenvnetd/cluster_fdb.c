@@ -1,5 +1,6 @@
 #include "cluster_fdb.h"
 #include "log.h"
+#include "vnet_grow.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -93,16 +94,12 @@ static void note(struct cfdb *f, const struct kern_fdb_refusal *r, const char *w
 
 static void push(struct cfdb *f, const struct mac_entry *e)
 {
-	if (f->nretry == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 16;
-		struct cfdb_key *v = realloc(f->retry, cap * sizeof(*v));
-		if (!v) {
-			f->resync = true; /* no room to remember which: all of them */
-			return;
-		}
-		f->retry = v;
-		f->cap = cap;
+	struct cfdb_key *v = vnet_grow(f->retry, &f->cap, f->nretry, sizeof(*v), 16);
+	if (!v) {
+		f->resync = true; /* no room to remember which: all of them */
+		return;
 	}
+	f->retry = v;
 	f->retry[f->nretry].vnet = e->vnet;
 	memcpy(f->retry[f->nretry++].mac, e->mac, 6);
 }

@@ -1,4 +1,5 @@
 #include "cluster_hosts.h"
+#include "vnet_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +47,10 @@ struct host *hosts_add(struct hosts *t, const struct proto_addr *a)
 
 	if (t->n >= t->max)
 		return NULL;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct host *v = realloc(t->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	struct host *v = vnet_grow(t->v, &t->cap, t->n, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	t->v = v;
 	i = lower_bound(t, a);
 	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
 	t->n++;
@@ -81,14 +78,10 @@ int hosts_touch_vnet(struct hosts *t, struct host *h, const struct vnet_id *id, 
 	}
 	if (h->nvnets >= t->max_vnets)
 		return -1;
-	if (h->nvnets == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 8;
-		struct host_vnet *v = realloc(h->vnets, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		h->vnets = v;
-		h->cap = cap;
-	}
+	struct host_vnet *v = vnet_grow(h->vnets, &h->cap, h->nvnets, sizeof(*v), 8);
+	if (!v)
+		return -1;
+	h->vnets = v;
 	h->vnets[h->nvnets++] = (struct host_vnet){ .id = *id, .expires_ms = expires };
 	return 1;
 }

@@ -1,6 +1,7 @@
 /* VNI and MTU agreement between hosts (cluster_vni.h). */
 #include "cluster_vni.h"
 #include "dataplane.h"
+#include "vnet_grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,14 +64,10 @@ bool cvni_hello(struct cvni *t, const struct proto_msg *m, uint64_t now_ms)
 	for (size_t i = 0; i < m->nvnets; i++) {
 		struct cvni_entry *e = find(t, &m->origin, &m->vnets[i]);
 		if (!e) {
-			if (t->n == t->cap) {
-				size_t cap = t->cap ? t->cap * 2 : 16;
-				struct cvni_entry *v = realloc(t->v, cap * sizeof(*v));
-				if (!v)
-					return changed;
-				t->v = v;
-				t->cap = cap;
-			}
+			struct cvni_entry *v = vnet_grow(t->v, &t->cap, t->n, sizeof(*v), 16);
+			if (!v)
+				return changed;
+			t->v = v;
 			e = &t->v[t->n++];
 			e->host = m->origin;
 			e->v = m->vnets[i];

@@ -14,7 +14,7 @@ OUT=$ROOT/build/fuzz
 CC=${FUZZ_CC:-clang}
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 INC="-I$ROOT/xenstore-schema -I$ROOT/xenvnetd -I$ROOT/tools"
-SCHEMA="$ROOT/xenstore-schema/vnet_id.c $ROOT/xenstore-schema/vnet_err.c $ROOT/xenstore-schema/vnet_schema.c"
+SCHEMA="$ROOT/xenstore-schema/vnet_id.c $ROOT/xenstore-schema/vnet_err.c $ROOT/xenstore-schema/vnet_schema.c $ROOT/xenstore-schema/vnet_grow.c"
 mkdir -p "$OUT"
 
 # The sources each target needs besides its own file (word-split on purpose).
