@@ -552,8 +552,11 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	}
 	if (refused)
 		dropped(c, "a vnet beyond max_vnets_per_host", &h->addr);
+	uint64_t vni_refused = c->vni.refused;
 	if (cvni_hello(&c->vni, m, now))
 		cvni_apply(&c->vni, c->rec);
+	if (c->vni.refused != vni_refused)
+		dropped(c, "a VNI entry beyond max_vni_entries", &h->addr);
 	host_update_flood(c, h);
 	if (fresh) {
 		char a[PROTO_ADDR_STRLEN];
@@ -984,7 +987,7 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	c->peers = peers;
 	c->net.fd = -1;
 	vnetmap_init(&c->tunnels);
-	cvni_init(&c->vni);
+	cvni_init(&c->vni, XENVNETD_DEFAULT_MAX_VNI_ENTRIES);
 	cfdb_init(&c->fdb, l, k, dp, &c->tab, &c->tunnels, &c->self, flood_refused, c);
 	timer_init(&c->hello_timer, hello_tick, c);
 	timer_init(&c->refresh_timer, refresh_tick, c);
@@ -1028,6 +1031,7 @@ int cluster_start(struct cluster *c, const struct auth_key *key, const struct cl
 	/* A reload may lower them: hosts beyond stay, no new ones come. */
 	c->hosts.max = p->max_hosts;
 	c->hosts.max_vnets = p->max_vnets_per_host;
+	c->vni.max = p->max_vni_entries;
 	snprintf(c->group, sizeof(c->group), "%s", p->group ? p->group : "");
 	if (!c->replay)
 		c->replay = replay_new(REPLAY_WINDOW_DEFAULT, REPLAY_SKEW_DEFAULT, 0);

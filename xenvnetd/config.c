@@ -25,6 +25,7 @@ void config_defaults(struct config *c)
 	c->max_hosts = XENVNETD_DEFAULT_MAX_HOSTS;
 	c->max_vnets_per_host = XENVNETD_DEFAULT_MAX_VNETS_PER_HOST;
 	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
+	c->max_vni_entries = XENVNETD_DEFAULT_MAX_VNI_ENTRIES;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -90,6 +91,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->max_vnets_per_host, 1, 1u << 20, key, value, err, errlen);
 	if (strcmp(key, "max_macs_per_host") == 0)
 		return set_uint(&c->max_macs_per_host, 1, 1u << 24, key, value, err, errlen);
+	if (strcmp(key, "max_vni_entries") == 0)
+		return set_uint(&c->max_vni_entries, 1, 1u << 24, key, value, err, errlen);
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

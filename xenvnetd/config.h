@@ -17,6 +17,7 @@
 #define XENVNETD_DEFAULT_MAX_HOSTS 1024
 #define XENVNETD_DEFAULT_MAX_VNETS_PER_HOST 4096
 #define XENVNETD_DEFAULT_MAX_MACS_PER_HOST 131072
+#define XENVNETD_DEFAULT_MAX_VNI_ENTRIES 262144
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
@@ -39,6 +40,7 @@ struct config {
 	unsigned max_hosts;
 	unsigned max_vnets_per_host;
 	unsigned max_macs_per_host;
+	unsigned max_vni_entries;     /* (host, vnet, VNI, MTU) from HELLOs, all hosts */
 };
 
 void config_defaults(struct config *c);

@@ -280,7 +280,7 @@ static void start_cluster(struct daemon *d, const char *key_err)
 		.hello_ms = d->cfg.hello_ms, .hold_s = d->cfg.hold_s, .refresh_s = d->cfg.refresh_s,
 		.flap_moves = d->cfg.flap_moves, .flap_s = d->cfg.flap_s,
 		.max_hosts = d->cfg.max_hosts, .max_vnets_per_host = d->cfg.max_vnets_per_host,
-		.max_macs_per_host = d->cfg.max_macs_per_host,
+		.max_macs_per_host = d->cfg.max_macs_per_host, .max_vni_entries = d->cfg.max_vni_entries,
 	};
 
 	if (key_err) {
