@@ -76,6 +76,9 @@ $(O)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) -lcmocka $(LIB_LIBS)
 
+# Driven as the fuzzer drives the cluster (tests/fuzz/fuzz_env.h).
+$(O)/tests/unit/test_cluster_rx: tests/fuzz/fuzz_env.c
+
 $(O)/tests/bench/%: tests/bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LIB_LIBS) -lm

@@ -263,6 +263,26 @@ static void owner_count(struct cluster *c, const struct mac_entry *e, bool add)
 		h->nmacs--;
 }
 
+/* Someone remembers us with a MAC we no longer have (it went while our
+ * daemon was away, or our WITHDRAW carried a number from before a
+ * restart): withdraw it at that number.  Only our own tombstone keeps the
+ * number; nothing is made or changed for any other claim about us: such
+ * an entry would count against no host's bound (any key holder could
+ * fill the table with them), and another host's entry stays its own. */
+static void disown(struct cluster *c, const struct proto_entry *in, struct mac_entry *e)
+{
+	struct mac_entry w = { .vnet = in->vnet, .seq = in->seq, .host = c->self };
+
+	if (e && !seq_at_least(in->seq, e->seq))
+		return; /* stale news */
+	if (e && e->withdrawn && proto_addr_equal(&e->host, &c->self)) {
+		e->seq = in->seq;
+		e->since_ms = loop_now_ms();
+	}
+	memcpy(w.mac, in->mac, 6);
+	send_one(c, PROTO_WITHDRAW, &w, NULL);
+}
+
 /* Entries name the origin itself, or the receiver (a correction sent to
  * it): an origin speaks for nobody else, so every remote entry lives
  * exactly as long as its origin's host record.  MACs of vnets not carried
@@ -281,7 +301,11 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, struct
 		return;
 	}
 	e = mactab_find(&c->tab, &in->vnet, in->mac);
-	if (!e && from->nmacs >= c->p.max_macs_per_host && !proto_addr_equal(&in->host, &c->self)) {
+	if (proto_addr_equal(&in->host, &c->self) && !(e && e->local)) {
+		disown(c, in, e);
+		return;
+	}
+	if (!e && from->nmacs >= c->p.max_macs_per_host) {
 		dropped(c, "a MAC beyond max_macs_per_host", origin);
 		return;
 	}
@@ -292,20 +316,6 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, struct
 		if (seq_at_least(in->seq, e->seq)) {
 			e->seq = seq_next(in->seq);
 			send_one(c, PROTO_ANNOUNCE, e, NULL);
-		}
-		return;
-	}
-	if (proto_addr_equal(&in->host, &c->self)) {
-		/* Someone remembers us with a MAC we no longer have (it went
-		 * while our daemon was away, or our WITHDRAW carried a number
-		 * from before a restart): withdraw it at that number. */
-		if (seq_at_least(in->seq, e->seq)) {
-			owner_count(c, e, false);
-			e->seq = in->seq;
-			e->host = c->self;
-			e->withdrawn = true;
-			e->since_ms = now;
-			send_one(c, PROTO_WITHDRAW, e, NULL);
 		}
 		return;
 	}
