@@ -26,10 +26,9 @@ mkdir -p "$OUT"
 sources() {
 	case $1 in
 	sxp) echo "$ROOT/tools/sxp.c $ROOT/tools/vnet_sxp.c $SCHEMA" ;;
-	ctl) echo "$ROOT/xenvnetd/ctl.c $ROOT/xenvnetd/ctl_proto.c $ROOT/xenvnetd/peers.c" \
-		"$ROOT/xenvnetd/ctl_monitor.c $ROOT/xenvnetd/ctl_metrics.c $ROOT/xenvnetd/loop.c" \
-		"$ROOT/xenvnetd/log.c $ROOT/xenstore-schema/vnet_escape.c" \
-		"$ROOT/tools/vn_reply.c $ROOT/tools/vn_record.c $SCHEMA" ;;
+	# The real request handlers need the whole daemon (fuzz_env.c).
+	ctl) echo "$ROOT/tests/fuzz/fuzz_env.c $DAEMON $ROOT/xenstore-schema/*.c" \
+		"$ROOT/tools/vn_reply.c $ROOT/tools/vn_record.c $LIBS" ;;
 	proto) echo "$ROOT/xenvnetd/proto.c $ROOT/xenvnetd/replay.c $ROOT/xenvnetd/auth.c $SCHEMA -lcrypto" ;;
 	cluster) echo "$ROOT/tests/fuzz/fuzz_env.c $DAEMON $ROOT/xenstore-schema/*.c $LIBS" ;;
 	*) echo "run.sh: unknown target $1" >&2; exit 2 ;;
