@@ -12,7 +12,8 @@
  *    bound counts (only our own MACs and their tombstones are ours);
  *  - no FDB entry (as the data plane holds it) without a live origin, and
  *    none the MAC table does not explain;
- *  - per (vnet, MAC), the sequence number never goes back (RFC 1982). */
+ *  - per (vnet, MAC), the sequence number never goes back (RFC 1982);
+ *  - no MAC of a vnet that was never up here is kept. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +88,7 @@ static uint8_t last_msg[PROTO_MAX_LEN];
 static size_t last_len;
 static bool ever_local[NVNETS * 256]; /* (vnet, mac) we made local in this run */
 static bool up[NVNETS];
+static bool ever_up[NVNETS];        /* up here at some time in this run */
 
 static size_t slot(const struct vnet_id *v, const uint8_t m[6])
 {
@@ -147,6 +149,8 @@ static void on_mac(void *arg, const struct mac_entry *me)
 		return;
 	}
 	int i = host_ix(t, &me->host);
+	if (!ever_up[me->vnet.b[15] - 0x10])
+		FAIL("vnet %x mac %02x: kept, but the vnet was never up here", me->vnet.b[15], me->mac[5]);
 	if (i < 0 || ++t->macs[i] > FENV_MAX_MACS)
 		FAIL("vnet %x mac %02x: %s", me->vnet.b[15], me->mac[5],
 		     i < 0 ? "an entry of a host not known" : "more MACs than max_macs_per_host");
@@ -255,6 +259,7 @@ static void local(struct fenv *e, struct input *in)
 	case 0: /* a vnet comes up here, or goes */
 		id = vnet(b % NCARRIED);
 		up[b % NCARRIED] = !up[b % NCARRIED];
+		ever_up[b % NCARRIED] = true;
 		cluster_vnet_changed(e->cluster, &id, up[b % NCARRIED] ? 100 + b % NCARRIED : 0);
 		if (!up[b % NCARRIED]) /* its device went, and every entry with it */
 			fenv_device_gone(e, 100 + b % NCARRIED);
@@ -327,6 +332,7 @@ static void reset(struct fenv *e)
 		FAIL("%zu hosts and MACs, %zu FDB entries outlived their hold time", n, e->nfdb);
 	memset(seen, 0, sizeof(seen));
 	memset(ever_local, 0, sizeof(ever_local));
+	memset(ever_up, 0, sizeof(ever_up));
 	last_len = 0;
 }
 
