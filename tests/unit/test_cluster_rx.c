@@ -24,19 +24,25 @@ static struct vnet_id vnet97(void)
 	return id;
 }
 
-/* An ANNOUNCE from 192.0.2.@from of MACs 02:00:00:00:@hi:00.. on vnet 97,
- * each behind 192.0.2.@behind. */
-static void announce(struct fenv *e, uint8_t from, uint8_t behind, uint8_t hi, size_t n, uint32_t seq)
+/* An ANNOUNCE from 192.0.2.@from of MACs 02:00:00:00:@hi:00.. on vnet
+ * @vnet, each behind 192.0.2.@behind. */
+static void announce_on(struct fenv *e, uint8_t vnet, uint8_t from, uint8_t behind, uint8_t hi, size_t n,
+			uint32_t seq)
 {
 	struct proto_entry v[PROTO_MAX_ANNOUNCE];
 	struct proto_msg m = { .type = PROTO_ANNOUNCE, .origin = fenv_addr(from), .counter = ++counter,
 			       .time_us = fenv_realtime_us(), .entries = v, .nentries = n };
 
 	for (size_t i = 0; i < n; i++) {
-		v[i] = (struct proto_entry){ .vnet = vnet97(), .seq = seq, .host = fenv_addr(behind),
+		v[i] = (struct proto_entry){ .vnet = { .b[15] = vnet }, .seq = seq, .host = fenv_addr(behind),
 					     .mac = { 0x02, 0, 0, 0, hi, (uint8_t)i } };
 	}
 	assert_true(fenv_send(e, &m, from, true) > 0);
+}
+
+static void announce(struct fenv *e, uint8_t from, uint8_t behind, uint8_t hi, size_t n, uint32_t seq)
+{
+	announce_on(e, 0x97, from, behind, hi, n, seq);
 }
 
 static void hello(struct fenv *e, uint8_t from)
@@ -134,11 +140,27 @@ static void claim_about_us_leaves_others_alone(void **state)
 	assert_true(proto_addr_equal(&a, &h3));
 }
 
+/* MACs of a vnet not up here are not kept at all (they used to be, in
+ * the table, until their origin went). */
+static void vnets_not_carried_keep_nothing(void **state)
+{
+	struct fenv *e = *state;
+	uint64_t ok = cluster_stats(e->cluster)->ok;
+
+	announce_on(e, 0x98, 2, 2, 0x50, PROTO_MAX_ANNOUNCE, 1);
+	assert_int_equal(cluster_stats(e->cluster)->ok, ok + 1);
+	assert_int_equal(macs(e), 0);
+	announce(e, 2, 2, 0x50, 1, 1); /* and vnet 97, up here, is */
+	assert_int_equal(macs(e), 1);
+	assert_int_equal(e->nfdb, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(claims_about_us_keep_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(claim_about_us_leaves_others_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(vnets_not_carried_keep_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
