@@ -20,8 +20,7 @@ LAB_ASAN_OPTIONS=${LAB_ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:quarantine_
 set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
-GEN=$LAB_BUILD/tests/bench/bench_cluster_gen
-[ -x "$GEN" ] || lab_fail "no $GEN (make SAN=1 unit-bins)"
+lc_gen
 MAX_HOSTS=16 MAX_MACS=1024 MAX_VNETS=16
 FLOOD_S=${FLOOD_S:-20}
 

@@ -17,8 +17,7 @@
 set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
-GEN=$LAB_BUILD/tests/bench/bench_cluster_gen
-[ -x "$GEN" ] || lab_fail "no $GEN (make SAN=1 unit-bins)"
+lc_gen
 M1=00:16:3e:00:0e:01 MG=00:16:3e:00:0e:99
 
 lab_step "h1 with vnet 97 and d1; the key holder's recorder on 1799"
