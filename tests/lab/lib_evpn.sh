@@ -226,3 +226,33 @@ le_vni_advertised() {
 	le_vtysh "$1" "show bgp l2vpn evpn vni json" 2>/dev/null | python3 -c 'import json,sys
 d=json.load(sys.stdin); sys.exit(0 if d.get(sys.argv[1],{}).get("inKernel")=="True" else 1)' "${2:-151}" 2>/dev/null
 }
+
+# ---------------------------------------------------------------- migration
+
+# le_mig_loop N GM DOM PAUSE_S: lc_mig_loop on EVPN: N migrations of the
+# guest with MAC GM (domid DOM first) between h1 and h2, each waited for
+# until h3's bridge sends GM to the new host (zebra's entry), then PAUSE_S
+# seconds; LC_MIG_AT is the host the guest ended on.
+le_mig_loop() {
+	local n=$1 gm=$2 dom=$3 pause=$4 src=1 dst=2 i t
+	for ((i = 1; i <= n; i++)); do
+		lab_migrate $src $dst "$dom" $((dom + 1))
+		dom=$((dom + 1))
+		le_wait_remote 3 "$gm" "192.0.2.$dst" 5
+		sleep "$pause"
+		t=$src src=$dst dst=$t
+	done
+	# shellcheck disable=SC2034 # read by the callers
+	LC_MIG_AT=$src
+}
+
+# le_mig_pinged IP N GM DOM PAUSE_S: le_mig_loop while d3 pings the guest
+# at IP every 10 ms (pinger g, $LAB_DIR/ping.g), as lc_mig_pinged.
+le_mig_pinged() {
+	local ip=$1
+	shift
+	lab_pinger g 3 "$ip"
+	lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
+	le_mig_loop "$@"
+	lc_ping_settle g
+}
