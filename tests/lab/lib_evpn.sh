@@ -52,7 +52,8 @@ le_frr_start() {
 	dir=$(le_dir "$name")
 	mkdir -p "$dir"
 	[ -f "$dir/bgpd.conf" ] || printf '%s\n' "$2" >"$dir/bgpd.conf"
-	printf 'hostname %s\nlog file %s/zebra.log\n' "$name" "$dir" >"$dir/zebra.conf"
+	# Hosts reach a reflector in another subnet through their default route.
+	printf 'hostname %s\nlog file %s/zebra.log\nip nht resolve-via-default\n' "$name" "$dir" >"$dir/zebra.conf"
 	chown -R frr:frr "$dir"
 	le_frr_daemon "$name" zebra
 	lab_wait 10 "$name's zebra" test -S "$dir/zserv.api" || lab_fail "$name: zebra did not start: $(tail -3 "$dir/zebra.out")"
@@ -124,7 +125,10 @@ le_host() {
 	lc_daemon_start "$n" -c "$(le_conf "$n")"
 	lab_wait 10 "h$n's control socket" test -S "$LAB_DIR/h$n/ctl.sock" || lab_fail "h$n: no control socket"
 	mkdir -p "$(le_dir "h$n")"
-	lc_vn "$n" frr-config >"$(le_dir "h$n")/bgpd.conf" || lab_fail "h$n: vn frr-config failed"
+	# What an admin would paste; zebra's lines (ip ...) are in zebra.conf already.
+	lc_vn "$n" frr-config >"$LAB_DIR/h$n/frr.conf" || lab_fail "h$n: vn frr-config failed"
+	grep -q '^ip nht resolve-via-default$' "$LAB_DIR/h$n/frr.conf" || lab_fail "h$n: frr-config without nht: $(cat "$LAB_DIR/h$n/frr.conf")"
+	grep -v '^ip ' "$LAB_DIR/h$n/frr.conf" >"$(le_dir "h$n")/bgpd.conf"
 	le_frr_start "h$n" ""
 }
 
