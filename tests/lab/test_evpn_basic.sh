@@ -67,10 +67,15 @@ grep -qE '^97 +151 +vnif97 +true +3 ' <<<"$out" || lab_fail "h1: vn evpn vnet ro
 grep -qE "^97 +${M[1]} +local +vif1\.0 +0 +false" <<<"$out" || lab_fail "h1: d1's MAC row: $out"
 grep -qE "^97 +${M[3]} +remote +192\.0\.2\.3 +0 +false" <<<"$out" || lab_fail "h1: d3's MAC row: $out"
 js=$(VN_VTYSH_SOCKET=$(le_dir h1) lc_vn 1 -j evpn)
+echo "$js" >"$LAB_DIR/evpn.json"
+python3 "$(dirname "$0")/json_schema.py" "$(dirname "$0")/../../docs/vn.8" evpn "$LAB_DIR/evpn.json" ||
+	lab_fail "vn -j evpn differs from vn(8)"
 python3 - "$js" <<'PY' || lab_fail "vn -j evpn: $js"
 import json, sys
 d = json.loads(sys.argv[1])
 v = d["vnets"][0]
+assert list(v) == ["vnet", "vni", "vnetif", "advertised", "macs", "remote-vteps"], v
+assert list(d["macs"][0]) == ["vnet", "mac", "origin", "at", "seq", "duplicate", "local-seq", "remote-seq"], d
 assert v["vni"] == 151 and v["advertised"] is True and v["macs"] == 3, v
 assert sorted(v["remote-vteps"]) == ["192.0.2.2", "192.0.2.3", "192.0.2.50"], v
 m = {x["mac"]: x for x in d["macs"]}
