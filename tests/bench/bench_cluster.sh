@@ -34,8 +34,8 @@
 # even when a target is missed, unless BENCH_STRICT=1.
 set -e
 cd "$(dirname "$0")/../.."
-# shellcheck source=tests/lab/lib_cluster.sh
-. tests/lab/lib_cluster.sh
+# shellcheck source=tests/lab/lib_evpn.sh
+. tests/lab/lib_evpn.sh # lib_cluster.sh, and FRR for BENCH_CONTROL=evpn
 BENCH_HOSTS=${BENCH_HOSTS:-8}
 BENCH_VIFS=${BENCH_VIFS:-50}
 BENCH_GAP_MS=${BENCH_GAP_MS:-100}
@@ -59,8 +59,6 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? "ok" : "no" }';
 # ---------------------------------------------------------------- (1)
 lab_step "(1) $BENCH_HOSTS hosts, vnet 97, $BENCH_VIFS vifs: state=4 -> MAC in every other host's FDB"
 if [ "$BENCH_CONTROL" = evpn ]; then # issue #15: FRR carries the MACs (bench_evpn.sh)
-	# shellcheck source=tests/lab/lib_evpn.sh
-	. tests/lab/lib_evpn.sh
 	le_cluster "$BENCH_HOSTS"
 else
 lc_key
@@ -89,12 +87,7 @@ done
 # device in the bridge first, as vif-bridge leaves it: EVPN advertises what
 # the bridge holds, so a vif without a device is never announced there.
 if [ "$BENCH_VIF_DEVICES" = 1 ] || [ "$BENCH_CONTROL" = evpn ]; then
-	for ((i = 0; i < BENCH_VIFS; i++)); do
-		n=$((1 + i % BENCH_HOSTS))
-		h$n ip link add "vif$((100 + i)).0" address fe:ff:ff:ff:ff:ff type veth peer name "g$((100 + i))"
-		h$n ip link set "g$((100 + i))" up
-		h$n ip link set "vif$((100 + i)).0" master vnet97 up
-	done
+	le_vif_devices "$BENCH_HOSTS" "$BENCH_VIFS"
 fi
 load0=$(cut -d" " -f1 /proc/loadavg)
 "$B/bench_cluster_vifs" "$LAB_DIR" "$BENCH_HOSTS" "$BENCH_VIFS" "$BENCH_GAP_MS" vnet97 >"$LAB_DIR/vifs.txt" ||

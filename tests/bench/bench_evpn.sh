@@ -72,12 +72,7 @@ count() {
 		awk '/counter packets/ { for (i = 1; i <= NF; i++) { if ($i == "packets") p += $(i + 1); if ($i == "bytes") b += $(i + 1) } } END { print p + 0, b + 0 }'
 }
 snap() { local ns; for ns in "${nss[@]}"; do echo "$ns $(count "$ns")"; done; }
-for ((i = 0; i < CH; i++)); do
-	n=$((1 + i % CHOSTS))
-	h$n ip link add "vif$((100 + i)).0" address fe:ff:ff:ff:ff:ff type veth peer name "g$((100 + i))"
-	h$n ip link set "g$((100 + i))" up
-	h$n ip link set "vif$((100 + i)).0" master vnet97 up
-done
+le_vif_devices "$CHOSTS" "$CH"
 # every host holds every other host's new MACs
 fdb_macs() { bridge -n "${LAB_PREFIX}h$1" fdb show dev vnif97 | grep -c '^00:16:3e:b0:.* dst ' || true; }
 all_in() {

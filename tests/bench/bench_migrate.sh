@@ -19,15 +19,13 @@
 #   h1 192.0.2.1            h2 192.0.2.2            h3 192.0.2.3: d3 (vnet97), d4 (refbr)
 set -e
 cd "$(dirname "$0")/../.."
-# shellcheck source=tests/lab/lib_cluster.sh
-. tests/lab/lib_cluster.sh
+# shellcheck source=tests/lab/lib_evpn.sh
+. tests/lab/lib_evpn.sh # lib_cluster.sh, and FRR for BENCH_CONTROL=evpn
 N=${BENCH_MIG_COUNT:-50}
 lab_init "${1:-build}"
 
 lab_step "lab: 3 hosts, vnet 97 by xenvnetd, refbr/refvx by hand"
 if [ "$BENCH_CONTROL" = evpn ]; then # issue #15: FRR carries the MACs (bench_evpn.sh)
-	# shellcheck source=tests/lab/lib_evpn.sh
-	. tests/lab/lib_evpn.sh
 	# 50 moves in a minute: FRR's duplicate detection (5 in 180 s) would
 	# freeze the MAC; this measures each move, not that guard.
 	LE_EVPN_EXTRA="dup-addr-detection max-moves 1000 time 2"

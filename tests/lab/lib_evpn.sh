@@ -24,6 +24,7 @@ LE_RR=192.0.2.100      # the route reflector's address
 LE_PORT=4789           # the VXLAN port of every VTEP (the IANA one, as routers use)
 LE_ASN=65000
 LE_RANGES=(192.0.2.0/24)   # where the reflector takes hosts from
+LE_EVPN_EXTRA=${LE_EVPN_EXTRA:-}  # one more line for each host's address-family l2vpn evpn
 declare -A LE_PIDS     # "NAME zebra" / "NAME bgpd" -> pid
 
 le_need_frr() {
@@ -128,7 +129,8 @@ le_host() {
 	# What an admin would paste; zebra's lines (ip ...) are in zebra.conf already.
 	lc_vn "$n" frr-config >"$LAB_DIR/h$n/frr.conf" || lab_fail "h$n: vn frr-config failed"
 	grep -q '^ip nht resolve-via-default$' "$LAB_DIR/h$n/frr.conf" || lab_fail "h$n: frr-config without nht: $(cat "$LAB_DIR/h$n/frr.conf")"
-	grep -v '^ip ' "$LAB_DIR/h$n/frr.conf" >"$(le_dir "h$n")/bgpd.conf"
+	grep -v '^ip ' "$LAB_DIR/h$n/frr.conf" |
+		sed "/^  advertise-all-vni\$/a\\  ${LE_EVPN_EXTRA:-!}" >"$(le_dir "h$n")/bgpd.conf"
 	le_frr_start "h$n" ""
 }
 
@@ -233,30 +235,21 @@ d=json.load(sys.stdin); sys.exit(0 if d.get(sys.argv[1],{}).get("inKernel")=="Tr
 
 # ---------------------------------------------------------------- migration
 
-# le_mig_loop N GM DOM PAUSE_S: lc_mig_loop on EVPN: N migrations of the
-# guest with MAC GM (domid DOM first) between h1 and h2, each waited for
-# until h3's bridge sends GM to the new host (zebra's entry), then PAUSE_S
-# seconds; LC_MIG_AT is the host the guest ended on.
-le_mig_loop() {
-	local n=$1 gm=$2 dom=$3 pause=$4 src=1 dst=2 i t
-	for ((i = 1; i <= n; i++)); do
-		lab_migrate $src $dst "$dom" $((dom + 1))
-		dom=$((dom + 1))
-		le_wait_remote 3 "$gm" "192.0.2.$dst" 5
-		sleep "$pause"
-		t=$src src=$dst dst=$t
-	done
-	# shellcheck disable=SC2034 # read by the callers
-	LC_MIG_AT=$src
-}
+# le_mig_pinged IP N GM DOM PAUSE_S: lc_mig_pinged on EVPN: each move is
+# waited for until h3's tunnel sends GM to the new host (zebra's entry).
+le_mig_wait() { le_wait_remote "$1" "$2" "$3" 10; }
+le_mig_pinged() { LC_MIG_WAIT=le_mig_wait lc_mig_pinged "$@"; }
 
-# le_mig_pinged IP N GM DOM PAUSE_S: le_mig_loop while d3 pings the guest
-# at IP every 10 ms (pinger g, $LAB_DIR/ping.g), as lc_mig_pinged.
-le_mig_pinged() {
-	local ip=$1
-	shift
-	lab_pinger g 3 "$ip"
-	lab_wait 5 "the pinger" grep -q icmp_seq "$LAB_DIR/ping.g" || lab_fail "d3 gets no replies"
-	le_mig_loop "$@"
-	lc_ping_settle g
+# le_vif_devices HOSTS N: the devices of bench_cluster_vifs' N vifs
+# (vif100.0 ... on hosts 1..HOSTS in turn), in vnet97 as vif-bridge leaves
+# them, each with a carrier (its peer up): EVPN advertises what the bridge
+# holds, so a vif needs its device.
+le_vif_devices() {
+	local nh=$1 i n
+	for ((i = 0; i < $2; i++)); do
+		n=$((1 + i % nh))
+		h$n ip link add "vif$((100 + i)).0" address fe:ff:ff:ff:ff:ff type veth peer name "g$((100 + i))"
+		h$n ip link set "g$((100 + i))" up
+		h$n ip link set "vif$((100 + i)).0" master vnet97 up
+	done
 }
