@@ -44,8 +44,8 @@ struct config {
 	unsigned max_hosts;
 	unsigned max_vnets_per_host;
 	unsigned max_macs_per_host;
-	/* control = evpn: only vn frr-config reads the two below */
-	enum config_control control;
+	enum config_control control;  /* a change needs a restart */
+	/* control = evpn: only vn frr-config reads these (the status reply) */
 	unsigned evpn_asn;            /* BGP AS of every host (iBGP) */
 	char evpn_neighbors[256];     /* route reflectors (or peers), space-separated */
 };
