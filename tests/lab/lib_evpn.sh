@@ -25,6 +25,10 @@ LE_PORT=4789           # the VXLAN port of every VTEP (the IANA one, as routers 
 LE_ASN=65000
 LE_RANGES=(192.0.2.0/24)   # where the reflector takes hosts from
 LE_EVPN_EXTRA=${LE_EVPN_EXTRA:-}  # one more line for each host's address-family l2vpn evpn
+# BGP timers in the lab: frr-config's 3/9 s, relaxed, since a lab on a
+# loaded 2-CPU machine can starve bgpd for seconds (the failure test
+# needs no hold timer: a killed bgpd's session is reset at once).
+LE_TIMERS="timers bgp 10 30"
 declare -A LE_PIDS     # "NAME zebra" / "NAME bgpd" -> pid
 
 le_need_frr() {
@@ -96,7 +100,7 @@ le_rr_conf() {
 	echo " bgp router-id $LE_RR"
 	echo " bgp cluster-id $LE_RR"
 	echo " no bgp default ipv4-unicast"
-	echo " timers bgp 3 9"
+	echo " $LE_TIMERS"
 	echo " neighbor HOSTS peer-group"
 	echo " neighbor HOSTS remote-as internal"
 	for r in "${LE_RANGES[@]}"; do echo " bgp listen range $r peer-group HOSTS"; done
@@ -129,8 +133,9 @@ le_host() {
 	# What an admin would paste; zebra's lines (ip ...) are in zebra.conf already.
 	lc_vn "$n" frr-config >"$LAB_DIR/h$n/frr.conf" || lab_fail "h$n: vn frr-config failed"
 	grep -q '^ip nht resolve-via-default$' "$LAB_DIR/h$n/frr.conf" || lab_fail "h$n: frr-config without nht: $(cat "$LAB_DIR/h$n/frr.conf")"
-	grep -v '^ip ' "$LAB_DIR/h$n/frr.conf" |
-		sed "/^  advertise-all-vni\$/a\\  ${LE_EVPN_EXTRA:-!}" >"$(le_dir "h$n")/bgpd.conf"
+	grep -v '^ip ' "$LAB_DIR/h$n/frr.conf" | sed -e "s/^ timers bgp 3 9\$/ $LE_TIMERS/" \
+		-e "/^  advertise-all-vni\$/a\\  ${LE_EVPN_EXTRA:-!}" >"$(le_dir "h$n")/bgpd.conf"
+	grep -q "^ $LE_TIMERS\$" "$(le_dir "h$n")/bgpd.conf" || lab_fail "h$n: frr-config without its timers"
 	le_frr_start "h$n" ""
 }
 
@@ -155,7 +160,7 @@ le_established() {
 sys.exit(0 if any(v.get("state")=="Established" for v in p.values()) else 1)' 2>/dev/null
 }
 le_wait_established() {
-	lab_wait "${2:-20}" "$1's BGP session" le_established "$1" ||
+	lab_wait "${2:-40}" "$1's BGP session" le_established "$1" ||
 		lab_fail "$1: no established l2vpn evpn session: $(le_vtysh "$1" 'show bgp l2vpn evpn summary' 2>&1 | tail -5 | tr '\n' ';')"
 }
 
@@ -172,7 +177,7 @@ le_gateway() {
 	ip -n "$ns" addr add 198.51.100.254/24 dev br97
 	ip -n "$ns" link set br97 up
 	le_frr_start "$name" "$(printf '%s\n' "hostname $name" "router bgp $LE_ASN" " bgp router-id $a" \
-		" no bgp default ipv4-unicast" " timers bgp 3 9" " neighbor $LE_RR remote-as internal" \
+		" no bgp default ipv4-unicast" " $LE_TIMERS" " neighbor $LE_RR remote-as internal" \
 		" address-family l2vpn evpn" "  neighbor $LE_RR activate" "  advertise-all-vni" " exit-address-family")"
 }
 
@@ -193,7 +198,7 @@ le_bridge_port() {
 }
 le_at() { le_remote_is "$1" "$2" "$3" && [ "$(le_bridge_port "$1" "$2")" = vnif97 ]; }
 le_wait_remote() {
-	lab_wait "${4:-10}" "h$1: $2 via $3" le_at "$1" "$2" "$3" ||
+	lab_wait "${4:-30}" "h$1: $2 via $3" le_at "$1" "$2" "$3" ||
 		lab_fail "h$1: $2 not sent to $3: $(bridge -n "${LAB_PREFIX}h$1" fdb show | grep -i "$2" | tr '\n' ';')"
 }
 

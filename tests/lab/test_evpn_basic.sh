@@ -30,7 +30,7 @@ done
 [ "$(lc_counter 1 control-protocol)" = 0 ] || lab_fail "h1 runs its own protocol in evpn mode"
 grep -q "advertise-all-vni" "$(le_dir h1)/bgpd.conf" || lab_fail "vn frr-config: $(cat "$(le_dir h1)/bgpd.conf")"
 grep -q "bgp router-id 192.0.2.1" "$(le_dir h1)/bgpd.conf" || lab_fail "frr-config router-id: $(cat "$(le_dir h1)/bgpd.conf")"
-lab_wait 10 "h1's VNI 151 in bgpd" le_vni_advertised h1 ||
+lab_wait 30 "h1's VNI 151 in bgpd" le_vni_advertised h1 ||
 	lab_fail "h1: bgpd does not know VNI 151: $(le_vtysh h1 'show bgp l2vpn evpn vni')"
 
 lab_step "guests on h1 and h2 ping"

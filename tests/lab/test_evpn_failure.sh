@@ -29,7 +29,7 @@ lab_step "h2's FRR killed: h1 and h3 withdraw its MACs"
 gone() { [ -z "$(le_remote_dst "$1" "$2")" ] && ! lc_flood_has "$1" 192.0.2.2; }
 le_frr_kill h2
 for h in 1 3; do
-	lab_wait 15 "h$h forgets h2" gone $h "${M[2]}" ||
+	lab_wait 40 "h$h forgets h2" gone $h "${M[2]}" ||
 		lab_fail "h$h still sends to h2: $(lc_fdb $h | tr '\n' ';')"
 done
 lab_ping 1 198.51.100.3 # the rest of the vnet is untouched
