@@ -253,6 +253,8 @@ if [ -x /usr/lib/frr/bgpd ]; then
 	eres() { echo "$ev" | sed -n "s/^RESULT case=$1 .*\b$2=\([^ ]*\).*/\1/p"; }
 	for m in p50 p99; do
 		row "evpn/own: attach -> 7 hosts' FDB $m (ms)" "$(eres attach-evpn "$m")" "$(eres attach-own "$m")" - -
+	done
+	for m in p50 p99; do
 		row "evpn/own: migration blackout $m (ms)" "$(eres migrate-evpn-ours "bo_$m")" "$(mres ours "bo_$m")" - -
 	done
 	row "evpn/own: lost pings per migration p99" "$(eres migrate-evpn-ours lost_p99)" "$(mres ours lost_p99)" "<= 1" \
