@@ -296,7 +296,7 @@ lc_mig_loop() {
 	for ((i = 1; i <= n; i++)); do
 		lab_migrate $src $dst "$dom" $((dom + 1)) ${silent:+"$silent"}
 		dom=$((dom + 1))
-		lc_wait_fdb 3 "$gm" "192.0.2.$dst" 2
+		"${LC_MIG_WAIT:-lc_wait_fdb}" 3 "$gm" "192.0.2.$dst" 2 # lib_evpn.sh waits on zebra's entry
 		sleep "$pause"
 		t=$src src=$dst dst=$t
 	done
