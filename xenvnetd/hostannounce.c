@@ -274,8 +274,8 @@ static struct job *pop(unsigned stage)
 }
 
 /* The bridge here may still hold a just-migrated guest's MAC on the tunnel
- * port (learned while the guest lived elsewhere) or on an old vif: point
- * it at the new vif.  Asking for the link state first (ETHTOOL_GLINK)
+ * port (learned while the guest lived elsewhere) or on an old vif: pin it
+ * to the new vif, for good (no frame from elsewhere moves it).  Asking for the link state first (ETHTOOL_GLINK)
  * makes the kernel act on a pending carrier change now, so the port
  * forwards (see kern_link_carrier_sync).  A port that is not forwarding
  * yet takes no learned entry (EPERM): then, the first time, at least
@@ -288,7 +288,7 @@ static bool point_bridge(struct job *j)
 
 	j->tried = true;
 	kern_link_carrier_sync(j->dev);
-	if (kern_bridge_fdb_learn(&w.k, j->port, j->mac) == 0)
+	if (kern_bridge_fdb_pin(&w.k, j->port, j->mac) == 0)
 		return true;
 	if (first && j->vnetif[0] && (stale.ifindex = (int)if_nametoindex(j->vnetif))) {
 		memcpy(stale.mac, j->mac, 6);

@@ -285,12 +285,13 @@ static void start_cluster(struct daemon *d, const char *key_err)
 
 	if (key_err) {
 		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
-		return;
-	}
-	if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0)
+	} else if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0) {
 		log_err("control protocol: %s", err);
-	else
+	} else {
 		log_info("control protocol on port %u", p.port);
+	}
+	/* Remote MACs from authenticated announcements only, while they run. */
+	reconciler_set_learning(d->rec, !cluster_running(d->cluster));
 }
 
 static void on_kernel(void *arg, uint32_t events)
