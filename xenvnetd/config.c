@@ -25,6 +25,7 @@ void config_defaults(struct config *c)
 	c->max_hosts = XENVNETD_DEFAULT_MAX_HOSTS;
 	c->max_vnets_per_host = XENVNETD_DEFAULT_MAX_VNETS_PER_HOST;
 	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
+	c->lock_vifs = true;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -90,6 +91,13 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->max_vnets_per_host, 1, 1u << 20, key, value, err, errlen);
 	if (strcmp(key, "max_macs_per_host") == 0)
 		return set_uint(&c->max_macs_per_host, 1, 1u << 24, key, value, err, errlen);
+	if (strcmp(key, "lock_vifs") == 0) {
+		bool yes = !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on");
+		if (!yes && strcmp(value, "no") && strcmp(value, "0") && strcmp(value, "off"))
+			return vnet_err(err, errlen, "%s: '%s' is not yes or no", key, value);
+		c->lock_vifs = yes;
+		return 0;
+	}
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

@@ -39,6 +39,7 @@ struct config {
 	unsigned max_hosts;
 	unsigned max_vnets_per_host;
 	unsigned max_macs_per_host;
+	bool lock_vifs;       /* vif locking where the backend does not say (dp_lock.h) */
 };
 
 void config_defaults(struct config *c);
