@@ -313,7 +313,7 @@ static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	char name[IFNAMSIZ] = "", alias[KERN_MARK_MAX] = "";
-	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi)), master = 0;
 
 	if (len < 0)
 		return;
@@ -322,6 +322,8 @@ static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 		size_t size = a->rta_type == IFLA_IFNAME ? sizeof(name) : sizeof(alias);
 		if (dst)
 			snprintf(dst, size, "%.*s", (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+		if (a->rta_type == IFLA_MASTER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			memcpy(&master, RTA_DATA(a), sizeof(master));
 	}
 	if (!*name)
 		return;
@@ -330,6 +332,7 @@ static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 		.owner = strncmp(alias, KERN_MARK_PREFIX, strlen(KERN_MARK_PREFIX)) == 0
 			 ? alias + strlen(KERN_MARK_PREFIX) : NULL,
 		.ifindex = ifi->ifi_index,
+		.master = master,
 		.deleted = h->nlmsg_type == RTM_DELLINK,
 	};
 	cb(arg, &ev);

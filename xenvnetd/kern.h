@@ -49,6 +49,7 @@ struct kern_event {
 	const char *name;      /* link name; NULL for an address event */
 	const char *owner;     /* vnet key from the mark, or NULL if not ours */
 	int ifindex;
+	int master;            /* the link's bridge (IFLA_MASTER), 0: none */
 	bool deleted;
 	bool overrun;          /* notifications were lost: rescan everything */
 };

@@ -252,6 +252,11 @@ static void member_attach(void *arg, const struct vif *v)
 		log_warn("vif %s: cannot plug it into %s: %s", v->dev, v->bridge, nl_geterror(rc));
 }
 
+static void member_pin(void *arg, const struct vif *v)
+{
+	announce_here(arg, v);
+}
+
 /* A locked vif: its netback device and, for an HVM guest, its -emu tap. */
 static void member_lock(void *arg, const struct vif *v, bool on)
 {
@@ -274,6 +279,7 @@ static const struct vifs_ops vif_ops = {
 	.member = member_changed,
 	.prime = member_expected,
 	.attach = member_attach,
+	.pin = member_pin,
 	.lock = member_lock,
 };
 
@@ -331,7 +337,7 @@ static void kernel_event(void *arg, const struct kern_event *ev)
 
 	reconciler_kernel_event(d->rec, ev);
 	if (ev->name)
-		vifs_link(d->vifs, ev->name, ev->deleted);
+		vifs_link(d->vifs, ev->name, ev->master, ev->deleted);
 }
 
 static void on_kernel(void *arg, uint32_t events)

@@ -308,6 +308,7 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 			   v->emu != fresh.emu;
 	fresh.locked = v->locked;
 	memcpy(fresh.port, v->port, sizeof(fresh.port));
+	fresh.port_master = v->port_master;
 	fresh.member = v->member;
 	fresh.vnet = v->vnet;
 	fresh.announced = v->announced;
@@ -420,18 +421,21 @@ void vifs_set_lock_default(struct vifs *s, bool on)
 		decide(s, &s->v[i], false);
 }
 
-void vifs_link(struct vifs *s, const char *name, bool deleted)
+void vifs_link(struct vifs *s, const char *name, int master, bool deleted)
 {
 	size_t len = strlen(name);
+	bool emu_tap = len > 4 && strcmp(name + len - 4, "-emu") == 0;
 
-	if (len <= 4 || strcmp(name + len - 4, "-emu") != 0)
-		return;
 	for (size_t i = 0; i < s->n; i++) {
 		struct vif *v = &s->v[i];
-		bool emu;
-		if (v->dev_bad || strncmp(v->dev, name, len - 4) != 0 || v->dev[len - 4])
+		if (v->announced && strcmp(v->port, name) == 0) {
+			if (!deleted && master && master != v->port_master)
+				s->ops->pin(s->arg, v);
+			v->port_master = deleted ? 0 : master;
+		}
+		if (!emu_tap || v->dev_bad || strncmp(v->dev, name, len - 4) != 0 || v->dev[len - 4])
 			continue;
-		emu = !deleted && emu_exists(v->dev);
+		bool emu = !deleted && emu_exists(v->dev);
 		if (emu != v->emu) {
 			v->emu = emu;
 			v->lock_dirty = true;

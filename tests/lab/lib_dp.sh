@@ -94,7 +94,7 @@ ld_count() {
 ld_count_ge() { [ "$(ld_count "$1" "$2")" -ge "$3" ]; }
 
 # ld_port N MAC [BRIDGE]: the port host N's bridge (vnet97) forwards MAC
-# to, with the entry's flags ("vif1.0 static sticky").
+# to, with the entry's flags ("vif1.0 sticky static").
 ld_port() {
 	bridge -n "${LAB_PREFIX}h$1" fdb show br "${3:-vnet97}" |
 		awk -v m="$2" '$1 == m && / master / { f = ""; for (i = 4; i <= NF; i++) if ($i == "static" || $i == "sticky") f = f " " $i; print $3 f; exit }'
