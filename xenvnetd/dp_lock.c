@@ -33,6 +33,7 @@ struct dp_lock {
 	struct port *v;
 	size_t n, cap;
 	bool synced;     /* the table in the kernel is ours, as written */
+	uint64_t last_end_ms, last_cost_ms; /* the last write: when it ended, what it took */
 	char last_err[256];
 };
 
@@ -256,7 +257,11 @@ static void flush(void *arg)
 		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
 		return;
 	}
-	if (!b.s || nft_run_cmd_from_buffer(lk->nft, b.s) == 0) {
+	uint64_t t0 = loop_now_ms();
+	int rc = b.s ? nft_run_cmd_from_buffer(lk->nft, b.s) : 0;
+	lk->last_end_ms = loop_now_ms();
+	lk->last_cost_ms = lk->last_end_ms - t0;
+	if (rc == 0) {
 		if (full)
 			log_info("vif locks: table " T " written, %zu ports locked", lk->n);
 		lk->synced = true;
@@ -310,11 +315,17 @@ static struct port *find(struct dp_lock *lk, const char *dev)
 	return NULL;
 }
 
+/* Write on the next loop turn, but spend at most about a quarter of the
+ * loop's time in nftables: a write costs the kernel and libnftables time
+ * that grows with the table (tens of ms at a few thousand ports), and a
+ * burst of vifs must not turn into a write per loop turn. */
 static void changed(struct dp_lock *lk, struct port *p)
 {
+	uint64_t now = loop_now_ms(), next = lk->last_end_ms + 3 * lk->last_cost_ms;
+
 	p->dirty = true;
 	if (!lk->timer.armed)
-		loop_timer_arm(lk->loop, &lk->timer, 0);
+		loop_timer_arm(lk->loop, &lk->timer, next > now ? (unsigned)(next - now) : 0);
 }
 
 int dp_lock_set(struct dp_lock *lk, const char *dev, const uint8_t mac[6], const char *ips)
@@ -350,8 +361,10 @@ int dp_lock_set(struct dp_lock *lk, const char *dev, const uint8_t mac[6], const
 
 void dp_lock_sync(struct dp_lock *lk)
 {
-	lk->synced = false;
-	loop_timer_arm(lk->loop, &lk->timer, 0);
+	/* Once in sync, a new read of xenstore (a reconnect) only changes
+	 * ports, each through dp_lock_set/clear: no rewrite of the table. */
+	if (!lk->synced && !lk->timer.armed)
+		loop_timer_arm(lk->loop, &lk->timer, 0);
 }
 
 void dp_lock_clear(struct dp_lock *lk, const char *dev)

@@ -33,8 +33,9 @@ int dp_lock_set(struct dp_lock *lk, const char *dev, const uint8_t mac[6], const
 /* No lock on @dev (any more). */
 void dp_lock_clear(struct dp_lock *lk, const char *dev);
 
-/* Every vif is known (xenstore was read whole): write the table now even
- * when no port changed, so that locks of vifs gone meanwhile go too. */
+/* Every vif is known (xenstore was read whole): if the table was not
+ * written since the start, write it now even when no port changed, so
+ * that the locks of vifs gone while the daemon was away go too. */
 void dp_lock_sync(struct dp_lock *lk);
 
 /* Build the rules of one port's chain into buf (for tests too): the
