@@ -16,6 +16,7 @@
 #define T "bridge " DP_LOCK_TABLE
 #define RETRY_MS 2000
 #define MAX_ADDRS 32
+#define MAX_BATCH 128   /* ports per incremental write: bounds one write's time */
 
 struct port {
 	char dev[IFNAMSIZ];
@@ -24,6 +25,7 @@ struct port {
 	bool want;       /* locked, as far as we know of the vif */
 	bool installed;  /* its chain is in the kernel */
 	bool dirty;      /* want or the rules changed since written */
+	bool batched;    /* in the write under way */
 };
 
 struct dp_lock {
@@ -193,17 +195,23 @@ static void sb_full(struct dp_lock *lk, struct sbuf *b)
 		  "add map " T " vifs { type ifname : verdict; }\n"
 		  "add chain " T " in { type filter hook prerouting priority -300; policy accept; }\n"
 		  "add rule " T " in iifname vmap @vifs\n");
-	for (size_t i = 0; i < lk->n; i++)
+	for (size_t i = 0; i < lk->n; i++) {
+		lk->v[i].batched = true;
 		if (lk->v[i].want)
 			sb_port(b, &lk->v[i], false);
+	}
 }
 
 static void sb_changes(struct dp_lock *lk, struct sbuf *b)
 {
-	for (size_t i = 0; i < lk->n; i++) {
+	size_t n = 0;
+
+	for (size_t i = 0; i < lk->n && n < MAX_BATCH; i++) {
 		struct port *p = &lk->v[i];
 		if (!p->dirty)
 			continue;
+		p->batched = true;
+		n++;
 		if (p->want)
 			sb_port(b, p, p->installed);
 		else if (p->installed)
@@ -217,21 +225,36 @@ static void port_free(struct port *p)
 	p->ips = NULL;
 }
 
-/* After a write: what is in the kernel now; ports no longer wanted go. */
-static void written(struct dp_lock *lk)
+/* After a write (@ok: it went in): what is in the kernel now; ports no
+ * longer wanted go.  True when changes are left for another write. */
+static bool written(struct dp_lock *lk, bool ok)
 {
 	size_t j = 0;
+	bool more = false;
 
 	for (size_t i = 0; i < lk->n; i++) {
 		struct port *p = &lk->v[i];
-		p->dirty = false;
-		p->installed = p->want;
-		if (p->want)
+		if (p->batched && ok) {
+			p->dirty = false;
+			p->installed = p->want;
+		}
+		p->batched = false;
+		more |= p->dirty;
+		if (p->want || p->dirty || p->installed)
 			lk->v[j++] = *p;
 		else
 			port_free(p);
 	}
 	lk->n = j;
+	return more;
+}
+
+static void arm(struct dp_lock *lk)
+{
+	uint64_t now = loop_now_ms(), next = lk->last_end_ms + 3 * lk->last_cost_ms;
+
+	if (!lk->timer.armed)
+		loop_timer_arm(lk->loop, &lk->timer, next > now ? (unsigned)(next - now) : 0);
 }
 
 static void flush(void *arg)
@@ -253,6 +276,7 @@ static void flush(void *arg)
 	else
 		sb_changes(lk, &b);
 	if (b.failed) {
+		written(lk, false);
 		free(b.s);
 		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
 		return;
@@ -262,12 +286,18 @@ static void flush(void *arg)
 	lk->last_end_ms = loop_now_ms();
 	lk->last_cost_ms = lk->last_end_ms - t0;
 	if (rc == 0) {
-		if (full)
-			log_info("vif locks: table " T " written, %zu ports locked", lk->n);
+		if (full) {
+			size_t locked = 0;
+			for (size_t i = 0; i < lk->n; i++)
+				locked += lk->v[i].want;
+			log_info("vif locks: table " T " written, %zu ports locked", locked);
+		}
 		lk->synced = true;
 		lk->last_err[0] = '\0';
-		written(lk);
+		if (written(lk, true))
+			arm(lk);
 	} else {
+		written(lk, false);
 		/* Someone changed our table, or the kernel refused: write it
 		 * whole again (the rules in force stay until then). */
 		err = nft_ctx_get_error_buffer(lk->nft);
@@ -321,11 +351,8 @@ static struct port *find(struct dp_lock *lk, const char *dev)
  * burst of vifs must not turn into a write per loop turn. */
 static void changed(struct dp_lock *lk, struct port *p)
 {
-	uint64_t now = loop_now_ms(), next = lk->last_end_ms + 3 * lk->last_cost_ms;
-
 	p->dirty = true;
-	if (!lk->timer.armed)
-		loop_timer_arm(lk->loop, &lk->timer, next > now ? (unsigned)(next - now) : 0);
+	arm(lk);
 }
 
 int dp_lock_set(struct dp_lock *lk, const char *dev, const uint8_t mac[6], const char *ips)
