@@ -113,6 +113,12 @@ ld_replies() {
 		sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }
 
+# ld_rx N DEV: packets host N's device DEV received.
+ld_rx() {
+	ip -n "${LAB_PREFIX}h$1" -s -j link show dev "$2" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+
 # ld_lock_chain N DEV: host N's lock chain for DEV (fails when there is none).
 ld_lock_chain() {
 	ip netns exec "${LAB_PREFIX}h$1" nft list chain bridge xenvnet "$2" 2>/dev/null

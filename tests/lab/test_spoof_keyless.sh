@@ -15,7 +15,7 @@ set -e
 lab_init "$1"
 M1=00:16:3e:00:0c:01
 
-rx() { ip -n "${LAB_PREFIX}h$1" -s -j link show dev vnif97 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+rx() { ld_rx "$1" vnif97; }
 
 lab_step "h1, h2 with key A and vnet 97; d1 on h1, d2 on h2"
 lc_cluster 2

@@ -29,8 +29,7 @@ pinned() {
 	[ "$(ld_port 2 $M2)" = "vif2.0 sticky static" ] || lab_fail "h2's bridge has $M2 on '$(ld_port 2 $M2)'"
 	[ -z "$(ld_learned 2 192.0.2.1)" ] || lab_fail "h2's tunnel learned from h1: $(ld_learned 2 192.0.2.1 | tr '\n' ';')"
 }
-# spoofed_seen N: h2's tunnel (or bridge) received at least N more frames.
-rx() { ip -n "${LAB_PREFIX}h2" -s -j link show dev "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+rx() { ld_rx 2 "$1"; }
 
 lab_step "h1, h2 with vnet 97; victim d2 and pinger d3 on h2; attackers d1 (h1), d4 (h2) unlocked"
 lc_cluster 2
