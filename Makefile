@@ -58,7 +58,7 @@ $(O)/%.o: %.c | check-deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(DAEMON): $(DAEMON_OBJ) $(SCHEMA_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto -lcares -lnftables $(SD_LIBS)
 
 $(VN): $(VN_OBJ) $(SCHEMA_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore -ljson-c
@@ -70,7 +70,7 @@ $(SHIM): tests/xs-shim/xs_shim.c
 
 # Everything but the two mains, for unit tests and benchmarks.
 LIB_OBJ := $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
-LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS) -ljson-c
+LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto -lcares -lnftables $(SD_LIBS) -ljson-c
 
 $(O)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -3,7 +3,7 @@
  *  - makes each vnet's VXLAN device as zebra expects a VNI (dp_params.evpn:
  *    local address, no group, no learning),
  *  - pins a connecting vif's MAC with a static, never sticky, bridge entry
- *    (host_announce_set_static), which zebra advertises as a local MAC,
+ *    (host_announce_set_sticky(false)), which zebra advertises as a local MAC,
  *    silent guests included, and which `bridge fdb replace` semantics let
  *    move on a migration (EVPN MAC mobility climbs the sequence number),
  *  - tells `vn frr-config` what a bgpd config for this host needs. */

@@ -28,6 +28,7 @@ void config_defaults(struct config *c)
 	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
 	c->max_vni_entries = XENVNETD_DEFAULT_MAX_VNI_ENTRIES;
 	c->evpn_asn = XENVNETD_DEFAULT_EVPN_ASN;
+	c->lock_vifs = true;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -120,6 +121,13 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->evpn_asn, 1, 4294967295u, key, value, err, errlen);
 	if (strcmp(key, "evpn_neighbors") == 0)
 		return set_evpn_neighbors(c, value, err, errlen);
+	if (strcmp(key, "lock_vifs") == 0) {
+		bool yes = !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on");
+		if (!yes && strcmp(value, "no") && strcmp(value, "0") && strcmp(value, "off"))
+			return vnet_err(err, errlen, "%s: '%s' is not yes or no", key, value);
+		c->lock_vifs = yes;
+		return 0;
+	}
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

@@ -50,6 +50,7 @@ struct config {
 	/* control = evpn: only vn frr-config reads these (the status reply) */
 	unsigned evpn_asn;            /* BGP AS of every host (iBGP) */
 	char evpn_neighbors[256];     /* route reflectors (or peers), space-separated */
+	bool lock_vifs;       /* vif locking where the backend does not say (dp_lock.h) */
 };
 
 void config_defaults(struct config *c);

@@ -16,6 +16,8 @@ struct dp_params {
 			     * (no group, no learning; cluster_evpn.h) */
 	bool fresh;         /* no device of the vnet is known to exist: create
 			     * first, look only when a name is taken */
+	bool learning;      /* the tunnel learns remote MACs from frames: only
+			     * while no control protocol announces them */
 };
 
 /* Another host's tunnel endpoint. */

@@ -90,10 +90,28 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 		rtnl_link_vxlan_set_group(l, group);
 	rtnl_link_vxlan_set_local(l, local);
 	rtnl_link_vxlan_set_link(l, (uint32_t)u->ifindex);
-	rtnl_link_vxlan_set_learning(l, !p->evpn); /* evpn: zebra installs remote MACs */
+	rtnl_link_vxlan_set_learning(l, p->learning);
 	kern_link_changed(k, def->vnetif);
 	rc = rtnl_link_add(k->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
+	return rc;
+}
+
+/* Learning can change in place: an adopted tunnel (made by a daemon
+ * without the control protocol, or an older one) is fixed, not rebuilt. */
+static int vxlan_set_learning(struct kern *k, struct rtnl_link *vx, bool learning)
+{
+	struct rtnl_link *change;
+	int rc;
+
+	if (rtnl_link_vxlan_get_learning(vx) == (int)learning)
+		return 0;
+	if (!(change = rtnl_link_vxlan_alloc()))
+		return -NLE_NOMEM;
+	rtnl_link_vxlan_set_learning(change, learning);
+	kern_link_changed(k, rtnl_link_get_name(vx));
+	rc = rtnl_link_change(k->sk, vx, change, 0);
+	rtnl_link_put(change);
 	return rc;
 }
 
@@ -189,6 +207,8 @@ static int apply_vxlan(struct kern *k, const char *key, const struct vnet_def *d
 		goto out;
 	}
 	rc = kern_link_settle(k, vx, mtu, master);
+	if (rc == 0)
+		rc = vxlan_set_learning(k, vx, p->learning);
 	if (rc < 0) {
 		vnet_err(err, errlen, "setting up %s: %s", def->vnetif, nl_geterror(rc));
 		rc = -1;

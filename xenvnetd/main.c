@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dataplane.h"
+#include "dp_lock.h"
 #include "kern.h"
 #include "log.h"
 #include "loop.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct peers peers;
 	struct auth_key key;
 	struct cluster *cluster;
+	struct dp_lock *lock;
 	struct ctl *ctl;
 	struct runtime rt;
 	struct svc svc;
@@ -128,6 +130,7 @@ static void on_signal(void *arg, uint32_t events)
 			d->cfg = c;
 			log_info("configuration reloaded");
 			reconciler_config_changed(d->rec);
+			vifs_set_lock_default(d->vifs, d->cfg.lock_vifs);
 			cluster_stop(d->cluster);
 			if (key_ok) {
 				auth_key_free(&d->key);
@@ -150,6 +153,8 @@ static void xs_connected(void *arg, struct xs_handle *h)
 	reconciler_xs_connected(d->rec, h);
 	if (xsconn_handle(d->xs) && vifs_connected(d->vifs, h) < 0)
 		xsconn_failed(d->xs, errno);
+	else if (xsconn_handle(d->xs))
+		dp_lock_sync(d->lock); /* every vif read: the lock table can be whole */
 }
 
 static void xs_watch_event(void *arg, const char *path, const char *token)
@@ -203,23 +208,29 @@ static void member_ready(void *arg, const void *tag)
 	cluster_member(d->cluster, &m->vnet, m->mac, true);
 }
 
+/* Pin the member's MAC to its device here, then tell the other hosts
+ * (member_ready): the bridge may still hold the MAC on the tunnel port
+ * from when the domain lived elsewhere. */
+static void announce_here(struct daemon *d, const struct vif *v)
+{
+	const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
+	struct member_tag tag = { .vnet = v->vnet };
+
+	memcpy(tag.mac, v->mac, 6);
+	host_announce_schedule(v->bridge, v->port, def ? def->vnetif : "", v->mac, v->ip, &tag, sizeof(tag));
+}
+
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
 
-	/* First the bridge here (the announcer), then the other hosts
-	 * (member_ready): the bridge may still hold the MAC on the tunnel
-	 * port from when the domain lived elsewhere. */
 	if (present) {
-		const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
-		struct member_tag tag = { .vnet = v->vnet };
-		memcpy(tag.mac, v->mac, 6);
-		host_announce_schedule(v->bridge, v->dev, def ? def->vnetif : "", v->mac, v->ip, &tag, sizeof(tag));
+		announce_here(d, v);
 	} else {
-		host_announce_cancel(v->dev);
+		host_announce_cancel(v->port);
 		cluster_member(d->cluster, &v->vnet, v->mac, false);
 	}
-	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
+	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->port, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
 }
@@ -238,8 +249,32 @@ static void member_attach(void *arg, const struct vif *v)
 
 	if (rc > 0)
 		log_info("vif %s: plugged back into %s", v->dev, v->bridge);
+	if (rc > 0 && v->announced)
+		announce_here(d, v); /* a new bridge: pin the MAC again */
 	else if (rc < 0)
 		log_warn("vif %s: cannot plug it into %s: %s", v->dev, v->bridge, nl_geterror(rc));
+}
+
+static void member_pin(void *arg, const struct vif *v)
+{
+	announce_here(arg, v);
+}
+
+/* A locked vif: its netback device and, for an HVM guest, its -emu tap. */
+static void member_lock(void *arg, const struct vif *v, bool on)
+{
+	struct daemon *d = arg;
+	char emu[IFNAMSIZ];
+	bool has_emu = (size_t)snprintf(emu, sizeof(emu), "%s-emu", v->dev) < sizeof(emu);
+
+	if (on)
+		dp_lock_set(d->lock, v->dev, v->mac, v->ip);
+	else
+		dp_lock_clear(d->lock, v->dev);
+	if (has_emu && on && v->emu)
+		dp_lock_set(d->lock, emu, v->mac, v->ip);
+	else if (has_emu)
+		dp_lock_clear(d->lock, emu);
 }
 
 static const struct vifs_ops vif_ops = {
@@ -247,6 +282,8 @@ static const struct vifs_ops vif_ops = {
 	.member = member_changed,
 	.prime = member_expected,
 	.attach = member_attach,
+	.pin = member_pin,
+	.lock = member_lock,
 };
 
 static void vnet_changed(void *arg, const struct vnet_def *def, int tunnel)
@@ -288,16 +325,27 @@ static void start_cluster(struct daemon *d, const char *key_err)
 
 	if (d->cfg.control == CONTROL_EVPN) {
 		log_info("control = evpn: FRR (bgpd + zebra) distributes the MACs, our protocol stays off");
+		reconciler_set_learning(d->rec, false); /* zebra installs remote MACs */
 		return;
 	}
 	if (key_err) {
 		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
-		return;
-	}
-	if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0)
+	} else if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0) {
 		log_err("control protocol: %s", err);
-	else
+	} else {
 		log_info("control protocol on port %u", p.port);
+	}
+	/* Remote MACs from authenticated announcements only, while they run. */
+	reconciler_set_learning(d->rec, !cluster_running(d->cluster));
+}
+
+static void kernel_event(void *arg, const struct kern_event *ev)
+{
+	struct daemon *d = arg;
+
+	reconciler_kernel_event(d->rec, ev);
+	if (ev->name)
+		vifs_link(d->vifs, ev->name, ev->master, ev->deleted);
 }
 
 static void on_kernel(void *arg, uint32_t events)
@@ -305,7 +353,7 @@ static void on_kernel(void *arg, uint32_t events)
 	struct daemon *d = arg;
 
 	(void)events;
-	kern_read_events(&d->kern, reconciler_kernel_event, d->rec);
+	kern_read_events(&d->kern, kernel_event, d);
 }
 
 static int setup_signals(struct daemon *d)
@@ -399,10 +447,13 @@ int main(int argc, char **argv)
 	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
 		log_err("%s", err);
 	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
+	d.lock = dp_lock_new(d.loop);
 	d.vifs = vifs_new(&vif_ops, &d);
+	if (d.vifs)
+		vifs_set_lock_default(d.vifs, d.cfg.lock_vifs);
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
 	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
-	if (!d.rec || !d.vifs || !d.xs || !d.cluster ||
+	if (!d.rec || !d.lock || !d.vifs || !d.xs || !d.cluster ||
 	    xsconn_watch(d.xs, VNET_XS_ROOT, "vnet") < 0 || xsconn_watch(d.xs, VIFS_XS_ROOT, "vif") < 0 ||
 	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
 	    loop_add_fd(d.loop, kern_batch_fd(&d.kern), on_batch_errors, &d) < 0) {
@@ -424,7 +475,7 @@ int main(int argc, char **argv)
 	reconciler_on_change(d.rec, vnet_changed, &d);
 	start_cluster(&d, auth_load_key(d.cfg.key_file, &d.key, err, sizeof(err)) == 0 ? NULL : err);
 	/* After the signals are blocked: the announcer thread takes none. */
-	host_announce_set_static(d.cfg.control == CONTROL_EVPN);
+	host_announce_set_sticky(d.cfg.control != CONTROL_EVPN);
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
@@ -440,6 +491,7 @@ out:
 	cluster_free(d.cluster);
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);
+	dp_lock_free(d.lock);
 	reconciler_free(d.rec);
 	auth_key_free(&d.key);
 	peers_free(&d.peers);

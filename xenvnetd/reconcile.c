@@ -71,6 +71,7 @@ struct reconciler {
 	struct ixnode **ix;
 	uint64_t next_seq;
 	bool have_underlay;
+	bool learning;              /* see reconciler_set_learning() */
 	struct kern_underlay u;
 	char underlay_err[256];
 	struct timer underlay_timer;
@@ -583,7 +584,7 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	}
 
 	if (st == VNET_ST_UP) {
-		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group,
+		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group, .learning = r->learning,
 				       .evpn = r->cfg->control == CONTROL_EVPN };
 
 		drop_stale(r, e);
@@ -1004,6 +1005,7 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 	r->k = k;
 	r->dp = dp;
 	r->cfg = cfg;
+	r->learning = true; /* flood-and-learn until a control protocol runs */
 	timer_init(&r->underlay_timer, underlay_timer_fired, r);
 	timer_init(&r->save_timer, save_some, r);
 	timer_init(&r->remote_timer, remote_fired, r);
@@ -1054,6 +1056,15 @@ void reconciler_free(struct reconciler *r)
 void reconciler_config_changed(struct reconciler *r)
 {
 	refresh_underlay(r);
+	mark_all_dirty(r);
+	process(r);
+}
+
+void reconciler_set_learning(struct reconciler *r, bool on)
+{
+	if (r->learning == on)
+		return;
+	r->learning = on;
 	mark_all_dirty(r);
 	process(r);
 }

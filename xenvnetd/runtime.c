@@ -376,8 +376,10 @@ static void walk_fdb(void *arg, const struct kern_fdb *f)
 		if (!f->has_dst)
 			return;
 		inet_ntop(f->family, &f->dst, remote, sizeof(remote));
-	} else if (fixed || f->ifindex == v->vnetif || f->ifindex == v->bridge) {
-		return; /* a port's own address, or learned behind the tunnel (shown above) */
+	} else if ((f->state & NUD_PERMANENT) || f->ifindex == v->vnetif || f->ifindex == v->bridge) {
+		/* A port's own address, or learned behind the tunnel (shown
+		 * above); a member's pinned entry (static, sticky) is shown. */
+		return;
 	}
 	const struct link_row *port = tunnel ? NULL : link_index(w->ls, f->ifindex);
 	if (w->n == w->cap) {
