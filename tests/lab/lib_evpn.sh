@@ -240,9 +240,16 @@ d=json.load(sys.stdin); sys.exit(0 if d.get(sys.argv[1],{}).get("inKernel")=="Tr
 
 # ---------------------------------------------------------------- migration
 
-# le_mig_pinged IP N GM DOM PAUSE_S: lc_mig_pinged on EVPN: each move is
-# waited for until h3's tunnel sends GM to the new host (zebra's entry).
-le_mig_wait() { le_wait_remote "$1" "$2" "$3" 10; }
+# le_mig_pinged IP N GM DOM PAUSE_S: lc_mig_pinged on EVPN (guest moving
+# between h1 and h2): each move is waited for until h3's tunnel and the old
+# host's send GM to the new host (zebra's entry).  The old host too: a move
+# back before its zebra took the new sequence number would be advertised
+# with a stale one.
+le_mig_wait() {
+	local h
+	le_wait_remote "$1" "$2" "$3" 10
+	for h in 1 2; do [ "$3" = "192.0.2.$h" ] || le_wait_remote "$h" "$2" "$3" 10; done
+}
 le_mig_pinged() { LC_MIG_WAIT=le_mig_wait lc_mig_pinged "$@"; }
 
 # le_vif_devices HOSTS N: the devices of bench_cluster_vifs' N vifs
