@@ -383,6 +383,11 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	const struct dataplane_ops *dp = dataplane_select(d.cfg.dataplane, err, sizeof(err));
+	if (!dp) {
+		log_err("%s", err);
+		return 1;
+	}
 	note_hypervisor();
 	d.loop = loop_new();
 	if (!d.loop || setup_signals(&d) < 0) {
@@ -391,10 +396,10 @@ int main(int argc, char **argv)
 	}
 	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
 		log_err("%s", err);
-	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
+	d.rec = reconciler_new(d.loop, &d.kern, dp, &d.cfg);
 	d.vifs = vifs_new(&vif_ops, &d);
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
-	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
+	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, dp, d.rec, &d.peers) : NULL;
 	if (!d.rec || !d.vifs || !d.xs || !d.cluster ||
 	    xsconn_watch(d.xs, VNET_XS_ROOT, "vnet") < 0 || xsconn_watch(d.xs, VIFS_XS_ROOT, "vif") < 0 ||
 	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
@@ -402,7 +407,7 @@ int main(int argc, char **argv)
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
-	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = &dp_vxlan, .vifs = d.vifs,
+	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = dp, .vifs = d.vifs,
 				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg, .xs = d.xs,
 				 .version = VERSION, .started_ms = loop_now_ms() };
 	d.ctl = ctl_open(d.cfg.ctl_socket, &runtime_ctl_ops, &d.rt, err, sizeof(err));
@@ -419,7 +424,7 @@ int main(int argc, char **argv)
 	/* After the signals are blocked: the announcer thread takes none. */
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);
-	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
+	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp->kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
