@@ -148,8 +148,13 @@ void vnet_setup(struct net_device *dev)
 	dev->needs_free_netdev = true;
 	SET_NETDEV_DEVTYPE(dev, &vnet_type);
 	dev->netdev_ops = &vnet_netdev_ops;
-	dev->features |= NETIF_F_LLTX | NETIF_F_SG | NETIF_F_HW_CSUM |
-			 NETIF_F_RXCSUM | NETIF_F_GSO_SOFTWARE;
+	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
+			 NETIF_F_GSO_SOFTWARE;
+#ifdef NETIF_F_LLTX
+	dev->features |= NETIF_F_LLTX;
+#else
+	dev->lltx = true;	/* 6.12: no longer a feature bit */
+#endif
 	dev->hw_features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM |
 			    NETIF_F_GSO_SOFTWARE;
 	netif_keep_dst(dev);

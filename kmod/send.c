@@ -126,9 +126,11 @@ static int vnet_xmit6(struct vnet_dev *vnet, struct vnet_sock *vs,
 	}
 	vnet_push_hdr(vnet, skb);
 	ttl = vnet_ttl(vnet, rd) ?: ip6_dst_hoplimit(ndst);
-	return udp_tunnel6_xmit_skb(ndst, vs->sock->sk, skb, dev, &saddr,
-				    &rd->ip.sin6.sin6_addr, tos, ttl, 0, sport,
-				    vnet->cfg.port, false);
+	/* returns int before 6.12, void since; it always sends or frees */
+	udp_tunnel6_xmit_skb(ndst, vs->sock->sk, skb, dev, &saddr,
+			     &rd->ip.sin6.sin6_addr, tos, ttl, 0, sport,
+			     vnet->cfg.port, false);
+	return 0;
 }
 #endif
 

@@ -25,8 +25,17 @@ if [ ! -d /sys/module/vnet ]; then
 	[ -f "$KO" ] || { echo "SKIP: no $KO (make kmod)"; exit 0; }
 	for m in $(modinfo -F depends "$KO" | tr , ' '); do modprobe "$m" 2>/dev/null || true; done
 	insmod "$KO" 2>/dev/null || { echo "SKIP: this kernel does not load modules"; exit 0; }
-	# the tests after this one expect VXLAN from dataplane = auto
-	trap 'lab_cleanup; rmmod vnet' EXIT
+	# The tests after this one expect VXLAN from dataplane = auto: unload
+	# once the lab is gone (lab_cleanup ends in exit: run it in a subshell).
+	vnet_cleanup() {
+		local rc=$?
+		(exit "$rc")
+		(lab_cleanup)
+		rc=$?
+		rmmod vnet || rc=1
+		exit "$rc"
+	}
+	trap vnet_cleanup EXIT
 fi
 
 lab_step "two hosts, dataplane = vnet"
