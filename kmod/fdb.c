@@ -150,9 +150,9 @@ int vnet_fdb_update(struct vnet_dev *vnet, const u8 *mac,
 		err = rdst_replace(f, ip);
 	} else if (nlflags & NLM_F_APPEND) {
 		/* several destinations only where a frame is flooded */
-		if (!is_multicast_ether_addr(mac) && !is_zero_ether_addr(mac))
+		if (!is_multicast_ether_addr(mac) && !is_zero_ether_addr(mac)) {
 			err = -EOPNOTSUPP;
-		else if (!rdst_find(f, ip)) {
+		} else if (!rdst_find(f, ip)) {
 			struct vnet_rdst *rd = rdst_new(ip);
 
 			if (rd)
@@ -186,8 +186,7 @@ void vnet_fdb_learn(struct vnet_dev *vnet, const u8 *mac,
 			return;
 		rd = list_first_or_null_rcu(&f->remotes, struct vnet_rdst, list);
 		if (rd && vnet_addr_equal(&rd->ip, ip)) {
-			if (READ_ONCE(f->updated) != jiffies)
-				WRITE_ONCE(f->updated, jiffies);
+			vnet_touch(&f->updated);
 			return;
 		}
 		net_dbg_ratelimited("%s: %pM moved to %pISc\n",

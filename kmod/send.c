@@ -177,8 +177,7 @@ netdev_tx_t vnet_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (!f)
 		f = vnet_fdb_find(vnet, vnet_flood_mac);
 	if (f) {
-		if (READ_ONCE(f->used) != jiffies)
-			WRITE_ONCE(f->used, jiffies);
+		vnet_touch(&f->used);
 		list_for_each_entry_rcu(rd, &f->remotes, list) {
 			struct sk_buff *copy;
 

@@ -122,6 +122,15 @@ static inline bool vnet_addr_equal(const union vnet_addr *a, const union vnet_ad
 	return a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
 }
 
+/* Set a timestamp to now, without dirtying its cache line when it is. */
+static inline void vnet_touch(unsigned long *t)
+{
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(*t) != now)
+		WRITE_ONCE(*t, now);
+}
+
 static inline u32 vnet_id_hash(const u8 *id)
 {
 	return jhash(id, VNET_ID_LEN, 0);
