@@ -26,6 +26,15 @@ int dp_fdb_del(struct kern *k, int tunnel, const uint8_t mac[6]);
 int dp_flood_add(struct kern *k, int tunnel, const struct dp_host *host);
 int dp_flood_del(struct kern *k, int tunnel, const struct dp_host *host);
 
+/* The dataplane_ops of a tunnel kind: all but apply is shared. */
+#define DP_TUNNEL_OPS(name_, apply_, over4_, over6_, full_ids_)                                      \
+	{                                                                                            \
+		.kind = (name_), .overhead4 = (over4_), .overhead6 = (over6_), .full_ids = (full_ids_), \
+		.apply = (apply_), .remove = dp_tunnel_remove, .fdb_set = dp_fdb_set,                 \
+		.fdb_del = dp_fdb_del, .flood_add = dp_flood_add, .flood_del = dp_flood_del,         \
+		.flush = kern_fdb_flush,                                                             \
+	}
+
 /* The tunnel's multicast group text: the configured one or the family's. */
 const char *dp_group_text(const struct kern_underlay *u, const struct dp_params *p);
 

@@ -57,17 +57,6 @@ static int vnet_apply(struct kern *k, const char *key, const struct vnet_def *de
 	return dp_tunnel_apply(&vnet_kind, k, key, def, u, p, err, errlen);
 }
 
-/* Outer Ethernet 14 + IP 20/40 + UDP 8 + vnet header 20 (docs/vnet-wire.md). */
-const struct dataplane_ops dp_vnet = {
-	.kind = "vnet",
-	.overhead4 = 62,
-	.overhead6 = 82,
-	.full_ids = true,
-	.apply = vnet_apply,
-	.remove = dp_tunnel_remove,
-	.fdb_set = dp_fdb_set,
-	.fdb_del = dp_fdb_del,
-	.flood_add = dp_flood_add,
-	.flood_del = dp_flood_del,
-	.flush = kern_fdb_flush,
-};
+/* Outer Ethernet 14 + IP 20/40 + UDP 8 + vnet header 20 (docs/vnet-wire.md);
+ * the id on the wire is the whole id: VNIs may repeat. */
+const struct dataplane_ops dp_vnet = DP_TUNNEL_OPS("vnet", vnet_apply, 62, 82, true);

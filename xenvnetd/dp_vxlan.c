@@ -94,15 +94,4 @@ static int vxlan_apply(struct kern *k, const char *key, const struct vnet_def *d
 }
 
 /* Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8. */
-const struct dataplane_ops dp_vxlan = {
-	.kind = "vxlan",
-	.overhead4 = 50,
-	.overhead6 = 70,
-	.apply = vxlan_apply,
-	.remove = dp_tunnel_remove,
-	.fdb_set = dp_fdb_set,
-	.fdb_del = dp_fdb_del,
-	.flood_add = dp_flood_add,
-	.flood_del = dp_flood_del,
-	.flush = kern_fdb_flush,
-};
+const struct dataplane_ops dp_vxlan = DP_TUNNEL_OPS("vxlan", vxlan_apply, 50, 70, false);
