@@ -66,6 +66,16 @@ lc_vn 1 vnets | grep -q "vnet *$" || lab_fail "vn vnets shows no data plane: $(l
 # 62 bytes of vnet overhead on a 1500 underlay
 [ "$(ip netns exec "${LAB_PREFIX}h1" cat /sys/class/net/vnifa/mtu)" = 1438 ] || lab_fail "vnifa mtu"
 
+lab_step "two vnets with the same vni key both come up (VXLAN would refuse the second)"
+KC=0000-0000-0000-000c-0000-0000-0000-0042 KD=0000-0000-0000-000d-0000-0000-0000-0042
+xs 1 write "/vnet/$KC/bridge" vnetc "/vnet/$KC/vnetif" vnifc "/vnet/$KC/vni" 4242
+xs 1 write "/vnet/$KD/bridge" vnetd "/vnet/$KD/vnetif" vnifd "/vnet/$KD/vni" 4242
+lab_vnet_up 1 "$KC" 20
+lab_vnet_up 1 "$KD" 20
+xs 1 rm "/vnet/$KC"
+xs 1 rm "/vnet/$KD"
+lab_wait 20 "vnifd gone" lab_link_gone 1 vnifd || lab_fail "vnifd outlived its vnet"
+
 lab_step "a domain of each vnet per host; the cluster programs the FDB"
 lab_domain 1 1 198.51.100.1 $M1 vneta
 lab_domain 1 3 198.51.100.3 $M3 vnetb
