@@ -250,7 +250,7 @@ bench_kmod_rows() {
 		row "TCP guest-guest, vnet.ko / VXLAN (VM)" - - "no qemu: skipped" -
 		return
 	fi
-	out=$(tests/vm/run.sh "$LAB_BUILD" --timeout 900 --cmd "kmod/tests/bench.sh $b" 2>&1) ||
+	out=$(VM_TIMEOUT=${VM_TIMEOUT:-900} tests/vm/run.sh "$LAB_BUILD" --timeout 900 --cmd "kmod/tests/bench.sh $b" 2>&1) ||
 		echo "$out" | tail -20 | sed 's/^/  /'
 	echo "$out" | grep -E '^(RESULT|round)' | sed 's/^/  /'
 	kres() { echo "$out" | sed -n "s/^RESULT case=tcp .*$1=\([^ ]*\).*/\1/p"; }
