@@ -26,14 +26,14 @@ if [ ! -d /sys/module/vnet ]; then
 	for m in $(modinfo -F depends "$KO" | tr , ' '); do modprobe "$m" 2>/dev/null || true; done
 	insmod "$KO" 2>/dev/null || { echo "SKIP: this kernel does not load modules"; exit 0; }
 	# The tests after this one expect VXLAN from dataplane = auto: unload
-	# once the lab is gone (lab_cleanup ends in exit: run it in a subshell).
+	# once the daemons are stopped (lab_cleanup, which ends in exit, then
+	# finds them stopped and takes the status from $?).
 	vnet_cleanup() {
-		local rc=$?
-		(exit "$rc")
-		(lab_cleanup)
-		rc=$?
+		local rc=$? n
+		for n in 1 2; do lab_daemon_stop "$n" || rc=1; done
 		rmmod vnet || rc=1
-		exit "$rc"
+		(exit "$rc")
+		lab_cleanup
 	}
 	trap vnet_cleanup EXIT
 fi
