@@ -36,14 +36,15 @@ VN_OBJ     := $(VN_SRC:%.c=$(O)/%.o)
 
 DAEMON := $(O)/xenvnetd/xenvnetd
 VN     := $(O)/tools/vn
+VNETLINK := $(O)/kmod/vnetlink
 SHIM   := $(O)/tests/xs-shim/xs_shim.so
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
 
-.PHONY: all progs check-deps deps test unit lab bench demo install uninstall deb clean fuzz
-all: progs $(SHIM)
+.PHONY: all progs check-deps deps test test-vm unit lab bench demo install uninstall deb clean fuzz
+all: progs $(SHIM) $(VNETLINK)
 	@ln -sf ../$(DAEMON) xenvnetd/xenvnetd 2>/dev/null || true
 	@ln -sf ../$(VN) tools/vn 2>/dev/null || true
 
@@ -62,6 +63,23 @@ $(DAEMON): $(DAEMON_OBJ) $(SCHEMA_OBJ)
 
 $(VN): $(VN_OBJ) $(SCHEMA_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore -ljson-c
+
+# vnet.ko's test tool: the daemon's vnet link code behind a small CLI.
+$(VNETLINK): kmod/tests/vnetlink.c $(O)/xenvnetd/dp_vnet_link.o $(SCHEMA_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore $(NL_LIBS)
+
+# vnet.ko for kernel KVER (default: the newest one with headers installed),
+# built from a copy under $(O)/kmod/KVER so that the tree stays clean.
+KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -n 1)
+KMOD_SRC := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
+.PHONY: kmod
+kmod: $(O)/kmod/$(KVER)/vnet.ko
+$(O)/kmod/$(KVER)/vnet.ko: $(KMOD_SRC)
+	@test -n "$(KVER)" || { echo "make kmod: no kernel headers: apt-get install linux-headers-amd64" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	cp $(KMOD_SRC) $(dir $@)
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(CURDIR)/$(dir $@) modules
 
 # The shim is preloaded into xenstored, never built with sanitizers.
 $(SHIM): tests/xs-shim/xs_shim.c
@@ -108,6 +126,11 @@ unit: deps
 lab: deps
 	$(MAKE) SAN=1 all
 	scripts/run-tests.sh build-san lab/
+
+# The emulated hosts alone (tests/vm: Debian's kernel under qemu).
+test-vm: deps
+	$(MAKE) WERROR=1 SAN=1 all unit-bins
+	scripts/run-tests.sh build-san vm/
 
 bench: deps
 	$(MAKE) all bench-bins

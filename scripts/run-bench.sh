@@ -27,6 +27,9 @@
 #      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
 #      until all are up again (target < 2 s), RSS (< 64 MB), every device
 #      kept (same ifindex).
+#  (g) TCP guest to guest over vnet.ko vs the kernel's VXLAN vs plain L2
+#      (kmod/tests/bench.sh in one emulated host, tests/vm): median of
+#      BENCH_ROUNDS per-round ratios.  Targets: >= 1.0x VXLAN, >= 0.95x plain.
 #  (f) control = evpn against own (tests/bench/bench_evpn.sh, labs of its
 #      own with FRR, issue #15): attach -> the 7 other hosts' FDB (8 hosts),
 #      migration blackout and lost pings (own: row (c)), control-plane
@@ -242,6 +245,26 @@ bench_scale_rows() {
 		"< 64 MB" "$(awk -v v="$(sres restart rss_kb_max)" 'BEGIN { print (v != "" && v < 65536) ? "ok" : "no" }')"
 }
 bench_scale_rows
+# (g) vnet.ko (issue 14): TCP guest to guest over vnet.ko, the kernel's
+# VXLAN and plain L2, in one emulated host (kmod/tests/bench.sh in the
+# VM: this kernel loads no modules).  Ratios only: emulation is slow.
+bench_kmod_rows() {
+	local out b=${LAB_BUILD#"$LAB_ROOT"/}
+	lab_step "(g) TCP over vnet.ko vs VXLAN vs plain L2, in the emulated host"
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		row "TCP guest-guest, vnet.ko / VXLAN (VM)" - - "no qemu: skipped" -
+		return
+	fi
+	out=$(VM_TIMEOUT=${VM_TIMEOUT:-900} tests/vm/run.sh "$LAB_BUILD" --timeout 900 --cmd "kmod/tests/bench.sh $b" 2>&1) ||
+		echo "$out" | tail -20 | sed 's/^/  /'
+	echo "$out" | grep -E '^(RESULT|round)' | sed 's/^/  /'
+	kres() { echo "$out" | sed -n "s/^RESULT case=tcp .*$1=\([^ ]*\).*/\1/p"; }
+	row "TCP guest-guest Mbit/s (VM): vnet.ko / VXLAN" "$(kres vnet_mbps)" "$(kres vxlan_mbps)" \
+		"ratio $(kres vnet_vxlan) >= 1.0" "$(awk -v v="$(kres vnet_vxlan)" 'BEGIN { print (v != "" && v >= 1.0) ? "ok" : "no" }')"
+	row "TCP guest-guest Mbit/s (VM): vnet.ko / plain" "$(kres vnet_mbps)" "$(kres plain_mbps)" \
+		"ratio $(kres vnet_plain) >= 0.95" "$(awk -v v="$(kres vnet_plain)" 'BEGIN { print (v != "" && v >= 0.95) ? "ok" : "no" }')"
+}
+bench_kmod_rows
 
 # ---------------------------------------------------------------- (f)
 # control = evpn against our protocol (issue #15): tests/bench/bench_evpn.sh

@@ -18,6 +18,7 @@ void config_defaults(struct config *c)
 	c->control_port = XENVNETD_DEFAULT_CTL_PORT;
 	c->ttl = 1;
 	c->hello_ms = 1000;
+	snprintf(c->dataplane, sizeof(c->dataplane), "auto");
 	c->hold_s = 3;
 	c->refresh_s = 30;
 	c->flap_moves = 5;
@@ -72,6 +73,11 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 {
 	if (strcmp(key, "underlay") == 0)
 		return set_str(c->underlay, sizeof(c->underlay), key, value, err, errlen);
+	if (strcmp(key, "dataplane") == 0) {
+		if (strcmp(value, "auto") && strcmp(value, "vxlan") && strcmp(value, "vnet"))
+			return vnet_err(err, errlen, "dataplane: '%s' is not auto, vxlan or vnet", value);
+		return set_str(c->dataplane, sizeof(c->dataplane), key, value, err, errlen);
+	}
 	if (strcmp(key, "group") == 0)
 		return set_str(c->group, sizeof(c->group), key, value, err, errlen);
 	if (strcmp(key, "state_dir") == 0)

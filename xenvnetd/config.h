@@ -26,7 +26,8 @@ enum config_control { CONTROL_OWN, CONTROL_EVPN };
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
-	uint16_t port;        /* VXLAN UDP port */
+	uint16_t port;        /* the tunnels' UDP port */
+	char dataplane[8];    /* auto, vxlan or vnet (dataplane.h) */
 	char group[64];       /* multicast group for flooding; empty: family default */
 	char state_dir[256];
 	char ctl_socket[108];

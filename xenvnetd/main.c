@@ -438,6 +438,16 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	/* zebra knows VNIs on VXLAN devices only: evpn runs on VXLAN */
+	const bool evpn = d.cfg.control == CONTROL_EVPN;
+	const struct dataplane_ops *dp = evpn && strcmp(d.cfg.dataplane, "vnet") == 0 ? NULL
+		: dataplane_select(evpn ? "vxlan" : d.cfg.dataplane, err, sizeof(err));
+	if (evpn && !dp)
+		snprintf(err, sizeof(err), "control = evpn needs dataplane vxlan (or auto): zebra speaks VXLAN");
+	if (!dp) {
+		log_err("%s", err);
+		return 1;
+	}
 	note_hypervisor();
 	d.loop = loop_new();
 	if (!d.loop || setup_signals(&d) < 0) {
@@ -446,13 +456,13 @@ int main(int argc, char **argv)
 	}
 	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
 		log_err("%s", err);
-	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
+	d.rec = reconciler_new(d.loop, &d.kern, dp, &d.cfg);
 	d.lock = dp_lock_new(d.loop);
 	d.vifs = vifs_new(&vif_ops, &d);
 	if (d.vifs)
 		vifs_set_lock_default(d.vifs, d.cfg.lock_vifs);
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
-	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
+	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, dp, d.rec, &d.peers) : NULL;
 	if (!d.rec || !d.lock || !d.vifs || !d.xs || !d.cluster ||
 	    xsconn_watch(d.xs, VNET_XS_ROOT, "vnet") < 0 || xsconn_watch(d.xs, VIFS_XS_ROOT, "vif") < 0 ||
 	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
@@ -460,7 +470,7 @@ int main(int argc, char **argv)
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
-	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = &dp_vxlan, .vifs = d.vifs,
+	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = dp, .vifs = d.vifs,
 				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg, .xs = d.xs,
 				 .version = VERSION, .started_ms = loop_now_ms() };
 	d.ctl = ctl_open(d.cfg.ctl_socket, &runtime_ctl_ops, &d.rt, err, sizeof(err));
@@ -478,7 +488,7 @@ int main(int argc, char **argv)
 	host_announce_set_sticky(d.cfg.control != CONTROL_EVPN);
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);
-	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
+	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp->kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;

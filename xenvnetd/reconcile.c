@@ -350,7 +350,7 @@ static bool beats(const struct entry *o, const struct entry *e)
 }
 
 /* Does o keep e from coming up?  Why, into why (when not NULL). */
-static bool clashes(const struct entry *o, const struct entry *e, char *why, size_t size)
+static bool clashes(const struct entry *o, const struct entry *e, bool by_vni, char *why, size_t size)
 {
 	const struct vnet_def *d = &e->def, *od = &o->def;
 
@@ -362,7 +362,7 @@ static bool clashes(const struct entry *o, const struct entry *e, char *why, siz
 		snprintf(why, size, "bridge %s is already used by vnet %s", d->bridge, o->key);
 	else if (!strcmp(d->vnetif, od->vnetif) || !strcmp(d->vnetif, od->bridge))
 		snprintf(why, size, "vnetif %s is already used by vnet %s", d->vnetif, o->key);
-	else if (d->vni == od->vni)
+	else if (by_vni && d->vni == od->vni) /* VXLAN: the VNI is all the wire says */
 		snprintf(why, size, "vni %u is already used by vnet %s", d->vni, o->key);
 	else
 		return false;
@@ -378,10 +378,10 @@ static bool find_conflict(struct reconciler *r, struct entry *e, char *why, size
 	for (int k = 0; k < IX_KINDS; k++) {
 		uint32_t h = ix_hash(&e->def, k);
 		for (const struct ixnode *n = *ix_bucket(r, h); n; n = n->next)
-			if (n->h == h && (!first || n->e->seq < first->seq) && clashes(n->e, e, NULL, 0))
+			if (n->h == h && (!first || n->e->seq < first->seq) && clashes(n->e, e, !r->dp->full_ids, NULL, 0))
 				first = n->e;
 	}
-	return first && clashes(first, e, why, size);
+	return first && clashes(first, e, !r->dp->full_ids, why, size);
 }
 
 static void remove_device(struct reconciler *r, struct entry *e, const char *name)
