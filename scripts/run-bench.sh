@@ -27,6 +27,9 @@
 #      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
 #      until all are up again (target < 2 s), RSS (< 64 MB), every device
 #      kept (same ifindex).
+#  (f) vif hotplug (tests/bench/bench_hotplug.sh, its own lab, issue 12):
+#      `online` run time of vif-vnet against Xen's vif-bridge for a vif on
+#      a vnet that is up, medians.  Target: at most 1000 ms more.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -237,6 +240,13 @@ bench_scale_rows() {
 		"< 64 MB" "$(awk -v v="$(sres restart rss_kb_max)" 'BEGIN { print (v != "" && v < 65536) ? "ok" : "no" }')"
 }
 bench_scale_rows
+
+# ---------------------------------------------------------------- (f)
+lab_step "(f) vif hotplug: vif-vnet vs vif-bridge"
+hp=$(tests/bench/bench_hotplug.sh "$LAB_BUILD" 2>&1 | grep '^RESULT') || hp=
+hres() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $hp"; }
+row "vif hotplug online (ms): vif-vnet / vif-bridge" "$(hres vnet_p50_ms)" "$(hres bridge_p50_ms)" \
+	"+$(hres extra_p50_ms) <= +1000 ms" "$(awk -v v="$(hres extra_p50_ms)" 'BEGIN { print (v != "" && v <= 1000) ? "ok" : "no" }')"
 
 # ---------------------------------------------------------------- table
 echo
