@@ -1,8 +1,10 @@
 /* The data plane on stock kernels: a bridge plus an in-kernel VXLAN device. */
 #include "dataplane.h"
+#include "dp_group.h"
 #include "vnet_err.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netlink/route/link/vxlan.h>
 #include <string.h>
 
@@ -45,8 +47,8 @@ static int tunnel_addrs(const struct kern_underlay *u, const struct dp_params *p
 }
 
 /* Does an existing VXLAN device already say what we would create? */
-static bool vxlan_matches(struct rtnl_link *l, const struct vnet_def *def, const struct kern_underlay *u,
-			  const struct dp_params *p, struct nl_addr *group, struct nl_addr *local)
+static bool vxlan_matches(struct rtnl_link *l, const struct vnet_def *def, const struct dp_params *p,
+			  struct nl_addr *local)
 {
 	uint32_t id = 0, port = 0, link = 0;
 	struct nl_addr *g = NULL, *lo = NULL;
@@ -59,8 +61,8 @@ static bool vxlan_matches(struct rtnl_link *l, const struct vnet_def *def, const
 	rtnl_link_vxlan_get_link(l, &link);
 	rtnl_link_vxlan_get_group(l, &g);
 	rtnl_link_vxlan_get_local(l, &lo);
-	same = id == def->vni && port == p->port && (int)link == u->ifindex && g && lo &&
-	       nl_addr_cmp(g, group) == 0 && nl_addr_cmp(lo, local) == 0;
+	/* Unbound, and its group an FDB entry, not the device's (dp_group.h). */
+	same = id == def->vni && port == p->port && link == 0 && !g && lo && nl_addr_cmp(lo, local) == 0;
 	nl_addr_put(g);
 	nl_addr_put(lo);
 	return same;
@@ -83,13 +85,16 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 	rtnl_link_set_flags(l, IFF_UP);
 	rtnl_link_vxlan_set_id(l, def->vni);
 	rtnl_link_vxlan_set_port(l, p->port);
-	rtnl_link_vxlan_set_group(l, group);
+	/* Not bound to the underlay (no group, no link): only so may its MTU
+	 * be the underlay's, for guests left at 1500 (docs/design.md, "MTU"). */
 	rtnl_link_vxlan_set_local(l, local);
-	rtnl_link_vxlan_set_link(l, (uint32_t)u->ifindex);
 	rtnl_link_vxlan_set_learning(l, 1);
 	kern_link_changed(k, def->vnetif);
 	rc = rtnl_link_add(k->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
+	if (rc == 0)
+		rc = dp_group_entry(k, (int)if_nametoindex(def->vnetif), u->family, nl_addr_get_binary_addr(group),
+				    u->ifindex);
 	return rc;
 }
 
@@ -164,7 +169,7 @@ static int apply_vxlan(struct kern *k, const char *key, const struct vnet_def *d
 	vx = owned_link(k, "vnetif", def->vnetif, key, &absent, err, errlen);
 	if (!vx && !absent)
 		goto out;
-	if (vx && !vxlan_matches(vx, def, u, p, group, local)) {
+	if (vx && !vxlan_matches(vx, def, p, local)) {
 		/* Tunnel parameters cannot all be changed in place. */
 		rtnl_link_put(vx);
 		vx = NULL;
@@ -185,6 +190,8 @@ static int apply_vxlan(struct kern *k, const char *key, const struct vnet_def *d
 		goto out;
 	}
 	rc = kern_link_settle(k, vx, mtu, master);
+	if (rc == 0) /* adopted: its group entry may have gone meanwhile */
+		rc = dp_group_entry(k, rtnl_link_get_ifindex(vx), u->family, nl_addr_get_binary_addr(group), u->ifindex);
 	if (rc < 0) {
 		vnet_err(err, errlen, "setting up %s: %s", def->vnetif, nl_geterror(rc));
 		rc = -1;
@@ -234,12 +241,23 @@ out:
 static int vxlan_apply(struct kern *k, const char *key, const struct vnet_def *def, const struct kern_underlay *u,
 		       const struct dp_params *p, char *err, size_t errlen)
 {
-	unsigned mtu = dp_vnet_mtu(def, u);
+	/* The devices take the underlay's MTU (or the definition's, when
+	 * smaller): frames up to it cross, fragmented outside or answered
+	 * with "fragmentation needed" by the tunnel (docs/design.md, "MTU"). */
+	unsigned mtu = def->mtu && def->mtu < u->mtu ? def->mtu : u->mtu;
 	int br_index = 0, rc;
 	bool created = false;
+	struct nl_addr *group, *local;
 
-	if (mtu < VNET_MTU_MIN)
+	if (dp_vnet_mtu(def, u) < VNET_MTU_MIN)
 		return vnet_err(err, errlen, "underlay %s MTU %u is too small to carry a tunnel", u->name, u->mtu);
+	rc = tunnel_addrs(u, p, &group, &local, err, errlen);
+	if (rc == 0)
+		rc = dp_group_join(u, nl_addr_get_binary_addr(group), err, errlen);
+	nl_addr_put(group);
+	nl_addr_put(local);
+	if (rc < 0)
+		return -1;
 	rc = p->fresh ? apply_fresh(k, key, def, u, p, mtu, &created, err, errlen) : -NLE_EXIST;
 	if (rc == -NLE_EXIST) /* a device of that name exists: see whose it is */
 		rc = apply_bridge(k, key, def, mtu, &br_index, &created, err, errlen) < 0 ? -1

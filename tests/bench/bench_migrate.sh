@@ -26,10 +26,9 @@ lab_init "${1:-build}"
 
 lab_step "lab: 3 hosts, vnet 97 by xenvnetd, refbr/refvx by hand"
 lc_cluster 3
-mtu=$(ip -n "${LAB_PREFIX}h1" -o link show dev vnif97 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 for h in 1 2 3; do
 	h$h ip link add refbr type bridge forward_delay 0
-	h$h ip link add refvx mtu "$mtu" type vxlan id 4000 local "192.0.2.$h" dev eth0 dstport 1798
+	h$h ip link add refvx type vxlan id 4000 local "192.0.2.$h" dev eth0 dstport 1798
 	for p in 1 2 3; do
 		[ $p = $h ] || h$h bridge fdb append 00:00:00:00:00:00 dev refvx dst "192.0.2.$p"
 	done

@@ -421,7 +421,9 @@ lab_domain_keys() {
 
 # lab_plug HOST DOMID [DEVID]: what /etc/xen/scripts/vif-bridge does on
 # "online": take the bridge from the backend, give the vif the bridge's
-# MTU (and tell the frontend, which applies it to the guest NIC), enslave.
+# MTU, enslave, then run our vif-post.d hook (the vnet's MTU into the
+# backend's mtu key).  The guest's NIC stays at 1500, as under Linux
+# netfront, which ignores the key.
 # The one place to change once the daemon/hotplug does the plugging.
 lab_plug() {
 	local h=$1 domid=$2 devid=${3:-0} br mtu
@@ -432,9 +434,16 @@ lab_plug() {
 	mtu=$(ip -n "$hns" -o link show dev "$br" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 	ip -n "$hns" link set "$vif" mtu "$mtu"
 	ip -n "$hns" link set "$vif" master "$br" up
-	# hotplug/vif-post.d/xenvnet.hook; netfront then applies it in the guest.
-	xs "$h" write "$be/mtu" "$mtu"
-	ip -n "${LAB_PREFIX}d$domid" link set eth0 mtu "$mtu"
+	lab_hook "$h" "$be" "$vif" "$br"
+}
+
+# lab_hook HOST BACKEND VIF BRIDGE: hotplug/vif-post.d/xenvnet.hook, as
+# vif-bridge sources it after plugging VIF.
+lab_hook() {
+	# shellcheck disable=SC2016 # $1 is for the inner shell
+	ip netns exec "${LAB_PREFIX}h$1" env XENSTORED_PATH="$LAB_DIR/h$1/xs/socket" command=online \
+		dev="$3" bridge="$4" XENBUS_PATH="$2" bash -c 'log() { :; }; . "$1"' hook \
+		"$LAB_ROOT/hotplug/vif-post.d/xenvnet.hook"
 }
 
 # lab_bg NS CMD...: run CMD in the background in namespace NS (h1, d2, sw).
