@@ -182,25 +182,24 @@ for ((r = 1; r <= BENCH_ROUNDS; r++)); do
 done
 mo=$(median "${ours[@]}")
 mr=$(median "${ref[@]}")
-# The ratio is the median of each round's ours/reference: the two runs of a
+# The ratio is the median of each round's ours/reference: the runs of a
 # round are back to back, while the machine's pace drifts by +-20% between
-# rounds (2 shared CPUs).
-ratios=()
-for ((r = 0; r < BENCH_ROUNDS; r++)); do
-	ratios+=("$(awk -v a="${ours[r]}" -v b="${ref[r]}" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')")
-done
-lab_log "per-round ratios: ${ratios[*]}"
-ratio=$(median "${ratios[@]}")
+# rounds (2 shared CPUs).  round_ratio A B WHAT: that median for arrays A/B.
+round_ratio() {
+	local -n a=$1 b=$2
+	local rs=() r
+	for ((r = 0; r < BENCH_ROUNDS; r++)); do
+		rs+=("$(awk -v x="${a[r]}" -v y="${b[r]}" 'BEGIN { printf "%.3f", (y > 0) ? x / y : 0 }')")
+	done
+	lab_log "per-round ratios, $3: ${rs[*]}" >&2
+	median "${rs[@]}"
+}
+ratio=$(round_ratio ours ref "ours / hand-made")
 row "guest TCP throughput, median of $BENCH_ROUNDS (Mbit/s)" "$mo" "$mr" "ratio $ratio >= 0.97" \
 	"$(awk -v v="$ratio" 'BEGIN { print (v >= 0.97) ? "ok" : "no" }')"
 # Guests at 1500 against guests at the vnet's MTU (issue 12): the tunnel's
 # "fragmentation needed" makes TCP at 1500 shrink its segments.
-vratios=()
-for ((r = 0; r < BENCH_ROUNDS; r++)); do
-	vratios+=("$(awk -v a="${ours[r]}" -v b="${vm[r]}" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')")
-done
-lab_log "per-round ratios, MTU 1500 / $vmtu: ${vratios[*]}"
-vratio=$(median "${vratios[@]}")
+vratio=$(round_ratio ours vm "MTU 1500 / $vmtu")
 row "guest TCP, MTU 1500 / vnet MTU $vmtu (Mbit/s)" "$mo" "$(median "${vm[@]}")" "ratio $vratio >= 0.8" \
 	"$(awk -v v="$vratio" 'BEGIN { print (v >= 0.8) ? "ok" : "no" }')"
 # ping -s 1472 between guests at 1500, with DF (the default once the PMTU
