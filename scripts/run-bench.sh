@@ -290,6 +290,7 @@ hp=$(tests/bench/bench_hotplug.sh "$LAB_BUILD" 2>&1 | grep '^RESULT') || hp=
 hres() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $hp"; }
 row "vif hotplug online (ms): vif-vnet / vif-bridge" "$(hres vnet_p50_ms)" "$(hres bridge_p50_ms)" \
 	"+$(hres extra_p50_ms) <= +1000 ms" "$(awk -v v="$(hres extra_p50_ms)" 'BEGIN { print (v != "" && v <= 1000) ? "ok" : "no" }')"
+row "  programs run per online: vif-vnet / vif-bridge" "$(hres vnet_execs)" "$(hres bridge_execs)" - -
 
 # ---------------------------------------------------------------- table
 echo
