@@ -61,7 +61,7 @@ $(DAEMON): $(DAEMON_OBJ) $(SCHEMA_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS)
 
 $(VN): $(VN_OBJ) $(SCHEMA_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore -ljson-c
 
 # The shim is preloaded into xenstored, never built with sanitizers.
 $(SHIM): tests/xs-shim/xs_shim.c
@@ -70,11 +70,14 @@ $(SHIM): tests/xs-shim/xs_shim.c
 
 # Everything but the two mains, for unit tests and benchmarks.
 LIB_OBJ := $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
-LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS)
+LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS) -ljson-c
 
 $(O)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) -lcmocka $(LIB_LIBS)
+
+# Driven as the fuzzer drives the cluster (tests/fuzz/fuzz_env.h).
+$(O)/tests/unit/test_cluster_rx: tests/fuzz/fuzz_env.c
 
 $(O)/tests/bench/%: tests/bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -32,7 +32,12 @@
 #      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
 #      until all are up again (target < 2 s), RSS (< 64 MB), every device
 #      kept (same ifindex).
-#  (f) vif hotplug (tests/bench/bench_hotplug.sh, its own lab, issue 12):
+#  (f) control = evpn against own (tests/bench/bench_evpn.sh, labs of its
+#      own with FRR, issue #15): attach -> the 7 other hosts' FDB (8 hosts),
+#      migration blackout and lost pings (own: row (c)), control-plane
+#      packets and bytes per host per MAC change at 16 hosts (evpn with a
+#      route reflector, whose share is shown too).
+#  (g) vif hotplug (tests/bench/bench_hotplug.sh, its own lab, issue 12):
 #      `online` run time of vif-vnet against Xen's vif-bridge for a vif on
 #      a vnet that is up, medians.  Target: at most 1000 ms more.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
@@ -285,7 +290,34 @@ bench_scale_rows() {
 bench_scale_rows
 
 # ---------------------------------------------------------------- (f)
-lab_step "(f) vif hotplug: vif-vnet vs vif-bridge"
+# control = evpn against our protocol (issue #15): tests/bench/bench_evpn.sh
+# (labs of its own, FRR in each host); its migration against (c)'s "ours".
+if [ -x /usr/lib/frr/bgpd ]; then
+	lab_step "(f) control = evpn vs own: attach, migration, control-plane cost"
+	ev=$(tests/bench/bench_evpn.sh "$LAB_BUILD" 2>&1) || lab_fail "bench_evpn failed: $(echo "$ev" | tail -20)"
+	echo "$ev" | grep '^RESULT' | sed 's/^/  /'
+	eres() { echo "$ev" | sed -n "s/^RESULT case=$1 .*\b$2=\([^ ]*\).*/\1/p"; }
+	for m in p50 p99; do
+		row "evpn/own: attach -> 7 hosts' FDB $m (ms)" "$(eres attach-evpn "$m")" "$(eres attach-own "$m")" - -
+	done
+	for m in p50 p99; do
+		row "evpn/own: migration blackout $m (ms)" "$(eres migrate-evpn-ours "bo_$m")" "$(mres ours "bo_$m")" - -
+	done
+	# (the source goes before the target connects: judged beyond the pause)
+	row "evpn/own: lost beyond the pause p99" "$(eres migrate-evpn-ours beyond_p99)" "$(mres ours beyond_p99)" "<= 1" \
+		"$(ok "$(eres migrate-evpn-ours beyond_p99)" "$(eres migrate-evpn-ours unrecovered)")"
+	row "evpn/own: silent guest, lost beyond the pause p99" "$(eres migrate-evpn-silent beyond_p99)" "$(mres silent beyond_p99)" - -
+	n=$(eres cost-evpn hosts)
+	row "evpn/own: packets per host per MAC ($n hosts)" "$(eres cost-evpn pkts_host)" "$(eres cost-own pkts_host)" - -
+	row "evpn/own: bytes per host per MAC ($n hosts)" "$(eres cost-evpn bytes_host)" "$(eres cost-own bytes_host)" - -
+	row "evpn/own: idle packets per host per s ($n hosts)" "$(eres cost-evpn idle_pkts_host_s)" "$(eres cost-own idle_pkts_host_s)" - -
+	row "evpn: route reflector, packets / bytes per MAC" "$(eres cost-evpn pkts_rr) / $(eres cost-evpn bytes_rr)" - - -
+else
+	row "control = evpn (issue #15)" "no FRR" - - no
+fi
+
+# ---------------------------------------------------------------- (g)
+lab_step "(g) vif hotplug: vif-vnet vs vif-bridge"
 hp=$(tests/bench/bench_hotplug.sh "$LAB_BUILD" 2>&1 | grep '^RESULT') || hp=
 hres() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $hp"; }
 row "vif hotplug online (ms): vif-vnet / vif-bridge" "$(hres vnet_p50_ms)" "$(hres bridge_p50_ms)" \

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "vnet_err.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +26,8 @@ void config_defaults(struct config *c)
 	c->max_hosts = XENVNETD_DEFAULT_MAX_HOSTS;
 	c->max_vnets_per_host = XENVNETD_DEFAULT_MAX_VNETS_PER_HOST;
 	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
+	c->max_vni_entries = XENVNETD_DEFAULT_MAX_VNI_ENTRIES;
+	c->evpn_asn = XENVNETD_DEFAULT_EVPN_ASN;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -47,6 +50,21 @@ static int set_str(char *dst, size_t size, const char *key, const char *value, c
 		return vnet_err(err, errlen, "%s: value is longer than %zu characters", key, size - 1);
 	memcpy(dst, value, strlen(value) + 1);
 	return 0;
+}
+
+/* Space-separated IP literals: they go into bgpd's config verbatim. */
+static int set_evpn_neighbors(struct config *c, const char *value, char *err, size_t errlen)
+{
+	char copy[sizeof(c->evpn_neighbors)], *save = NULL;
+
+	if (set_str(copy, sizeof(copy), "evpn_neighbors", value, err, errlen) < 0)
+		return -1;
+	for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
+		struct in6_addr a;
+		if (inet_pton(AF_INET, t, &a) != 1 && inet_pton(AF_INET6, t, &a) != 1)
+			return vnet_err(err, errlen, "evpn_neighbors: '%s' is not an IP address", t);
+	}
+	return set_str(c->evpn_neighbors, sizeof(c->evpn_neighbors), "evpn_neighbors", value, err, errlen);
 }
 
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
@@ -90,6 +108,18 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->max_vnets_per_host, 1, 1u << 20, key, value, err, errlen);
 	if (strcmp(key, "max_macs_per_host") == 0)
 		return set_uint(&c->max_macs_per_host, 1, 1u << 24, key, value, err, errlen);
+	if (strcmp(key, "max_vni_entries") == 0)
+		return set_uint(&c->max_vni_entries, 1, 1u << 24, key, value, err, errlen);
+	if (strcmp(key, "control") == 0) {
+		if (strcmp(value, "own") && strcmp(value, "evpn"))
+			return vnet_err(err, errlen, "control: '%s' is neither own nor evpn", value);
+		c->control = value[0] == 'e' ? CONTROL_EVPN : CONTROL_OWN;
+		return 0;
+	}
+	if (strcmp(key, "evpn_asn") == 0)
+		return set_uint(&c->evpn_asn, 1, 4294967295u, key, value, err, errlen);
+	if (strcmp(key, "evpn_neighbors") == 0)
+		return set_evpn_neighbors(c, value, err, errlen);
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

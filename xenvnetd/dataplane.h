@@ -12,6 +12,8 @@
 struct dp_params {
 	uint16_t port;      /* UDP port of the tunnel */
 	const char *group;  /* multicast group; "" for the family's default */
+	bool evpn;          /* control = evpn: the VXLAN device zebra expects
+			     * (no group, no learning; cluster_evpn.h) */
 	bool fresh;         /* no device of the vnet is known to exist: create
 			     * first, look only when a name is taken */
 };

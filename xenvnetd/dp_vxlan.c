@@ -40,6 +40,8 @@ static int tunnel_addrs(const struct kern_underlay *u, const struct dp_params *p
 	*group = NULL;
 	if (!(*local = underlay_addr(u)))
 		return vnet_err(err, errlen, "out of memory");
+	if (p->evpn) /* zebra floods to the VTEPs BGP names, never to a group */
+		return 0;
 	if (nl_addr_parse(text, u->family, group) < 0)
 		return vnet_err(err, errlen, "multicast group %s does not fit the %s underlay %s", text,
 				u->family == AF_INET ? "IPv4" : "IPv6", u->name);
@@ -61,8 +63,9 @@ static bool vxlan_matches(struct rtnl_link *l, const struct vnet_def *def, const
 	rtnl_link_vxlan_get_link(l, &link);
 	rtnl_link_vxlan_get_group(l, &g);
 	rtnl_link_vxlan_get_local(l, &lo);
-	/* Unbound, and its group an FDB entry, not the device's (dp_group.h). */
-	same = id == def->vni && port == p->port && link == 0 && !g && lo && nl_addr_cmp(lo, local) == 0;
+	/* Unbound; its group, if any, an FDB entry, not the device's (dp_group.h). */
+	same = id == def->vni && port == p->port && link == 0 && (!g || nl_addr_iszero(g)) && lo &&
+	       nl_addr_cmp(lo, local) == 0;
 	nl_addr_put(g);
 	nl_addr_put(lo);
 	return same;
@@ -88,11 +91,11 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 	/* Not bound to the underlay (no group, no link): only so may its MTU
 	 * be the underlay's, for guests left at 1500 (docs/design.md, "MTU"). */
 	rtnl_link_vxlan_set_local(l, local);
-	rtnl_link_vxlan_set_learning(l, 1);
+	rtnl_link_vxlan_set_learning(l, !p->evpn); /* evpn: zebra installs remote MACs */
 	kern_link_changed(k, def->vnetif);
 	rc = rtnl_link_add(k->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
-	if (rc == 0)
+	if (rc == 0 && group) /* evpn: no group */
 		rc = dp_group_entry(k, (int)if_nametoindex(def->vnetif), u->family, nl_addr_get_binary_addr(group),
 				    u->ifindex);
 	return rc;
@@ -190,7 +193,7 @@ static int apply_vxlan(struct kern *k, const char *key, const struct vnet_def *d
 		goto out;
 	}
 	rc = kern_link_settle(k, vx, mtu, master);
-	if (rc == 0) /* adopted: its group entry may have gone meanwhile */
+	if (rc == 0 && group) /* adopted: its group entry may have gone meanwhile */
 		rc = dp_group_entry(k, rtnl_link_get_ifindex(vx), u->family, nl_addr_get_binary_addr(group), u->ifindex);
 	if (rc < 0) {
 		vnet_err(err, errlen, "setting up %s: %s", def->vnetif, nl_geterror(rc));
@@ -252,7 +255,7 @@ static int vxlan_apply(struct kern *k, const char *key, const struct vnet_def *d
 	if (dp_vnet_mtu(def, u) < VNET_MTU_MIN)
 		return vnet_err(err, errlen, "underlay %s MTU %u is too small to carry a tunnel", u->name, u->mtu);
 	rc = tunnel_addrs(u, p, &group, &local, err, errlen);
-	if (rc == 0)
+	if (rc == 0 && group)
 		rc = dp_group_join(u, nl_addr_get_binary_addr(group), err, errlen);
 	nl_addr_put(group);
 	nl_addr_put(local);

@@ -246,6 +246,7 @@ static struct {
 	struct loop *loop;
 	host_announce_ready ready_cb;
 	void *ctx;
+	bool pin_static;       /* set before the thread starts */
 } w = { .mu = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
 
 static void job_free(struct job *j)
@@ -288,7 +289,7 @@ static bool point_bridge(struct job *j)
 
 	j->tried = true;
 	kern_link_carrier_sync(j->dev);
-	if (kern_bridge_fdb_learn(&w.k, j->port, j->mac) == 0)
+	if (kern_bridge_fdb_learn(&w.k, j->port, j->mac, w.pin_static) == 0)
 		return true;
 	if (first && j->vnetif[0] && (stale.ifindex = (int)if_nametoindex(j->vnetif))) {
 		memcpy(stale.mac, j->mac, 6);
@@ -447,6 +448,11 @@ fail:
 	}
 	w.efd = -1;
 	return -1;
+}
+
+void host_announce_set_static(bool on)
+{
+	w.pin_static = on;
 }
 
 void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],

@@ -33,6 +33,10 @@ int host_announce(int ifindex, const uint8_t mac[6], const char *ips);
  * ready() is called at once and nothing else is done). */
 #define HOST_ANNOUNCE_TAG_MAX 32
 typedef void (*host_announce_ready)(void *ctx, const void *tag);
+/* Pin a connecting vif's MAC with a static bridge entry instead of a
+ * dynamic one (control = evpn: zebra advertises what the bridge holds, and
+ * a silent guest's dynamic entry would age out).  Call before the start. */
+void host_announce_set_static(bool on);
 int host_announce_start(struct loop *l, host_announce_ready ready, void *ctx, char *err, size_t errlen);
 
 /* For vif @dev on @bridge (whose tunnel device is @vnetif, "" if unknown),

@@ -124,7 +124,7 @@ int kern_link_carrier_sync(const char *name)
 	return rc < 0 ? -1 : ev.data != 0;
 }
 
-int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])
+int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6], bool stay)
 {
 	struct rtnl_neigh *n = rtnl_neigh_alloc();
 	struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
@@ -134,7 +134,8 @@ int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])
 		rtnl_neigh_set_family(n, AF_BRIDGE);
 		rtnl_neigh_set_ifindex(n, port);
 		rtnl_neigh_set_flags(n, NTF_MASTER);
-		rtnl_neigh_set_state(n, NUD_REACHABLE); /* dynamic: ages like a learned one */
+		/* dynamic: ages like a learned one; static: stays */
+		rtnl_neigh_set_state(n, stay ? NUD_NOARP : NUD_REACHABLE);
 		rtnl_neigh_set_lladdr(n, ll);
 		rc = rtnl_neigh_add(k->sk, n, NLM_F_CREATE | NLM_F_REPLACE);
 	}

@@ -157,8 +157,10 @@ int kern_fdb_delete(struct kern *k, const struct kern_fdb *f);
 /* Point the bridge's own forwarding entry for @mac at port @port (as if
  * the bridge had just learned it there).  A guest that migrated here was
  * learned on the tunnel port while it was away; until it speaks, the
- * bridge would keep sending its frames back into the tunnel. */
-int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6]);
+ * bridge would keep sending its frames back into the tunnel.  @stay:
+ * a static entry (never ages: zebra keeps a silent guest advertised)
+ * rather than a dynamic one; neither is sticky, so it still moves. */
+int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6], bool stay);
 
 /* FDB writes on tunnel devices are queued and sent many per sendmsg,
  * without waiting for acknowledgements: the cluster programs one per

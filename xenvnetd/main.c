@@ -123,6 +123,9 @@ static void on_signal(void *arg, uint32_t events)
 				log_warn("reload: state_dir and ctl_socket changes need a restart");
 			snprintf(c.state_dir, sizeof(c.state_dir), "%s", d->cfg.state_dir);
 			snprintf(c.ctl_socket, sizeof(c.ctl_socket), "%s", d->cfg.ctl_socket);
+			if (c.control != d->cfg.control) /* devices and entries differ */
+				log_warn("reload: a control change needs a restart; keeping the old one");
+			c.control = d->cfg.control;
 			d->cfg = c;
 			log_info("configuration reloaded");
 			reconciler_config_changed(d->rec);
@@ -281,9 +284,13 @@ static void start_cluster(struct daemon *d, const char *key_err)
 		.hello_ms = d->cfg.hello_ms, .hold_s = d->cfg.hold_s, .refresh_s = d->cfg.refresh_s,
 		.flap_moves = d->cfg.flap_moves, .flap_s = d->cfg.flap_s,
 		.max_hosts = d->cfg.max_hosts, .max_vnets_per_host = d->cfg.max_vnets_per_host,
-		.max_macs_per_host = d->cfg.max_macs_per_host,
+		.max_macs_per_host = d->cfg.max_macs_per_host, .max_vni_entries = d->cfg.max_vni_entries,
 	};
 
+	if (d->cfg.control == CONTROL_EVPN) {
+		log_info("control = evpn: FRR (bgpd + zebra) distributes the MACs, our protocol stays off");
+		return;
+	}
 	if (key_err) {
 		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
 		return;
@@ -418,6 +425,7 @@ int main(int argc, char **argv)
 	reconciler_on_change(d.rec, vnet_changed, &d);
 	start_cluster(&d, auth_load_key(d.cfg.key_file, &d.key, err, sizeof(err)) == 0 ? NULL : err);
 	/* After the signals are blocked: the announcer thread takes none. */
+	host_announce_set_static(d.cfg.control == CONTROL_EVPN);
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,

@@ -583,7 +583,8 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	}
 
 	if (st == VNET_ST_UP) {
-		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group };
+		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group,
+				       .evpn = r->cfg->control == CONTROL_EVPN };
 
 		drop_stale(r, e);
 		p.fresh = e->nowned == 0;

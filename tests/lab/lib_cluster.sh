@@ -25,6 +25,12 @@
 LC_KEY=
 LC_DAEMON_ARGS=()     # extra daemon arguments for every lc_host / lc_daemon_start
 
+# lc_gen: GEN, the signed-message generator (a key holder), or fail.
+lc_gen() {
+	GEN=$LAB_BUILD/tests/bench/bench_cluster_gen
+	[ -x "$GEN" ] || lab_fail "no $GEN (make SAN=1 unit-bins)"
+}
+
 # lc_key: a random 32-byte cluster key (hex text), mode 0600, in
 # $LC_KEY ($LAB_DIR/cluster.key).
 lc_key() {
@@ -290,7 +296,7 @@ lc_mig_loop() {
 	for ((i = 1; i <= n; i++)); do
 		lab_migrate $src $dst "$dom" $((dom + 1)) ${silent:+"$silent"}
 		dom=$((dom + 1))
-		lc_wait_fdb 3 "$gm" "192.0.2.$dst" 2
+		"${LC_MIG_WAIT:-lc_wait_fdb}" 3 "$gm" "192.0.2.$dst" 2 # lib_evpn.sh waits on zebra's entry
 		sleep "$pause"
 		t=$src src=$dst dst=$t
 	done
