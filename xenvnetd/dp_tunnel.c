@@ -95,7 +95,7 @@ static int apply_tunnel(const struct dp_kind *t, struct kern *k, const char *key
 	}
 	rc = kern_link_settle(k, l, mtu, master);
 	if (rc == 0 && t->fix)
-		rc = t->fix(k, l, p);
+		rc = t->fix(k, l, u, p);
 	rtnl_link_put(l);
 	if (rc < 0)
 		return vnet_err(err, errlen, "setting up %s: %s", def->vnetif, nl_geterror(rc));
@@ -139,6 +139,8 @@ int dp_tunnel_apply(const struct dp_kind *t, struct kern *k, const char *key, co
 
 	if (mtu < VNET_MTU_MIN)
 		return vnet_err(err, errlen, "underlay %s MTU %u is too small to carry a tunnel", u->name, u->mtu);
+	if (t->pmtu)
+		mtu = def->mtu && def->mtu < u->mtu ? def->mtu : u->mtu;
 	rc = p->fresh ? apply_fresh(t, k, key, def, u, p, mtu, &created, err, errlen) : -NLE_EXIST;
 	if (rc == -NLE_EXIST) /* a device of that name exists: see whose it is */
 		rc = apply_bridge(k, key, def, mtu, &br_index, &created, err, errlen) < 0 ? -1

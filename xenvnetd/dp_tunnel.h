@@ -18,7 +18,12 @@ struct dp_kind {
 			const struct dp_params *p);
 	/* Optional: change in place what may differ on a matching link
 	 * (e.g. learning).  0 or -NLE_*. */
-	int (*fix)(struct kern *k, struct rtnl_link *l, const struct dp_params *p);
+	int (*fix)(struct kern *k, struct rtnl_link *l, const struct kern_underlay *u, const struct dp_params *p);
+	/* The kernel answers too-big frames on this kind's tunnel itself
+	 * (PMTU for bridged tunnels, fragments outside): its devices take the
+	 * underlay's MTU, so guests left at 1500 lose nothing ("MTU" in
+	 * docs/design.md).  Otherwise the devices take dp_vnet_mtu(). */
+	bool pmtu;
 };
 
 int dp_tunnel_apply(const struct dp_kind *t, struct kern *k, const char *key, const struct vnet_def *def,

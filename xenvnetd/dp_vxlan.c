@@ -1,7 +1,9 @@
 /* The data plane on stock kernels: a bridge plus an in-kernel VXLAN device. */
+#include "dp_group.h"
 #include "dp_tunnel.h"
 #include "vnet_err.h"
 
+#include <net/if.h>
 #include <netlink/route/link/vxlan.h>
 
 static struct nl_addr *underlay_addr(const struct kern_underlay *u)
@@ -44,8 +46,8 @@ static bool vxlan_matches(struct rtnl_link *l, const struct vnet_def *def, const
 		rtnl_link_vxlan_get_link(l, &link);
 		rtnl_link_vxlan_get_group(l, &g);
 		rtnl_link_vxlan_get_local(l, &lo);
-		same = id == def->vni && port == p->port && (int)link == u->ifindex && lo &&
-		       (group ? g && nl_addr_cmp(g, group) == 0 : !g || nl_addr_iszero(g)) &&
+		/* Unbound; its group, if any, an FDB entry, not the device's (dp_group.h). */
+		same = id == def->vni && port == p->port && link == 0 && (!g || nl_addr_iszero(g)) && lo &&
 		       nl_addr_cmp(lo, local) == 0;
 	}
 	nl_addr_put(g);
@@ -75,29 +77,38 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 	rtnl_link_set_flags(l, IFF_UP);
 	rtnl_link_vxlan_set_id(l, def->vni);
 	rtnl_link_vxlan_set_port(l, p->port);
-	if (group)
-		rtnl_link_vxlan_set_group(l, group);
+	/* Not bound to the underlay (no group, no link): only so may its MTU
+	 * be the underlay's, for guests left at 1500 (docs/design.md, "MTU"). */
 	rtnl_link_vxlan_set_local(l, local);
-	rtnl_link_vxlan_set_link(l, (uint32_t)u->ifindex);
 	rtnl_link_vxlan_set_learning(l, p->learning);
 	kern_link_changed(k, def->vnetif);
 	rc = rtnl_link_add(k->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	rtnl_link_put(l);
+	if (rc == 0 && group) /* evpn: no group */
+		rc = dp_group_entry(k, (int)if_nametoindex(def->vnetif), u->family, nl_addr_get_binary_addr(group),
+				    u->ifindex);
 out:
 	nl_addr_put(group);
 	nl_addr_put(local);
 	return rc;
 }
 
-/* Learning can change in place: an adopted tunnel (made by a daemon
- * without the control protocol, or an older one) is fixed, not rebuilt. */
-static int vxlan_fix(struct kern *k, struct rtnl_link *vx, const struct dp_params *p)
+/* An adopted tunnel: its group entry may have gone meanwhile, and
+ * learning changes in place (a tunnel made by a daemon without the
+ * control protocol, or an older one, is fixed, not rebuilt). */
+static int vxlan_fix(struct kern *k, struct rtnl_link *vx, const struct kern_underlay *u, const struct dp_params *p)
 {
+	struct nl_addr *group, *local;
 	struct rtnl_link *change;
-	int rc;
+	char err[8];
+	int rc = tunnel_addrs(u, p, &group, &local, err, sizeof(err)) < 0 ? -NLE_INVAL : 0;
 
-	if (rtnl_link_vxlan_get_learning(vx) == (int)p->learning)
-		return 0;
+	if (rc == 0 && group)
+		rc = dp_group_entry(k, rtnl_link_get_ifindex(vx), u->family, nl_addr_get_binary_addr(group), u->ifindex);
+	nl_addr_put(group);
+	nl_addr_put(local);
+	if (rc < 0 || rtnl_link_vxlan_get_learning(vx) == (int)p->learning)
+		return rc;
 	if (!(change = rtnl_link_vxlan_alloc()))
 		return -NLE_NOMEM;
 	rtnl_link_vxlan_set_learning(change, p->learning);
@@ -107,12 +118,20 @@ static int vxlan_fix(struct kern *k, struct rtnl_link *vx, const struct dp_param
 	return rc;
 }
 
-static const struct dp_kind vxlan_kind = { "vxlan", vxlan_create, vxlan_matches, vxlan_fix };
+/* pmtu: the kernel answers a bridged tunnel's too-big frames itself. */
+static const struct dp_kind vxlan_kind = { "vxlan", vxlan_create, vxlan_matches, vxlan_fix, true };
 
 static int vxlan_apply(struct kern *k, const char *key, const struct vnet_def *def, const struct kern_underlay *u,
 		       const struct dp_params *p, char *err, size_t errlen)
 {
-	return dp_tunnel_apply(&vxlan_kind, k, key, def, u, p, err, errlen);
+	struct nl_addr *group, *local;
+	int rc = tunnel_addrs(u, p, &group, &local, err, errlen);
+
+	if (rc == 0 && group)
+		rc = dp_group_join(u, nl_addr_get_binary_addr(group), err, errlen);
+	nl_addr_put(group);
+	nl_addr_put(local);
+	return rc < 0 ? -1 : dp_tunnel_apply(&vxlan_kind, k, key, def, u, p, err, errlen);
 }
 
 /* Outer Ethernet 14 + IP 20/40 + UDP 8 + VXLAN 8. */

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dataplane.h"
+#include "dp_group.h"
 #include "dp_lock.h"
 #include "kern.h"
 #include "log.h"
@@ -508,6 +509,7 @@ out:
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	loop_free(d.loop);
+	dp_group_leave();
 	kern_close(&d.kern);
 	return rc;
 }

@@ -12,8 +12,13 @@
 # 10 ms.  Blackout = ms between the last reply before the switch and the
 # first after (the longest gap in the window), lost = icmp_seq holes.
 # Prints "RESULT case=NAME n=.. lost_p50=.. lost_p99=.. lost_max=..
-# bo_p50=.. bo_p99=.. bo_max=.. conn_p50=.. conn_p99=.. unrecovered=.."
-# conn_* = ms from Connected to the first reply.
+# bo_p50=.. bo_p99=.. bo_max=.. conn_p50=.. conn_p99=.. beyond_p50=..
+# beyond_p99=.. beyond_max=.. pause_p50=.. unrecovered=.."
+# conn_* = ms from Connected to the first reply.  The migrations go in
+# xl's order (lab_migrate): the source is destroyed before the target's
+# netfront reconnects; the guest's pause (resume -> Connected, pause_*
+# in ms) costs pings whatever the daemon does, beyond_* counts the lost
+# pings sent after Connected (lab_blackouts' LOST_AFTER_CONN).
 #
 #   guests G, S (vnet97), F (refbr)  <-- migrate -->
 #   h1 192.0.2.1            h2 192.0.2.2            h3 192.0.2.3: d3 (vnet97), d4 (refbr)
@@ -33,10 +38,9 @@ if [ "$BENCH_CONTROL" = evpn ]; then # issue #15: FRR carries the MACs (bench_ev
 else
 	lc_cluster 3
 fi
-mtu=$(ip -n "${LAB_PREFIX}h1" -o link show dev vnif97 | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 for h in 1 2 3; do
 	h$h ip link add refbr type bridge forward_delay 0
-	h$h ip link add refvx mtu "$mtu" type vxlan id 4000 local "192.0.2.$h" dev eth0 dstport 1798
+	h$h ip link add refvx type vxlan id 4000 local "192.0.2.$h" dev eth0 dstport 1798
 	for p in 1 2 3; do
 		[ $p = $h ] || h$h bridge fdb append 00:00:00:00:00:00 dev refvx dst "192.0.2.$p"
 	done
@@ -92,12 +96,15 @@ for n in g s f; do lab_pinger_stop $n; done
 
 lab_step "results"
 result() {
-	local name=$1 log=$2 dom=$3 lost=() bo=() conn=() un=0 l b a
-	while read -r l b a _; do
+	local name=$1 log=$2 dom=$3 lost=() bo=() conn=() beyond=() pause=() un=0 l b a la d tm tc
+	while read -r l b a _ _ la; do
 		if [ "$l" = - ]; then un=$((un + 1)); continue; fi
-		lost+=("$l") bo+=("$b") conn+=("$a")
+		lost+=("$l") bo+=("$b") conn+=("$a") beyond+=("$la")
 	done < <(lab_blackouts "$log" "$dom")
-	echo "RESULT case=$name n=$((${#lost[@]} + un)) lost_p50=$(lab_pct 50 "${lost[@]}") lost_p99=$(lab_pct 99 "${lost[@]}") lost_max=$(lab_pct 100 "${lost[@]}") bo_p50=$(lab_pct 50 "${bo[@]}") bo_p99=$(lab_pct 99 "${bo[@]}") bo_max=$(lab_pct 100 "${bo[@]}") conn_p50=$(lab_pct 50 "${conn[@]}") conn_p99=$(lab_pct 99 "${conn[@]}") unrecovered=$un"
+	while read -r d _ _ _ _ tm tc; do
+		[ "$d" = "$dom" ] && pause+=("$(((tc - tm) / 1000))")
+	done <"$LAB_DIR/migrations"
+	echo "RESULT case=$name n=$((${#lost[@]} + un)) lost_p50=$(lab_pct 50 "${lost[@]}") lost_p99=$(lab_pct 99 "${lost[@]}") lost_max=$(lab_pct 100 "${lost[@]}") bo_p50=$(lab_pct 50 "${bo[@]}") bo_p99=$(lab_pct 99 "${bo[@]}") bo_max=$(lab_pct 100 "${bo[@]}") conn_p50=$(lab_pct 50 "${conn[@]}") conn_p99=$(lab_pct 99 "${conn[@]}") beyond_p50=$(lab_pct 50 "${beyond[@]}") beyond_p99=$(lab_pct 99 "${beyond[@]}") beyond_max=$(lab_pct 100 "${beyond[@]}") pause_p50=$(lab_pct 50 "${pause[@]}") unrecovered=$un"
 }
 result ours "$LAB_DIR/ping.g" d100
 result silent "$LAB_DIR/ping.s" d200
