@@ -25,6 +25,7 @@ void config_defaults(struct config *c)
 	c->max_hosts = XENVNETD_DEFAULT_MAX_HOSTS;
 	c->max_vnets_per_host = XENVNETD_DEFAULT_MAX_VNETS_PER_HOST;
 	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
+	c->esp_rekey_s = XENVNETD_DEFAULT_ESP_REKEY_S;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -68,6 +69,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		*(key[0] == 'p' ? &c->port : &c->control_port) = (uint16_t)p;
 		return 0;
 	}
+	if (strcmp(key, "esp_rekey_s") == 0)
+		return set_uint(&c->esp_rekey_s, 2, 86400 * 30, key, value, err, errlen);
 	if (strcmp(key, "ttl") == 0)
 		return set_uint(&c->ttl, 1, 255, key, value, err, errlen);
 	if (strcmp(key, "hello_ms") == 0)

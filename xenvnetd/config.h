@@ -17,6 +17,7 @@
 #define XENVNETD_DEFAULT_MAX_HOSTS 1024
 #define XENVNETD_DEFAULT_MAX_VNETS_PER_HOST 4096
 #define XENVNETD_DEFAULT_MAX_MACS_PER_HOST 131072
+#define XENVNETD_DEFAULT_ESP_REKEY_S 3600
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
@@ -39,6 +40,8 @@ struct config {
 	unsigned max_hosts;
 	unsigned max_vnets_per_host;
 	unsigned max_macs_per_host;
+	/* ESP of secured vnets (docs/esp-keys.md): key epoch length */
+	unsigned esp_rekey_s;
 };
 
 void config_defaults(struct config *c);

@@ -14,6 +14,8 @@ struct dp_params {
 	const char *group;  /* multicast group; "" for the family's default */
 	bool fresh;         /* no device of the vnet is known to exist: create
 			     * first, look only when a name is taken */
+	bool unicast;       /* no multicast group: broadcast goes to the
+			     * flood_add() hosts only (secured vnets) */
 };
 
 /* Another host's tunnel endpoint. */

@@ -38,6 +38,8 @@ static int tunnel_addrs(const struct kern_underlay *u, const struct dp_params *p
 	*group = NULL;
 	if (!(*local = underlay_addr(u)))
 		return vnet_err(err, errlen, "out of memory");
+	if (p->unicast) /* no group: no frame of a secured vnet on it */
+		return 0;
 	if (nl_addr_parse(text, u->family, group) < 0)
 		return vnet_err(err, errlen, "multicast group %s does not fit the %s underlay %s", text,
 				u->family == AF_INET ? "IPv4" : "IPv6", u->name);
@@ -59,8 +61,9 @@ static bool vxlan_matches(struct rtnl_link *l, const struct vnet_def *def, const
 	rtnl_link_vxlan_get_link(l, &link);
 	rtnl_link_vxlan_get_group(l, &g);
 	rtnl_link_vxlan_get_local(l, &lo);
-	same = id == def->vni && port == p->port && (int)link == u->ifindex && g && lo &&
-	       nl_addr_cmp(g, group) == 0 && nl_addr_cmp(lo, local) == 0;
+	same = id == def->vni && port == p->port && (int)link == u->ifindex && lo &&
+	       (group ? g && nl_addr_cmp(g, group) == 0 : !g || nl_addr_iszero(g)) &&
+	       nl_addr_cmp(lo, local) == 0;
 	nl_addr_put(g);
 	nl_addr_put(lo);
 	return same;
@@ -83,7 +86,8 @@ static int vxlan_create(struct kern *k, const struct vnet_def *def, const struct
 	rtnl_link_set_flags(l, IFF_UP);
 	rtnl_link_vxlan_set_id(l, def->vni);
 	rtnl_link_vxlan_set_port(l, p->port);
-	rtnl_link_vxlan_set_group(l, group);
+	if (group)
+		rtnl_link_vxlan_set_group(l, group);
 	rtnl_link_vxlan_set_local(l, local);
 	rtnl_link_vxlan_set_link(l, (uint32_t)u->ifindex);
 	rtnl_link_vxlan_set_learning(l, 1);

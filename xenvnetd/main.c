@@ -19,6 +19,7 @@
 #include "vifs.h"
 #include "auth.h"
 #include "cluster.h"
+#include "cluster_esp.h"
 #include "hostannounce.h"
 #include "ctl.h"
 #include "peers.h"
@@ -46,6 +47,7 @@ struct daemon {
 	struct peers peers;
 	struct auth_key key;
 	struct cluster *cluster;
+	struct cesp *esp;         /* secured vnets' SAs (cluster_esp.h) */
 	struct ctl *ctl;
 	struct runtime rt;
 	struct svc svc;
@@ -124,6 +126,8 @@ static void on_signal(void *arg, uint32_t events)
 			snprintf(c.ctl_socket, sizeof(c.ctl_socket), "%s", d->cfg.ctl_socket);
 			d->cfg = c;
 			log_info("configuration reloaded");
+			if (d->esp)
+				cesp_set_rekey(d->esp, c.esp_rekey_s);
 			reconciler_config_changed(d->rec);
 			cluster_stop(d->cluster);
 			if (key_ok) {
@@ -250,6 +254,7 @@ static void vnet_changed(void *arg, const struct vnet_def *def, int tunnel)
 {
 	struct daemon *d = arg;
 
+	cluster_vnet_secured(d->cluster, &def->id, tunnel && def->security != VNET_SEC_NONE);
 	cluster_vnet_changed(d->cluster, &def->id, tunnel);
 	vifs_recheck(d->vifs);
 }
@@ -283,6 +288,8 @@ static void start_cluster(struct daemon *d, const char *key_err)
 		.max_macs_per_host = d->cfg.max_macs_per_host,
 	};
 
+	if (d->esp)
+		cesp_set_key(d->esp, key_err ? NULL : &d->key);
 	if (key_err) {
 		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
 		return;
@@ -402,6 +409,10 @@ int main(int argc, char **argv)
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
+	if ((d.esp = cesp_new(d.loop, d.cfg.esp_rekey_s))) {
+		reconciler_set_esp(d.rec, d.esp);
+		cluster_set_esp(d.cluster, d.esp);
+	}
 	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = &dp_vxlan, .vifs = d.vifs,
 				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg, .xs = d.xs,
 				 .version = VERSION, .started_ms = loop_now_ms() };
@@ -430,6 +441,7 @@ out:
 	ctl_close(d.ctl);
 	host_announce_stop();
 	cluster_free(d.cluster);
+	cesp_free(d.esp); /* SAs and policies stay, like the devices */
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);
 	reconciler_free(d.rec);
