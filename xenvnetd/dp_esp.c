@@ -85,7 +85,11 @@ static int add_template(struct xfrmnl_sp *sp, int family, unsigned reqid)
 	xfrmnl_user_tmpl_set_mode(t, XFRM_MODE_TRANSPORT);
 	xfrmnl_user_tmpl_set_reqid(t, reqid);
 	xfrmnl_user_tmpl_set_optional(t, 0); /* required: no ESP, no entry */
-	/* aalgos/ealgos/calgos: any */
+	/* Any algorithm: with the masks left 0 the kernel matches no SA at
+	 * all, and every inbound packet fails the policy check. */
+	xfrmnl_user_tmpl_set_aalgos(t, ~0u);
+	xfrmnl_user_tmpl_set_ealgos(t, ~0u);
+	xfrmnl_user_tmpl_set_calgos(t, ~0u);
 	xfrmnl_sp_add_usertemplate(sp, t);
 	nl_addr_put(a);
 	nl_addr_put(b);

@@ -13,7 +13,7 @@
 #define DP_ESP_REQID_BASE 0x78760000u  /* "xv": reqid = base + level */
 #define DP_ESP_PRIO_PAIR  100u         /* a peer's policy wins over ... */
 #define DP_ESP_PRIO_GUARD 200u         /* ... the level's catch-all */
-#define DP_ESP_REPLAY     64u
+#define DP_ESP_REPLAY     32u          /* the kernel's most without ESN */
 
 struct xfrmnl_sa;
 struct xfrmnl_sp;

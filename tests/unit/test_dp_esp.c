@@ -75,6 +75,10 @@ static void guard_in_requires_esp(void **state)
 	assert_int_equal(t->mode, XFRM_MODE_TRANSPORT);
 	assert_int_equal(t->optional, 0); /* a clear packet matches no template */
 	assert_int_equal(t->reqid, 0);
+	/* all algorithms allowed: with 0 masks the kernel matches no SA */
+	assert_int_equal(t->aalgos, ~0u);
+	assert_int_equal(t->ealgos, ~0u);
+	assert_int_equal(t->calgos, ~0u);
 	nlmsg_free(m);
 }
 
