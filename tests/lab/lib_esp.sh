@@ -60,7 +60,10 @@ esp_capture_stop() {
 
 # esp_pcap_count NAME FILTER: packets of the capture matching FILTER.
 esp_pcap_count() {
-	tcpdump -r "$LAB_DIR/$1.pcap" -n "$2" 2>/dev/null | wc -l
+	local out
+	out=$(tcpdump -Z root -r "$LAB_DIR/$1.pcap" -n "$2" 2>"$LAB_DIR/$1.read.err") ||
+		lab_fail "tcpdump cannot read $1.pcap: $(cat "$LAB_DIR/$1.read.err")"
+	[ -z "$out" ] && echo 0 || echo "$out" | wc -l
 }
 
 # esp_pcap_has NAME STRING: STRING appears in some packet's raw bytes.
