@@ -17,11 +17,17 @@
 
 static const enum ckeys_level levels[] = { CKEYS_AUTH, CKEYS_CONF };
 #define NLEVELS 2
+/* A host the cluster forgot (silent for hold_s: often a loaded host or a
+ * restarting daemon, whose kernel still sends) keeps its SAs this long. */
+#define GONE_KEEP_MS (10u * 60u * 1000u)
+/* Epochs skipped at once (a stalled loop) whose SAs are looked for. */
+#define SKIP_MAX 8u
 
 struct peer {
 	struct dp_esp_addr a;
 	bool installed;      /* SAs of epoch `epoch` are in (or adopted) */
-	bool gone;           /* forgotten by the cluster: SAs kept to the next boundary */
+	bool gone;           /* forgotten by the cluster: SAs kept a while */
+	uint64_t gone_ms;
 	uint32_t epoch;
 };
 
@@ -103,12 +109,24 @@ static void sa_del(struct cesp *e, enum ckeys_level lvl, uint32_t epoch, const s
 	ckeys_wipe(&sa);
 }
 
+/* Remove the level's SAs of epochs from..to-1 (at most SKIP_MAX). */
+static void sa_del_range(struct cesp *e, enum ckeys_level l, uint32_t from, uint32_t to,
+			 const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
+{
+	for (uint32_t x = from, n = 0; x != to && n < SKIP_MAX; x++, n++)
+		sa_del(e, l, x, src, dst);
+}
+
 /* Bring the peer to epoch ep, make-before-break: inbound SAs of ep-1..ep+1
  * first (the peer may already send with ep+1), then our outbound SA of ep
  * (the kernel sends with the newest SA the policy's reqid finds), then the
- * policy that sends through it; only then the SAs of older epochs go. */
+ * policy that sends through it; only then the SAs of older epochs go, also
+ * those of epochs skipped when the loop was held up past a boundary. */
 static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 {
+	/* the epoch installed before; ep itself when none, or when the
+	 * clock went back (never remove what is being added) */
+	uint32_t old = p->installed && (int32_t)(ep - p->epoch) > 0 ? p->epoch : ep;
 	bool ok = true;
 	uint64_t hard = (uint64_t)e->rekey_s * 3u;
 
@@ -124,8 +142,8 @@ static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 			refused(e, "policy", p, rc);
 			ok = false;
 		}
-		sa_del(e, l, ep - 1, &e->local, &p->a);
-		sa_del(e, l, ep - 2, &p->a, &e->local);
+		sa_del_range(e, l, old - 1, ep, &e->local, &p->a);
+		sa_del_range(e, l, old - 2, ep - 1, &p->a, &e->local);
 	}
 	p->installed = ok;
 	p->epoch = ep;
@@ -162,7 +180,7 @@ static void on_tick(void *arg)
 	if (running(e) && ep != e->epoch) {
 		log_info("esp: key epoch %u (was %u), %zu hosts", ep, e->epoch, e->n);
 		for (size_t i = 0; i < e->n;) {
-			if (!e->v[i].gone) {
+			if (!e->v[i].gone || loop_now_ms() - e->v[i].gone_ms < GONE_KEEP_MS) {
 				i++;
 				continue;
 			}
@@ -345,9 +363,11 @@ void cesp_host(struct cesp *e, const struct proto_addr *a, bool present)
 		if (running(e) && pa.family == e->local.family)
 			peer_install(e, &e->v[i], e->epoch);
 	} else if (!present && i < e->n) {
-		/* A host silent for hold_s may be a daemon restarting: its
-		 * kernel still sends with these SAs.  They go at the next
-		 * epoch boundary unless it comes back. */
+		/* A host silent for hold_s may be loaded or restarting its
+		 * daemon: its kernel still sends with these SAs.  They keep
+		 * rotating, and go GONE_KEEP_MS later unless it comes back. */
+		if (!e->v[i].gone)
+			e->v[i].gone_ms = loop_now_ms();
 		e->v[i].gone = true;
 	}
 }
