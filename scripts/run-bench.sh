@@ -27,6 +27,9 @@
 #      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
 #      until all are up again (target < 2 s), RSS (< 64 MB), every device
 #      kept (same ifindex).
+#  (f) TCP over a daemon-made conf and auth vnet against a hand-made ESP
+#      setup of the same transform (tests/bench/bench_esp.sh, in the VM of
+#      tests/vm: the host kernel has no ESP).  Target: ratio >= 0.95.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -237,6 +240,24 @@ bench_scale_rows() {
 		"< 64 MB" "$(awk -v v="$(sres restart rss_kb_max)" 'BEGIN { print (v != "" && v < 65536) ? "ok" : "no" }')"
 }
 bench_scale_rows
+
+# ---------------------------------------------------------------- (f)
+# ESP (issue 13) needs Debian's kernel: in the VM of tests/vm, its own lab.
+if [ -x tests/vm/run.sh ]; then
+	lab_step "(f) iperf3 over conf/auth vnets vs hand-made ESP, in the VM"
+	esp_out=$(tests/vm/run.sh "$LAB_BUILD" --timeout 900 --cmd "tests/bench/bench_esp.sh ${LAB_BUILD##*/}" 2>&1) || true
+	echo "$esp_out" | grep '^RESULT esp' | sed 's/^/  /'
+	for lvl in conf auth; do
+		r=$(echo "$esp_out" | grep "^RESULT esp $lvl ")
+		v() { echo "$r" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+		if [ -n "$r" ]; then
+			row "TCP over $lvl vnet vs hand-made ESP (Mbit/s)" "$(v ours_mbit)" "$(v ref_mbit)" \
+				"ratio $(v ratio) (>= 0.95)" "$(v ok)"
+		else
+			row "TCP over $lvl vnet vs hand-made ESP (Mbit/s)" - - "no result (VM)" no
+		fi
+	done
+fi
 
 # ---------------------------------------------------------------- table
 echo

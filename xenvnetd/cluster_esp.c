@@ -85,10 +85,22 @@ static int derive(const struct cesp *e, enum ckeys_level lvl, uint32_t epoch, co
 	return ckeys_derive(e->ikm, e->ikmlen, lvl, epoch, src->family, src->b, dst->b, sa);
 }
 
+/* Seconds from now to the end of the epoch after @epoch: the kernel
+ * removes an SA then even when no daemon runs (no SA outlives its use,
+ * whatever a crash left behind; a daemon down that long cannot follow
+ * the rotation anyway, so the pair drops traffic, never sends clear). */
+static uint64_t hard_lifetime(const struct cesp *e, uint32_t epoch)
+{
+	uint64_t end = ((uint64_t)epoch + 2u) * e->rekey_s, now = (uint64_t)time(NULL);
+
+	return end > now ? end - now : 1;
+}
+
 /* Add (or adopt) the SA sent by src to dst in epoch.  -1 when refused. */
 static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
-		  const struct dp_esp_addr *dst, uint64_t hard_s)
+		  const struct dp_esp_addr *dst)
 {
+	uint64_t hard_s = hard_lifetime(e, epoch);
 	struct ckeys_sa sa;
 	int rc = derive(e, lvl, epoch, src, dst, &sa) < 0 ? -NLE_FAILURE
 		 : dp_esp_sa_add(e->dp, lvl, src, dst, &sa, hard_s);
@@ -128,7 +140,6 @@ static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 	 * clock went back (never remove what is being added) */
 	uint32_t old = p->installed && (int32_t)(ep - p->epoch) > 0 ? p->epoch : ep;
 	bool ok = true;
-	uint64_t hard = (uint64_t)e->rekey_s * 3u;
 
 	for (size_t i = 0; i < NLEVELS; i++) {
 		enum ckeys_level l = levels[i];
@@ -136,8 +147,8 @@ static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 		int rc;
 
 		for (uint32_t d = 0; d < 3; d++)
-			ok &= sa_add(e, p, l, ep - 1 + d, &p->a, &e->local, 0) == 0;
-		ok &= sa_add(e, p, l, ep, &e->local, &p->a, hard) == 0;
+			ok &= sa_add(e, p, l, ep - 1 + d, &p->a, &e->local) == 0;
+		ok &= sa_add(e, p, l, ep, &e->local, &p->a) == 0;
 		if ((rc = dp_esp_policy(e->dp, true, DP_ESP_PAIR_OUT, l, &e->local, &p->a, port)) < 0) {
 			refused(e, "policy", p, rc);
 			ok = false;

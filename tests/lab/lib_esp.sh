@@ -118,3 +118,40 @@ esp_dump() {
 		echo "fdb $d: $(ip netns exec "$ns" bridge fdb show dev $d 2>&1 | tr '\n' ';')"
 	done
 }
+
+# esp_out_spis N PEER: the SPIs of host N's SAs towards PEER, sorted.
+esp_out_spis() {
+	ip netns exec "${LAB_PREFIX}h$1" ip xfrm state list src "$(lc_addr "$1")" dst "$2" |
+		grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' '
+}
+
+# esp_epochs N: key epochs host N's daemon has moved to (log lines).
+esp_epochs() {
+	grep -c 'esp: key epoch' "$LAB_DIR/h$1/daemon.log" || true
+}
+
+# esp_ping_gaps NAME: sequence numbers lab_pinger NAME sent but never got
+# an answer for, below the last answered one (the tail in flight when it
+# stopped is not a loss).
+esp_ping_gaps() {
+	awk '/icmp_seq=/ { sub(/.*icmp_seq=/, ""); sub(/ .*/, ""); got[$0] = 1; if ($0 + 0 > max) max = $0 + 0 }
+	     END { for (i = 1; i <= max; i++) if (!(i in got)) printf "%d ", i }' "$LAB_DIR/ping.$1"
+}
+
+# esp_ping_count NAME: answers lab_pinger NAME got so far.
+esp_ping_count() {
+	grep -c 'icmp_seq=' "$LAB_DIR/ping.$1" || true
+}
+
+# esp_at_least MIN CMD...: CMD's output (a number) is MIN or more; for
+# lab_wait, which runs its command again on each try.
+esp_at_least() {
+	local min=$1
+	shift
+	[ "$("$@")" -ge "$min" ]
+}
+
+# esp_joins N ADDR: how often host N's daemons logged ADDR joining.
+esp_joins() {
+	grep -c "host $2: joined" "$LAB_DIR/h$1/daemon.log" || true
+}
