@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -383,9 +384,31 @@ void cesp_host(struct cesp *e, const struct proto_addr *a, bool present)
 	}
 }
 
+static void read_xfrm_stat(struct cesp_status *st)
+{
+	FILE *f = fopen("/proc/net/xfrm_stat", "re");
+	char name[64];
+	unsigned long long v;
+
+	if (!f)
+		return;
+	while (fscanf(f, "%63s %llu", name, &v) == 2) {
+		if (strcmp(name, "XfrmInStateProtoError") == 0)
+			st->in_integrity = v;
+		else if (strcmp(name, "XfrmInStateSeqError") == 0)
+			st->in_replay = v;
+		else if (strcmp(name, "XfrmInTmplMismatch") == 0)
+			st->in_clear = v;
+		else if (strcmp(name, "XfrmOutPolBlock") == 0 || strcmp(name, "XfrmOutNoStates") == 0)
+			st->out_blocked += v;
+	}
+	fclose(f);
+}
+
 void cesp_status(const struct cesp *e, struct cesp_status *st)
 {
 	memset(st, 0, sizeof(*st));
+	read_xfrm_stat(st);
 	st->active = running(e);
 	st->epoch = e->epoch;
 	st->hosts = e->n;

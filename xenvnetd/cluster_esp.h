@@ -46,6 +46,11 @@ struct cesp_status {
 	uint32_t epoch;
 	size_t hosts, hosts_ok;  /* with SAs installed / without error */
 	uint64_t sa_errors;  /* SAs or policies the kernel refused */
+	/* the kernel's (/proc/net/xfrm_stat, this namespace) */
+	uint64_t in_integrity;   /* XfrmInStateProtoError: ICV failures */
+	uint64_t in_replay;      /* XfrmInStateSeqError */
+	uint64_t in_clear;       /* XfrmInTmplMismatch: clear (or foreign) packets to a secured port */
+	uint64_t out_blocked;    /* XfrmOutPolBlock + XfrmOutNoStates */
 };
 void cesp_status(const struct cesp *e, struct cesp_status *st);
 
