@@ -245,7 +245,7 @@ bench_scale_rows
 # ESP (issue 13) needs Debian's kernel: in the VM of tests/vm, its own lab.
 if [ -x tests/vm/run.sh ]; then
 	lab_step "(f) iperf3 over conf/auth vnets vs hand-made ESP, in the VM"
-	esp_out=$(tests/vm/run.sh "$LAB_BUILD" --timeout 900 --cmd "tests/bench/bench_esp.sh ${LAB_BUILD##*/}" 2>&1) || true
+	esp_out=$(VM_TIMEOUT=${VM_TIMEOUT:-1200} tests/vm/run.sh "$LAB_BUILD" --cmd "tests/bench/bench_esp.sh ${LAB_BUILD##*/}" 2>&1) || true
 	echo "$esp_out" | grep '^RESULT esp' | sed 's/^/  /'
 	for lvl in conf auth; do
 		r=$(echo "$esp_out" | grep "^RESULT esp $lvl ")

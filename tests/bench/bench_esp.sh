@@ -52,8 +52,8 @@ for h in 1 2; do
 					aead 'rfc4106(gcm(aes))' "$KC" 128
 			fi
 		done
-		h$h ip xfrm policy add src "$me" dst "$peer" proto udp dport $port dir out tmpl proto esp mode transport
-		h$h ip xfrm policy add src "$peer" dst "$me" proto udp dport $port dir in tmpl proto esp mode transport
+		h$h ip xfrm policy add src "$me" dst "$peer" proto 17 dport $port dir out tmpl proto esp mode transport
+		h$h ip xfrm policy add src "$peer" dst "$me" proto 17 dport $port dir in tmpl proto esp mode transport
 	done
 done
 lab_domain 1 1 198.51.100.1 00:16:3e:00:98:01 vnet98
@@ -91,6 +91,9 @@ for lvl in conf auth; do
 	printf 'RESULT esp %s ours_mbit=%s ref_mbit=%s ratio=%s ok=%s\n' "$lvl" "$(median "${ours[@]}")" \
 		"$(median "${refs[@]}")" "$ratio" "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.95) ? "ok" : "no" }')"
 done
+# Both tunnels' options (names, ids and addresses aside), to show they are alike.
+opts() { ip -n "${LAB_PREFIX}h1" -d -o link show dev "$1" | grep -o -E '(mtu [0-9]+|srcport [0-9]+ [0-9]+|ttl [a-z0-9]+|(no)?udpcsum|(no)?learning|ageing [0-9]+)' | tr '\n' ' '; }
+printf 'RESULT esp tunnel_opts ours="%s" ref="%s"\n' "$(opts vnif99)" "$(opts refvxc)"
 printf 'RESULT esp cpu_flags=%s\n' "$(grep -m1 -o -w -E 'aes|pclmulqdq|avx2?|sha_ni' /proc/cpuinfo | sort -u | tr '\n' ',' )"
 printf 'RESULT esp kernel=%s transforms=%s\n' "$(uname -r)" \
 	"$(ip -n "${LAB_PREFIX}h1" xfrm state | grep -o -E "(aead|auth-trunc) [^ ]*" | sort -u | tr ' \n' '=,')"
