@@ -20,7 +20,7 @@ WARN    := -std=c11 -D_GNU_SOURCE -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werr
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SANFLAGS := $(if $(filter 1,$(SAN)),$(SANITIZE))
 NL_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
-NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+NL_LIBS   := $(shell pkg-config --libs libnl-route-3.0 libnl-xfrm-3.0 2>/dev/null || echo -lnl-xfrm-3 -lnl-route-3 -lnl-3)
 SD_CFLAGS := $(shell pkg-config --cflags libsystemd 2>/dev/null)
 SD_LIBS   := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ixenstore-schema $(NL_CFLAGS) $(SD_CFLAGS) -MMD -MP

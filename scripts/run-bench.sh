@@ -40,9 +40,12 @@
 #      migration blackout and lost pings (own: row (c)), control-plane
 #      packets and bytes per host per MAC change at 16 hosts (evpn with a
 #      route reflector, whose share is shown too).
-#  (g) vif hotplug (tests/bench/bench_hotplug.sh, its own lab, issue 12):
+#  (h) vif hotplug (tests/bench/bench_hotplug.sh, its own lab, issue 12):
 #      `online` run time of vif-vnet against Xen's vif-bridge for a vif on
 #      a vnet that is up, medians.  Target: at most 1000 ms more.
+#  (i) TCP over a daemon-made conf and auth vnet against a hand-made ESP
+#      setup of the same transform (tests/bench/bench_esp.sh, in the VM of
+#      tests/vm: the host kernel has no ESP).  Target: ratio >= 0.95.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -339,13 +342,31 @@ else
 	row "control = evpn (issue #15)" "no FRR" - - no
 fi
 
-# ---------------------------------------------------------------- (g)
-lab_step "(g) vif hotplug: vif-vnet vs vif-bridge"
+# ---------------------------------------------------------------- (h)
+lab_step "(h) vif hotplug: vif-vnet vs vif-bridge"
 hp=$(tests/bench/bench_hotplug.sh "$LAB_BUILD" 2>&1 | grep '^RESULT') || hp=
 hres() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $hp"; }
 row "vif hotplug online (ms): vif-vnet / vif-bridge" "$(hres vnet_p50_ms)" "$(hres bridge_p50_ms)" \
 	"+$(hres extra_p50_ms) <= +1000 ms" "$(awk -v v="$(hres extra_p50_ms)" 'BEGIN { print (v != "" && v <= 1000) ? "ok" : "no" }')"
 row "  programs run per online: vif-vnet / vif-bridge" "$(hres vnet_execs)" "$(hres bridge_execs)" - -
+
+# ---------------------------------------------------------------- (i)
+# ESP (issue 13) needs Debian's kernel: in the VM of tests/vm, its own lab.
+if [ -x tests/vm/run.sh ]; then
+	lab_step "(i) iperf3 over conf/auth vnets vs hand-made ESP, in the VM"
+	esp_out=$(VM_TIMEOUT=${VM_TIMEOUT:-1200} tests/vm/run.sh "$LAB_BUILD" --cmd "tests/bench/bench_esp.sh ${LAB_BUILD##*/}" 2>&1) || true
+	echo "$esp_out" | grep '^RESULT esp' | sed 's/^/  /'
+	for lvl in conf auth; do
+		r=$(echo "$esp_out" | grep "^RESULT esp $lvl ")
+		v() { echo "$r" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+		if [ -n "$r" ]; then
+			row "TCP over $lvl vnet vs hand-made ESP (Mbit/s)" "$(v ours_mbit)" "$(v ref_mbit)" \
+				"ratio $(v ratio) (>= 0.95)" "$(v ok)"
+		else
+			row "TCP over $lvl vnet vs hand-made ESP (Mbit/s)" - - "no result (VM)" no
+		fi
+	done
+fi
 
 # ---------------------------------------------------------------- table
 echo

@@ -1,5 +1,6 @@
 #include "cluster.h"
 #include "cluster_dns.h"
+#include "cluster_esp.h"
 #include "cluster_fdb.h"
 #include "cluster_hosts.h"
 #include "cluster_net.h"
@@ -45,6 +46,8 @@ struct cluster {
 	uint64_t counter;
 	struct mactab tab;
 	struct vnetmap tunnels;   /* the vnets up here: id -> tunnel ifindex */
+	struct vnetmap secured;   /* those of them under ESP (value 1) */
+	struct cesp *esp;         /* their SAs with each host; NULL: none */
 	struct cfdb fdb;          /* the kernel FDB programmed from tab */
 	struct cvni vni;          /* the other hosts' VNIs and MTUs */
 	uint64_t bad_out;         /* entries left out of our batches (bad MAC) */
@@ -446,13 +449,16 @@ static void host_flood(struct cluster *c, struct host *h, struct host_vnet *hv, 
 }
 
 /* Broadcast and unknown frames reach hosts that multicast does not reach
- * only through head-end replication entries: keep one per (vnet, host). */
+ * only through head-end replication entries: keep one per (vnet, host).
+ * A secured vnet has no group (pairwise SAs cannot cover one): every host
+ * that carries it gets its copy under that host's SA. */
 static void host_update_flood(struct cluster *c, struct host *h)
 {
 	uint64_t now = loop_now_ms();
 
 	for (size_t i = 0; i < h->nvnets; i++)
-		host_flood(c, h, &h->vnets[i], !host_direct(h, now) && h->vnets[i].expires_ms > now);
+		host_flood(c, h, &h->vnets[i], (!host_direct(h, now) || vnetmap_get(&c->secured, &h->vnets[i].id)) &&
+			   h->vnets[i].expires_ms > now);
 }
 
 static void sync_to(struct cluster *c, const struct proto_addr *to);
@@ -526,6 +532,8 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 		"reason", why, NULL });
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
+	if (c->esp)
+		cesp_host(c->esp, &h->addr, false);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
 	replay_forget(c->replay, &h->addr, realtime_us());
 	if (cvni_forget(&c->vni, &h->addr))
@@ -548,6 +556,8 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	}
 	fresh = !h->hello_seen;
 	h->hello_seen = true;
+	if (fresh && c->esp) /* its SAs before any flood entry points at it */
+		cesp_host(c->esp, &h->addr, true);
 	h->last_ms = now;
 	h->hold_s = hosts_hold(m->hold_s);
 	/* Direct: this very copy came by multicast from the address the MAC
@@ -900,6 +910,16 @@ static void reinstall_vnet(void *arg, struct mac_entry *e)
 	}
 }
 
+void cluster_set_esp(struct cluster *c, struct cesp *esp)
+{
+	c->esp = esp;
+}
+
+void cluster_vnet_secured(struct cluster *c, const struct vnet_id *vnet, bool secured)
+{
+	vnetmap_set(&c->secured, vnet, secured ? 1 : 0);
+}
+
 void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tunnel)
 {
 	struct vnet_visit v = { c, vnet };
@@ -997,6 +1017,7 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	c->peers = peers;
 	c->net.fd = -1;
 	vnetmap_init(&c->tunnels);
+	vnetmap_init(&c->secured);
 	cvni_init(&c->vni, XENVNETD_DEFAULT_MAX_VNI_ENTRIES);
 	cfdb_init(&c->fdb, l, k, dp, &c->tab, &c->tunnels, &c->self, flood_refused, c);
 	timer_init(&c->hello_timer, hello_tick, c);
@@ -1103,6 +1124,7 @@ void cluster_free(struct cluster *c)
 	cdns_free(c->dns);
 	mactab_free(&c->tab);
 	vnetmap_free(&c->tunnels);
+	vnetmap_free(&c->secured);
 	cvni_free(&c->vni);
 	replay_free(c->replay);
 	free(c);

@@ -70,6 +70,13 @@ void cluster_prime(struct cluster *c, const struct vnet_id *vnet, const uint8_t 
 /* A vnet came up or got a new tunnel device (its FDB is to be filled),
  * or went down (tunnel 0). */
 void cluster_vnet_changed(struct cluster *c, const struct vnet_id *vnet, int tunnel);
+/* The vnet is carried under ESP: its floods go to every host carrying it
+ * (head-end replication), never to the multicast group.  Before
+ * cluster_vnet_changed(). */
+void cluster_vnet_secured(struct cluster *c, const struct vnet_id *vnet, bool secured);
+/* ESP SAs are kept with every host heard (cluster_esp.h). */
+struct cesp;
+void cluster_set_esp(struct cluster *c, struct cesp *esp);
 /* The peer list changed (names that failed are asked again at once). */
 void cluster_peers_changed(struct cluster *c);
 /* Where peer name stands in the resolver (enum cdns_state; *addr set when

@@ -30,6 +30,7 @@ void config_defaults(struct config *c)
 	c->max_vni_entries = XENVNETD_DEFAULT_MAX_VNI_ENTRIES;
 	c->evpn_asn = XENVNETD_DEFAULT_EVPN_ASN;
 	c->lock_vifs = true;
+	c->esp_rekey_s = XENVNETD_DEFAULT_ESP_REKEY_S;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -93,6 +94,8 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		*(key[0] == 'p' ? &c->port : &c->control_port) = (uint16_t)p;
 		return 0;
 	}
+	if (strcmp(key, "esp_rekey_s") == 0)
+		return set_uint(&c->esp_rekey_s, 2, 86400 * 30, key, value, err, errlen);
 	if (strcmp(key, "ttl") == 0)
 		return set_uint(&c->ttl, 1, 255, key, value, err, errlen);
 	if (strcmp(key, "hello_ms") == 0)

@@ -23,6 +23,7 @@
  * BGP EVPN (bgpd + zebra on every host; cluster_evpn.h). */
 enum config_control { CONTROL_OWN, CONTROL_EVPN };
 #define XENVNETD_DEFAULT_EVPN_ASN 65000
+#define XENVNETD_DEFAULT_ESP_REKEY_S 3600
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
@@ -52,6 +53,8 @@ struct config {
 	unsigned evpn_asn;            /* BGP AS of every host (iBGP) */
 	char evpn_neighbors[256];     /* route reflectors (or peers), space-separated */
 	bool lock_vifs;       /* vif locking where the backend does not say (dp_lock.h) */
+	/* ESP of secured vnets (docs/esp-keys.md): key epoch length */
+	unsigned esp_rekey_s;
 };
 
 void config_defaults(struct config *c);

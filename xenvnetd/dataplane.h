@@ -18,6 +18,8 @@ struct dp_params {
 			     * first, look only when a name is taken */
 	bool learning;      /* the tunnel learns remote MACs from frames: only
 			     * while no control protocol announces them */
+	bool unicast;       /* no multicast group: broadcast goes to the
+			     * flood_add() hosts only (secured vnets) */
 };
 
 /* Another host's tunnel endpoint. */

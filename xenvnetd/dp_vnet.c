@@ -19,8 +19,8 @@ static int wanted(const struct vnet_def *def, const struct kern_underlay *u, con
 	v->port = p->port;
 	v->family = u->family;
 	memcpy(&v->local, &u->addr, u->family == AF_INET ? 4 : 16);
-	v->has_group = true;
-	if (inet_pton(u->family, group, &v->group) != 1)
+	v->has_group = !p->unicast; /* secured: broadcast by head-end replication only */
+	if (v->has_group && inet_pton(u->family, group, &v->group) != 1)
 		return vnet_err(err, errlen, "multicast group %s does not fit the %s underlay %s", group,
 				u->family == AF_INET ? "IPv4" : "IPv6", u->name);
 	v->link = (uint32_t)u->ifindex;

@@ -21,7 +21,7 @@ static int tunnel_addrs(const struct kern_underlay *u, const struct dp_params *p
 	*group = NULL;
 	if (!(*local = underlay_addr(u)))
 		return vnet_err(err, errlen, "out of memory");
-	if (p->evpn) /* zebra floods to the VTEPs BGP names, never to a group */
+	if (p->evpn || p->unicast) /* evpn: zebra floods to BGP's VTEPs; secured: no frame on a group */
 		return 0;
 	if (nl_addr_parse(text, u->family, group) < 0)
 		return vnet_err(err, errlen, "multicast group %s does not fit the %s underlay %s", text,

@@ -21,6 +21,7 @@
 #include "vifs.h"
 #include "auth.h"
 #include "cluster.h"
+#include "cluster_esp.h"
 #include "hostannounce.h"
 #include "ctl.h"
 #include "peers.h"
@@ -49,6 +50,7 @@ struct daemon {
 	struct auth_key key;
 	struct cluster *cluster;
 	struct dp_lock *lock;
+	struct cesp *esp;         /* secured vnets' SAs (cluster_esp.h) */
 	struct ctl *ctl;
 	struct runtime rt;
 	struct svc svc;
@@ -130,6 +132,8 @@ static void on_signal(void *arg, uint32_t events)
 			c.control = d->cfg.control;
 			d->cfg = c;
 			log_info("configuration reloaded");
+			if (d->esp)
+				cesp_set_rekey(d->esp, c.esp_rekey_s);
 			reconciler_config_changed(d->rec);
 			vifs_set_lock_default(d->vifs, d->cfg.lock_vifs);
 			cluster_stop(d->cluster);
@@ -291,6 +295,7 @@ static void vnet_changed(void *arg, const struct vnet_def *def, int tunnel)
 {
 	struct daemon *d = arg;
 
+	cluster_vnet_secured(d->cluster, &def->id, tunnel && def->security != VNET_SEC_NONE);
 	cluster_vnet_changed(d->cluster, &def->id, tunnel);
 	vifs_recheck(d->vifs);
 }
@@ -324,6 +329,8 @@ static void start_cluster(struct daemon *d, const char *key_err)
 		.max_macs_per_host = d->cfg.max_macs_per_host, .max_vni_entries = d->cfg.max_vni_entries,
 	};
 
+	if (d->esp)
+		cesp_set_key(d->esp, key_err ? NULL : &d->key);
 	if (d->cfg.control == CONTROL_EVPN) {
 		log_info("control = evpn: FRR (bgpd + zebra) distributes the MACs, our protocol stays off");
 		reconciler_set_learning(d->rec, false); /* zebra installs remote MACs */
@@ -471,7 +478,11 @@ int main(int argc, char **argv)
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
-	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = dp, .vifs = d.vifs,
+	if ((d.esp = cesp_new(d.loop, d.cfg.esp_rekey_s))) {
+		reconciler_set_esp(d.rec, d.esp);
+		cluster_set_esp(d.cluster, d.esp);
+	}
+	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = dp, .vifs = d.vifs, .esp = d.esp,
 				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg, .xs = d.xs,
 				 .version = VERSION, .started_ms = loop_now_ms() };
 	d.ctl = ctl_open(d.cfg.ctl_socket, &runtime_ctl_ops, &d.rt, err, sizeof(err));
@@ -500,6 +511,7 @@ out:
 	ctl_close(d.ctl);
 	host_announce_stop();
 	cluster_free(d.cluster);
+	cesp_free(d.esp); /* SAs and policies stay, like the devices */
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);
 	dp_lock_free(d.lock);

@@ -1,7 +1,9 @@
 #include "reconcile.h"
+#include "cluster_esp.h"
 #include "ctl_monitor.h"
 #include "log.h"
 #include "persist.h"
+#include "vnet_err.h"
 #include "vnet_xs.h"
 
 #include <arpa/inet.h>
@@ -80,6 +82,7 @@ struct reconciler {
 	struct timer load_timer;
 	void (*change_cb)(void *arg, const struct vnet_def *def, int tunnel);
 	void *change_arg;
+	struct cesp *esp;           /* ESP for secured vnets (NULL: none) */
 };
 
 const char *vnet_state_name(enum vnet_state s)
@@ -545,6 +548,20 @@ static void notify(struct reconciler *r, struct entry *e)
 		r->change_cb(r->change_arg, &e->def, tunnel);
 }
 
+/* ESP in place for the vnet's level (guards first), or why not: then the
+ * vnet is in error, never carried in clear text. */
+static int secure_ready(struct reconciler *r, struct entry *e, char *why, size_t whylen)
+{
+	if (!r->esp)
+		return vnet_err(why, whylen, "security %s needs ESP, which this host's data plane (%s) "
+				"does not provide; refusing to carry it in clear text",
+				vnet_security_name(e->def.security), r->dp->kind);
+	if (r->cfg->control == CONTROL_EVPN) /* SAs are made with the hosts our protocol hears */
+		return vnet_err(why, whylen, "security %s needs control = own (EVPN peers are not keyed); "
+				"refusing to carry it in clear text", vnet_security_name(e->def.security));
+	return cesp_ready(r->esp, &r->u, r->cfg->port, e->def.security, why, whylen);
+}
+
 static void evaluate(struct reconciler *r, struct entry *e)
 {
 	char why[256] = "";
@@ -567,11 +584,6 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	} else if (find_conflict(r, e, why, sizeof(why))) {
 		st = VNET_ST_ERROR;
 		e->conflict = true;
-	} else if (e->def.security != VNET_SEC_NONE) {
-		st = VNET_ST_ERROR;
-		snprintf(why, sizeof(why), "security %s needs ESP, which this host's data plane (%s) "
-			 "does not provide yet; refusing to carry it in clear text",
-			 vnet_security_name(e->def.security), r->dp->kind);
 	} else if (e->remote[0]) {
 		/* Down like any error: no frame may cross to a host that would
 		 * put it on another vnet (or lose it to an MTU mismatch). */
@@ -581,10 +593,15 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	} else if (!r->have_underlay) {
 		st = VNET_ST_PENDING;
 		snprintf(why, sizeof(why), "%s", r->underlay_err);
+	} else if (e->def.security != VNET_SEC_NONE && secure_ready(r, e, why, sizeof(why)) < 0) {
+		st = VNET_ST_ERROR;
 	}
 
 	if (st == VNET_ST_UP) {
-		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group, .learning = r->learning,
+		/* A secured vnet: its level's port, which the guard policies
+		 * keep clear text off, and no multicast group. */
+		struct dp_params p = { .port = cesp_port(r->cfg->port, e->def.security), .group = r->cfg->group,
+				       .unicast = e->def.security != VNET_SEC_NONE, .learning = r->learning,
 				       .evpn = r->cfg->control == CONTROL_EVPN };
 
 		drop_stale(r, e);
@@ -1067,6 +1084,12 @@ void reconciler_set_learning(struct reconciler *r, bool on)
 	r->learning = on;
 	mark_all_dirty(r);
 	process(r);
+}
+
+void reconciler_set_esp(struct reconciler *r, struct cesp *esp)
+{
+	r->esp = esp;
+	mark_all_dirty(r);
 }
 
 void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, int tunnel), void *arg)

@@ -37,6 +37,9 @@ void reconciler_xs_lost(struct reconciler *r);
 
 /* Told whenever a vnet comes up (tunnel: its tunnel device's ifindex),
  * goes (tunnel 0), or has its tunnel or bridge recreated. */
+/* ESP for secured vnets (cluster_esp.h); without it they stay in error. */
+struct cesp;
+void reconciler_set_esp(struct reconciler *r, struct cesp *esp);
 void reconciler_on_change(struct reconciler *r, void (*cb)(void *arg, const struct vnet_def *def, int tunnel), void *arg);
 
 /* The vnet that is up with bridge @bridge; NULL when none. */

@@ -1,5 +1,6 @@
 #include "runtime.h"
 #include "cluster_dns.h"
+#include "cluster_esp.h"
 #include "cluster_evpn.h"
 #include "ctl_diag.h"
 #include "log.h"
@@ -221,6 +222,19 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_counter(r, "entries-bad-in", st->bad_entries);
 	ctl_emit_counter(r, "entries-bad-out", on ? cluster_bad_out(rt->cluster) : 0);
 	ctl_emit_counter(r, "bounds-refused", on ? cluster_dropped(rt->cluster) : 0);
+	/* ESP of secured vnets: the same names without it (zeros). */
+	struct cesp_status es = { 0 };
+	if (rt->esp)
+		cesp_status(rt->esp, &es);
+	ctl_emit_counter(r, "esp-active", es.active);
+	ctl_emit_counter(r, "esp-epoch", es.epoch);
+	ctl_emit_counter(r, "esp-hosts", es.hosts);
+	ctl_emit_counter(r, "esp-hosts-ok", es.hosts_ok);
+	ctl_emit_counter(r, "esp-refused", es.sa_errors);
+	ctl_emit_counter(r, "esp-in-integrity", es.in_integrity);
+	ctl_emit_counter(r, "esp-in-replay", es.in_replay);
+	ctl_emit_counter(r, "esp-in-clear", es.in_clear);
+	ctl_emit_counter(r, "esp-out-dropped", es.out_blocked);
 }
 
 /* ---- vnets and ports ---- */

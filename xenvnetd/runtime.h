@@ -21,6 +21,7 @@ struct runtime {
 	const struct dataplane_ops *dp;
 	struct vifs *vifs;
 	struct cluster *cluster;
+	struct cesp *esp;          /* NULL: no ESP (counters read 0) */
 	struct peers *peers;
 	const struct config *cfg;
 	const struct xsconn *xs;

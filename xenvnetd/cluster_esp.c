@@ -1,0 +1,418 @@
+/* SAs per host pair and level, moved from epoch to epoch at boundaries. */
+#include "cluster_esp.h"
+#include "cluster_keys.h"
+#include "dp_esp.h"
+#include "log.h"
+#include "vnet_err.h"
+#include "vnet_grow.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <netlink/errno.h>
+
+static const enum ckeys_level levels[] = { CKEYS_AUTH, CKEYS_CONF };
+#define NLEVELS 2
+/* A host the cluster forgot (silent for hold_s: often a loaded host or a
+ * restarting daemon, whose kernel still sends) keeps its SAs this long. */
+#define GONE_KEEP_MS (10u * 60u * 1000u)
+/* Epochs skipped at once (a stalled loop) whose SAs are looked for. */
+#define SKIP_MAX 8u
+
+struct peer {
+	struct dp_esp_addr a;
+	bool installed;      /* SAs of epoch `epoch` are in (or adopted) */
+	bool gone;           /* forgotten by the cluster: SAs kept a while */
+	uint64_t gone_ms;
+	uint32_t epoch;
+};
+
+struct cesp {
+	struct loop *loop;
+	struct timer tick;
+	struct dp_esp *dp;
+	char dp_err[160];
+	uint8_t ikm[AUTH_KEY_MAX];
+	size_t ikmlen;
+	unsigned rekey_s;
+	/* the underlay the guards and SAs are for */
+	struct dp_esp_addr local;
+	uint16_t base;
+	bool have_local, probed, probe_ok;
+	char probe_err[200];
+	bool guarded[NLEVELS];
+	bool active;
+	uint32_t epoch;
+	uint64_t errors;
+	struct peer *v;
+	size_t n, cap;
+};
+
+static uint32_t epoch_now(const struct cesp *e, uint64_t *ms_to_next)
+{
+	struct timespec ts;
+	uint64_t ms, period = (uint64_t)e->rekey_s * 1000u;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	if (ms_to_next)
+		*ms_to_next = period - ms % period;
+	return (uint32_t)(ms / period);
+}
+
+uint16_t cesp_port(uint16_t base, enum vnet_security level)
+{
+	return level == VNET_SEC_AUTH ? (uint16_t)(base + 2) : level == VNET_SEC_CONF ? (uint16_t)(base + 3) : base;
+}
+
+static void refused(struct cesp *e, const char *what, const struct peer *p, int rc)
+{
+	char a[INET6_ADDRSTRLEN] = "";
+
+	if (p)
+		inet_ntop(p->a.family, p->a.b, a, sizeof(a));
+	e->errors++;
+	log_err("esp: %s%s%s refused: %s", what, p ? " with " : "", a, nl_geterror(rc));
+}
+
+static int derive(const struct cesp *e, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
+		  const struct dp_esp_addr *dst, struct ckeys_sa *sa)
+{
+	return ckeys_derive(e->ikm, e->ikmlen, lvl, epoch, src->family, src->b, dst->b, sa);
+}
+
+/* Seconds from now to the end of the epoch after @epoch: the kernel
+ * removes an SA then even when no daemon runs (no SA outlives its use,
+ * whatever a crash left behind; a daemon down that long cannot follow
+ * the rotation anyway, so the pair drops traffic, never sends clear). */
+static uint64_t hard_lifetime(const struct cesp *e, uint32_t epoch)
+{
+	uint64_t end = ((uint64_t)epoch + 2u) * e->rekey_s, now = (uint64_t)time(NULL);
+
+	return end > now ? end - now : 1;
+}
+
+/* Add (or adopt) the SA sent by src to dst in epoch.  -1 when refused. */
+static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
+		  const struct dp_esp_addr *dst)
+{
+	uint64_t hard_s = hard_lifetime(e, epoch);
+	struct ckeys_sa sa;
+	int rc = derive(e, lvl, epoch, src, dst, &sa) < 0 ? -NLE_FAILURE
+		 : dp_esp_sa_add(e->dp, lvl, src, dst, &sa, hard_s);
+
+	ckeys_wipe(&sa);
+	if (rc < 0)
+		refused(e, "SA", p, rc);
+	return rc < 0 ? -1 : 0;
+}
+
+static void sa_del(struct cesp *e, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
+		   const struct dp_esp_addr *dst)
+{
+	struct ckeys_sa sa;
+
+	if (derive(e, lvl, epoch, src, dst, &sa) == 0)
+		dp_esp_sa_del(e->dp, src, dst, sa.spi);
+	ckeys_wipe(&sa);
+}
+
+/* Remove the level's SAs of epochs from..to-1 (at most SKIP_MAX). */
+static void sa_del_range(struct cesp *e, enum ckeys_level l, uint32_t from, uint32_t to,
+			 const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
+{
+	for (uint32_t x = from, n = 0; x != to && n < SKIP_MAX; x++, n++)
+		sa_del(e, l, x, src, dst);
+}
+
+/* Bring the peer to epoch ep, make-before-break: inbound SAs of ep-1..ep+1
+ * first (the peer may already send with ep+1), then our outbound SA of ep
+ * (the kernel sends with the newest SA the policy's reqid finds), then the
+ * policy that sends through it; only then the SAs of older epochs go, also
+ * those of epochs skipped when the loop was held up past a boundary. */
+static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
+{
+	/* the epoch installed before; ep itself when none, or when the
+	 * clock went back (never remove what is being added) */
+	uint32_t old = p->installed && (int32_t)(ep - p->epoch) > 0 ? p->epoch : ep;
+	bool ok = true;
+
+	for (size_t i = 0; i < NLEVELS; i++) {
+		enum ckeys_level l = levels[i];
+		uint16_t port = cesp_port(e->base, (enum vnet_security)l);
+		int rc;
+
+		for (uint32_t d = 0; d < 3; d++)
+			ok &= sa_add(e, p, l, ep - 1 + d, &p->a, &e->local) == 0;
+		ok &= sa_add(e, p, l, ep, &e->local, &p->a) == 0;
+		if ((rc = dp_esp_policy(e->dp, true, DP_ESP_PAIR_OUT, l, &e->local, &p->a, port)) < 0) {
+			refused(e, "policy", p, rc);
+			ok = false;
+		}
+		sa_del_range(e, l, old - 1, ep, &e->local, &p->a);
+		sa_del_range(e, l, old - 2, ep - 1, &p->a, &e->local);
+	}
+	p->installed = ok;
+	p->epoch = ep;
+}
+
+/* The pair policy goes first: the guard then blocks what was sent to the
+ * peer, and no frame leaves without an SA. */
+static void peer_uninstall(struct cesp *e, struct peer *p)
+{
+	for (size_t i = 0; i < NLEVELS; i++) {
+		enum ckeys_level l = levels[i];
+
+		dp_esp_policy(e->dp, false, DP_ESP_PAIR_OUT, l, &e->local, &p->a, cesp_port(e->base, (enum vnet_security)l));
+		for (uint32_t d = 0; d < 3; d++) {
+			sa_del(e, l, p->epoch - 1 + d, &e->local, &p->a);
+			sa_del(e, l, p->epoch - 2 + d, &p->a, &e->local);
+		}
+		sa_del(e, l, p->epoch + 1, &p->a, &e->local);
+	}
+	p->installed = false;
+}
+
+static bool running(const struct cesp *e)
+{
+	return e->dp && e->active && e->have_local && e->probe_ok && e->ikmlen;
+}
+
+static void on_tick(void *arg)
+{
+	struct cesp *e = arg;
+	uint64_t next;
+	uint32_t ep = epoch_now(e, &next);
+
+	if (running(e) && ep != e->epoch) {
+		log_info("esp: key epoch %u (was %u), %zu hosts", ep, e->epoch, e->n);
+		for (size_t i = 0; i < e->n;) {
+			if (!e->v[i].gone || loop_now_ms() - e->v[i].gone_ms < GONE_KEEP_MS) {
+				i++;
+				continue;
+			}
+			if (e->v[i].installed)
+				peer_uninstall(e, &e->v[i]);
+			e->v[i] = e->v[--e->n];
+		}
+		for (size_t i = 0; i < e->n; i++)
+			if (e->v[i].a.family == e->local.family)
+				peer_install(e, &e->v[i], ep);
+	}
+	e->epoch = ep;
+	loop_timer_arm(e->loop, &e->tick, (unsigned)next + 1);
+}
+
+static void install_all(struct cesp *e)
+{
+	e->epoch = epoch_now(e, NULL);
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].a.family == e->local.family)
+			peer_install(e, &e->v[i], e->epoch);
+}
+
+static void uninstall_all(struct cesp *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (e->v[i].installed || e->v[i].epoch)
+			peer_uninstall(e, &e->v[i]);
+}
+
+struct cesp *cesp_new(struct loop *l, unsigned rekey_s)
+{
+	struct cesp *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->loop = l;
+	e->rekey_s = rekey_s ? rekey_s : 3600;
+	timer_init(&e->tick, on_tick, e);
+	e->dp = dp_esp_new(e->dp_err, sizeof(e->dp_err));
+	return e;
+}
+
+void cesp_free(struct cesp *e)
+{
+	if (!e)
+		return;
+	loop_timer_cancel(e->loop, &e->tick);
+	dp_esp_free(e->dp);
+	OPENSSL_cleanse(e->ikm, sizeof(e->ikm));
+	free(e->v);
+	free(e);
+}
+
+void cesp_set_key(struct cesp *e, const struct auth_key *k)
+{
+	size_t len = k ? k->len : 0;
+
+	if (len == e->ikmlen && (!len || memcmp(e->ikm, k->secret, len) == 0))
+		return;
+	/* The old key's SAs go (their SPIs are the old key's), then every
+	 * pair is derived with the new one; the pair policies stay, so in
+	 * between frames are dropped, never sent in clear. */
+	if (running(e))
+		uninstall_all(e);
+	OPENSSL_cleanse(e->ikm, sizeof(e->ikm));
+	if (len)
+		memcpy(e->ikm, k->secret, len);
+	e->ikmlen = len;
+	if (running(e))
+		install_all(e);
+}
+
+void cesp_set_rekey(struct cesp *e, unsigned rekey_s)
+{
+	if (!rekey_s || rekey_s == e->rekey_s)
+		return;
+	if (running(e))
+		uninstall_all(e);
+	e->rekey_s = rekey_s;
+	if (running(e)) {
+		install_all(e);
+		on_tick(e);
+	}
+}
+
+static bool same_addr(const struct dp_esp_addr *a, const struct dp_esp_addr *b)
+{
+	return a->family == b->family && memcmp(a->b, b->b, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+static void to_esp_addr(int family, const void *addr, struct dp_esp_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = family;
+	memcpy(out->b, addr, family == AF_INET ? 4 : 16);
+}
+
+static void set_local(struct cesp *e, const struct kern_underlay *u, uint16_t base)
+{
+	struct dp_esp_addr l;
+
+	to_esp_addr(u->family, &u->addr, &l);
+	if (e->have_local && same_addr(&l, &e->local) && base == e->base)
+		return;
+	if (running(e))
+		uninstall_all(e);
+	e->local = l;
+	e->base = base;
+	e->have_local = true;
+	e->probed = e->probe_ok = false;
+	memset(e->guarded, 0, sizeof(e->guarded));
+	for (size_t i = 0; i < e->n; i++)
+		e->v[i].installed = false;
+}
+
+int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enum vnet_security level,
+	       char *why, size_t whylen)
+{
+	size_t li = level == VNET_SEC_AUTH ? 0 : 1;
+	bool was_running;
+	int rc;
+
+	if (!e->dp)
+		return vnet_err(why, whylen, "security %s needs ESP: %s", vnet_security_name(level), e->dp_err);
+	was_running = running(e);
+	set_local(e, u, base);
+	if (!e->probed) {
+		e->probed = true;
+		e->probe_ok = dp_esp_probe(e->dp, &e->local, e->probe_err, sizeof(e->probe_err)) == 0;
+		if (!e->probe_ok)
+			log_err("esp: %s", e->probe_err);
+	}
+	if (!e->probe_ok)
+		return vnet_err(why, whylen, "security %s needs ESP: %s; refusing to carry it in clear text",
+				vnet_security_name(level), e->probe_err);
+	if (!e->guarded[li]) {
+		uint16_t port = cesp_port(base, level);
+
+		if ((rc = dp_esp_policy(e->dp, true, DP_ESP_GUARD_OUT, (enum ckeys_level)level, &e->local, NULL, port)) < 0 ||
+		    (rc = dp_esp_policy(e->dp, true, DP_ESP_GUARD_IN, (enum ckeys_level)level, &e->local, NULL, port)) < 0)
+			return vnet_err(why, whylen, "security %s: guard policies on port %u refused: %s",
+					vnet_security_name(level), port, nl_geterror(rc));
+		e->guarded[li] = true;
+	}
+	if (!e->ikmlen)
+		return vnet_err(why, whylen, "security %s needs the cluster key (the control protocol is off)",
+				vnet_security_name(level));
+	e->active = true;
+	if (!was_running) {
+		install_all(e);
+		on_tick(e);
+	}
+	return 0;
+}
+
+void cesp_host(struct cesp *e, const struct proto_addr *a, bool present)
+{
+	struct dp_esp_addr pa;
+	struct in_addr v4;
+	size_t i;
+
+	if (proto_addr_to_in(a, &v4))
+		to_esp_addr(AF_INET, &v4, &pa);
+	else
+		to_esp_addr(AF_INET6, a->b, &pa);
+	for (i = 0; i < e->n && !same_addr(&e->v[i].a, &pa); i++)
+		;
+	if (present && i < e->n) {
+		e->v[i].gone = false;
+	} else if (present) {
+		struct peer *v = vnet_grow(e->v, &e->cap, e->n, sizeof(*v), 8);
+
+		if (!v)
+			return;
+		e->v = v;
+		memset(&v[e->n], 0, sizeof(v[0]));
+		v[e->n].a = pa;
+		e->n++;
+		if (running(e) && pa.family == e->local.family)
+			peer_install(e, &e->v[i], e->epoch);
+	} else if (!present && i < e->n) {
+		/* A host silent for hold_s may be loaded or restarting its
+		 * daemon: its kernel still sends with these SAs.  They keep
+		 * rotating, and go GONE_KEEP_MS later unless it comes back. */
+		if (!e->v[i].gone)
+			e->v[i].gone_ms = loop_now_ms();
+		e->v[i].gone = true;
+	}
+}
+
+static void read_xfrm_stat(struct cesp_status *st)
+{
+	FILE *f = fopen("/proc/net/xfrm_stat", "re");
+	char name[64];
+	unsigned long long v;
+
+	if (!f)
+		return;
+	while (fscanf(f, "%63s %llu", name, &v) == 2) {
+		if (strcmp(name, "XfrmInStateProtoError") == 0)
+			st->in_integrity = v;
+		else if (strcmp(name, "XfrmInStateSeqError") == 0)
+			st->in_replay = v;
+		else if (strcmp(name, "XfrmInTmplMismatch") == 0)
+			st->in_clear = v;
+		else if (strcmp(name, "XfrmOutPolBlock") == 0 || strcmp(name, "XfrmOutNoStates") == 0)
+			st->out_blocked += v;
+	}
+	fclose(f);
+}
+
+void cesp_status(const struct cesp *e, struct cesp_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	read_xfrm_stat(st);
+	st->active = running(e);
+	st->epoch = e->epoch;
+	st->hosts = e->n;
+	for (size_t i = 0; i < e->n; i++)
+		st->hosts_ok += e->v[i].installed;
+	st->sa_errors = e->errors;
+}

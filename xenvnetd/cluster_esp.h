@@ -1,0 +1,57 @@
+/* Which ESP SAs and policies this host wants, and when (docs/esp-keys.md):
+ * the guard policies of each level before any secured tunnel exists, a
+ * pair of SAs per level with every host heard on the control protocol,
+ * and the move to the next key epoch at each boundary, make-before-break.
+ * dp_esp.c does the kernel programming; cluster_keys.c the derivation. */
+#ifndef XENVNETD_CLUSTER_ESP_H
+#define XENVNETD_CLUSTER_ESP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "auth.h"
+#include "kern.h"
+#include "loop.h"
+#include "proto.h"
+#include "vnet_schema.h"
+
+struct cesp;
+
+struct cesp *cesp_new(struct loop *l, unsigned rekey_s);
+/* Leaves the kernel's SAs and policies in place: a restarted daemon
+ * derives and adopts the same ones, traffic flows meanwhile. */
+void cesp_free(struct cesp *e);
+
+/* The cluster key changed (NULL: the control protocol is off).  SAs with
+ * every host are derived anew. */
+void cesp_set_key(struct cesp *e, const struct auth_key *k);
+void cesp_set_rekey(struct cesp *e, unsigned rekey_s);
+
+/* The UDP port the tunnels of a level use: one port per level is what
+ * lets inbound policies tell the levels apart (docs/design.md). */
+uint16_t cesp_port(uint16_t base, enum vnet_security level);
+
+/* Can a vnet of @level be carried now, from the underlay @u?  Installs the
+ * level's guard policies first, so that no clear frame ever leaves or
+ * enters on its port.  0, or -1 with the reason (no ESP in the kernel, no
+ * cluster key...). */
+int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enum vnet_security level,
+	       char *why, size_t whylen);
+
+/* A host of the cluster appeared (HELLO accepted) or went. */
+void cesp_host(struct cesp *e, const struct proto_addr *a, bool present);
+
+struct cesp_status {
+	bool active;         /* some secured vnet asked for ESP */
+	uint32_t epoch;
+	size_t hosts, hosts_ok;  /* with SAs installed / without error */
+	uint64_t sa_errors;  /* SAs or policies the kernel refused */
+	/* the kernel's (/proc/net/xfrm_stat, this namespace) */
+	uint64_t in_integrity;   /* XfrmInStateProtoError: ICV failures */
+	uint64_t in_replay;      /* XfrmInStateSeqError */
+	uint64_t in_clear;       /* XfrmInTmplMismatch: clear (or foreign) packets to a secured port */
+	uint64_t out_blocked;    /* XfrmOutPolBlock + XfrmOutNoStates */
+};
+void cesp_status(const struct cesp *e, struct cesp_status *st);
+
+#endif
