@@ -1,0 +1,9 @@
+#!/bin/bash
+# The command agent of the emulated hosts (dom0 and domU alike): socat runs
+# it once per TCP connection.  It reads a whole script, runs it with no
+# stdin and sends back its output and a last line __RC=<exit status>.
+f=$(mktemp /tmp/agent.XXXXXX)
+cat >"$f"
+bash "$f" </dev/null 2>&1
+echo "__RC=$?"
+rm -f "$f"
