@@ -238,6 +238,10 @@ bench_scale_rows() {
 }
 bench_scale_rows
 
+# Emulated Xen hosts (issue 12): xl migrate, ours vs flood-and-learn.
+. tests/vm/xen/bench_rows.sh
+bench_xen_rows "$LAB_BUILD"
+
 # ---------------------------------------------------------------- table
 echo
 printf '%-44s | %12s | %12s | %-20s | %s\n' metric ours reference "ratio/target" "ok?"

@@ -18,7 +18,8 @@
 # XH_MIGRATIONS=N   migrations in step 4 (default 1; make bench asks for 3),
 #                   d1 going h1->h2, back, ...; a line `MIG k ...` each
 # XH_REDUCED=1      steps 1, 2, 3 (ping only) and 5 (destroy/shutdown, the
-#                   refused delete): what `make test` runs
+#                   refused delete): what `make test` and `make demo-xen` run
+# XH_BENCH=1        steps 1, 2, 3 (ping only), 4 and 5: make bench's figures
 set -e
 . "$(dirname "$0")/lib.sh"
 XH_MIGRATIONS=${XH_MIGRATIONS:-1}
@@ -111,7 +112,7 @@ traffic() {
 set -e
 ip -br link show eth0
 ping -c 3 -W 5 198.51.100.1
-[ -n '$XH_REDUCED' ] && exit 0
+[ -n '$XH_REDUCED$XH_BENCH' ] && exit 0
 echo '== ping -s 1472, DF'; ping -c 3 -W 5 -M do -s 1472 198.51.100.1
 echo '== ping -s 1472, no DF'; ping -c 3 -W 5 -M dont -s 1472 198.51.100.1
 echo '== iperf3 TCP'; iperf3 -c 198.51.100.1 -t 3 -f m | tail -4
@@ -233,14 +234,14 @@ xh_step "boot h1 and h2 (Xen 4.17 + dom0)" boot || exit 1
 xh_step "1. /vnet/97/bridge written -> vnet97 up on h1 and h2" both vnet_up || exit 1
 xh_step "2. xl create d1 (PVH, vif-bridge + hook) on h1, d2 (PV, vif-vnet) on h2" both create || exit 1
 xh_step "2. vn vifs, vn varp and remote FDB entries on both hosts" both attached || exit 1
-xh_step "3. d2 -> d1 across hosts$([ -z "$XH_REDUCED" ] && echo ": ping, ping -s 1472, iperf3 TCP/UDP") (guests at MTU 1500)" traffic || exit 1
+xh_step "3. d2 -> d1 across hosts$([ -z "$XH_REDUCED$XH_BENCH" ] && echo ": ping, ping -s 1472, iperf3 TCP/UDP") (guests at MTU 1500)" traffic || exit 1
 if [ -z "$XH_REDUCED" ]; then
 	xh_step "4. xl migrate d1 (PVH) x$XH_MIGRATIONS while d2 pings it every 10 ms, ours and flood-and-learn" migrations || exit 1
 fi
 xh_step "5. vn vnet-delete 97 with d1 attached refuses" delete_refused || exit 1
 xh_step "5. xl destroy d1, xl shutdown d2" teardown || exit 1
 xh_step "5. nothing stale on h1 and h2 (vifs, FDB, vn varp, backend keys)" both clean || exit 1
-if [ -z "$XH_REDUCED" ]; then
+if [ -z "$XH_REDUCED$XH_BENCH" ]; then
 	xh_step "5. a vif whose vnet is defined a moment after xl create is attached (vif-vnet waits)" late_vnet || exit 1
 fi
 xh_step "bad-MAC counts (vn hosts)" both hosts_counts || exit 1
