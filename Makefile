@@ -42,7 +42,7 @@ UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
 
-.PHONY: all progs check-deps deps test unit lab bench demo install uninstall deb clean fuzz test-xen demo-xen
+.PHONY: all progs check-deps deps test test-vm unit lab bench demo install uninstall deb clean fuzz
 all: progs $(SHIM)
 	@ln -sf ../$(DAEMON) xenvnetd/xenvnetd 2>/dev/null || true
 	@ln -sf ../$(VN) tools/vn 2>/dev/null || true
@@ -106,6 +106,11 @@ lab: deps
 	$(MAKE) SAN=1 all
 	scripts/run-tests.sh build-san lab/
 
+# The emulated hosts alone (tests/vm: Debian's kernel under qemu).
+test-vm: deps
+	$(MAKE) WERROR=1 SAN=1 all unit-bins
+	scripts/run-tests.sh build-san vm/
+
 bench: deps
 	$(MAKE) all bench-bins
 	scripts/run-bench.sh build
@@ -118,6 +123,7 @@ demo: deps
 
 # Two emulated Xen 4.17 hosts (qemu): issue 12's Xen mode, every step
 # (test-xen), or the short form that shows the demo on them (demo-xen).
+.PHONY: test-xen demo-xen
 test-xen: deps
 	$(MAKE) all
 	tests/vm/xen/scenario.sh build

@@ -57,9 +57,10 @@ run_unit() {
 	fi
 }
 
-# run_lab SCRIPT: one lab test, one count.
+# run_lab SCRIPT: one lab test, one count.  Named by its path under tests/
+# (lab/test_x), or from the top for a script elsewhere; $TEST_PREFIX first.
 run_lab() {
-	local script=$1 name=lab/${1##*/} t rc=0
+	local script=$1 name=${TEST_PREFIX:-}${1#tests/} t rc=0
 	name=${name%.sh}
 	t=$(now)
 	timeout -k 10 "$LAB_TIMEOUT" "$script" "$BUILD" >"$out" 2>&1 </dev/null || rc=$?
@@ -90,11 +91,27 @@ for bin in "$BUILD"/tests/unit/test_*; do
 	run_unit "$bin"
 done
 [ "$units" -gt 0 ] || [ -n "$FILTER" ] || echo "note: no unit test binaries in $BUILD/tests/unit (make SAN=1 unit-bins)"
-for script in tests/lab/test_*.sh; do
+# LAB_TESTS: other scripts instead of tests/lab's (the VM runs its list so).
+for script in ${LAB_TESTS:-tests/lab/test_*.sh}; do
 	[ -f "$script" ] || continue
 	selected "$script" || continue
 	run_lab "$script"
 done
+# The emulated hosts (tests/vm/kernel-tests.txt, in one VM): with no REGEX,
+# or a REGEX that says vm/ (e.g. 'vm/', 'unit/|vm/lab/test_ping').
+if [ -z "$FILTER" ] || [[ $FILTER == *vm/* ]]; then
+	vm_summary=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+			passed=$((passed + BASH_REMATCH[1]))
+			failed=$((failed + BASH_REMATCH[2]))
+			vm_summary=1
+		else
+			printf '%s\n' "$line"
+		fi
+	done < <(tests/vm/run.sh "$BUILD" --filter "$FILTER" </dev/null 2>&1)
+	[ "$vm_summary" = 1 ] || { echo "FAIL  vm  tests/vm/run.sh ended without a summary"; failed=$((failed + 1)); }
+fi
 echo "total time $(elapsed "$start")"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
