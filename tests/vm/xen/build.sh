@@ -3,7 +3,7 @@
 # BUILD_DIR/vm/xen (rebuilt only when an input changed):
 #   xen          Xen 4.17 as a multiboot ELF (from /boot/xen-4.17-amd64.gz)
 #   vmlinuz      the Debian kernel, dom0's
-#   dom0.cpio.gz dom0: busybox, bash, iproute2, Xen's tools and hotplug
+#   dom0.cpio    dom0: busybox, bash, iproute2, Xen's tools and hotplug
 #                scripts, Debian's /etc/init.d/xen, the project installed
 #                by `make install DESTDIR=`, and under /var/lib/xvm the domU
 #                kernel (a plain ELF vmlinux: xl's XZ decoder fails from the
@@ -14,7 +14,9 @@ BUILD=$(realpath "${1:?usage: build.sh BUILD_DIR}")
 SRC=$(cd "$(dirname "$0")/../../.." && pwd)
 HERE=$SRC/tests/vm/xen
 OUT=$BUILD/vm/xen
-K=$(basename "$(ls -d /lib/modules/*/kernel | sort -V | tail -1 | xargs dirname)")
+# shellcheck source=tests/vm/lib.sh
+. "$SRC/tests/vm/lib.sh"
+K=$(vm_kver)
 VMLINUZ=/boot/vmlinuz-$K
 XENGZ=$(ls /boot/xen-4.17-amd64.gz)
 XENBIN=$(dirname "$(readlink -f /usr/lib/xen-4.17/bin/xl)")
@@ -23,67 +25,37 @@ mkdir -p "$OUT"
 make -s -C "$SRC" progs >&2
 
 # The inputs: a change in any of them rebuilds.
-stamp=$( { echo "$K"; md5sum "$VMLINUZ" "$XENGZ" "$HERE"/*.sh "$HERE"/*.c "$HERE"/*-init \
+stamp=$( { echo "$K"; md5sum "$VMLINUZ" "$XENGZ" "$SRC"/tests/vm/lib.sh "$HERE"/*.sh "$HERE"/*.c "$HERE"/*-init \
 	"$SRC"/build/xenvnetd/xenvnetd "$SRC"/build/tools/vn "$SRC"/hotplug/vif-vnet "$SRC"/hotplug/vif-post.d/*; } |
 	md5sum | cut -d' ' -f1)
-if [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$OUT/dom0.cpio.gz" ]; then
+if [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$stamp" ] && [ -s "$OUT/dom0.cpio" ]; then
 	exit 0
 fi
 echo "vm/xen: building images for kernel $K in $OUT" >&2
 
-# ---- shared helpers (to be replaced by tests/vm/lib.sh once it exists) ----
-# add_bin ROOT FILE...: the files (unless ROOT has them) and every library they load.
+# add_bin ROOT FILE...: a file already in ROOT (make install put it there)
+# gets its libraries; any other comes from this machine with its libraries.
 add_bin() {
-	local root=$1 f l
+	local root=$1 f
 	shift
 	for f in "$@"; do
-		[ -e "$root$f" ] || install -D "$(readlink -f "$f")" "$root$f"
-		for l in $(ldd "$root$f" 2>/dev/null | grep -o '/[^ ]*'); do
-			[ -e "$root$l" ] || install -D "$(readlink -f "$l")" "$root$l"
-		done
+		if [ -e "$root$f" ]; then vm_add_libs "$root" "$root$f"; else vm_add_bin "$root" "$f"; fi
 	done
 }
-# add_mods ROOT MOD...: the modules and what they depend on, then depmod.
-add_mods() {
-	local root=$1 m ko
-	shift
-	for m in "$@"; do
-		for ko in $(modprobe -S "$K" --show-depends "$m" | awk '$1 == "insmod" {print $2}'); do
-			install -D -m 0644 "$ko" "$root$ko"
-		done
-	done
-	cp /lib/modules/"$K"/modules.order /lib/modules/"$K"/modules.builtin* "$root/lib/modules/$K/"
-	depmod -b "$root" "$K"
+# finish ROOT: busybox for the rest, without brctl and ifup (Xen's scripts
+# use them when present; a Debian dom0 has neither); /bin/sh is dash.
+finish() {
+	vm_add_busybox "$1"
+	rm -f "$1"/usr/sbin/brctl "$1"/sbin/brctl "$1"/usr/bin/brctl "$1"/sbin/ifup "$1"/sbin/ifdown \
+		"$1"/usr/sbin/ifup "$1"/usr/sbin/ifdown
+	vm_add_bin "$1" /usr/bin/dash
+	ln -sf dash "$1/usr/bin/sh"
 }
-# busybox ROOT: static busybox and its applets (iproute2's ip wins: not linked).
-add_busybox() {
-	local root=$1 a
-	install -D /bin/busybox "$root/bin/busybox"
-	for a in $(/bin/busybox --list); do
-		# brctl/ifup: Xen's scripts use them when present; a Debian dom0 has neither.
-		case $a in ip|ping|ping6|bridge|sh|busybox|brctl|ifup|ifdown) continue ;; esac
-		[ -e "$root/bin/$a" ] || [ -e "$root/usr/bin/$a" ] || [ -e "$root/usr/sbin/$a" ] ||
-			[ -e "$root/sbin/$a" ] || ln -s busybox "$root/bin/$a"
-	done
-	ln -sf bash "$root/bin/sh"
-}
-# pack ROOT OUT: a gzip'd newc cpio.
-pack() {
-	(cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2.tmp"
-	mv "$2.tmp" "$2"
-}
-# ---------------------------------------------------------------------------
 
 common_root() {
 	local root=$1
-	rm -rf "$root"
-	mkdir -p "$root"/{proc,sys,dev,run,tmp,root,etc,var/log,var/lib,usr/local/sbin,usr/lib,usr/lib64,usr/bin,usr/sbin}
-	# Debian 12's merged /usr.
-	ln -s usr/lib "$root/lib"
-	ln -s usr/lib64 "$root/lib64"
-	ln -s usr/bin "$root/bin"
-	ln -s usr/sbin "$root/sbin"
-	ln -s ../run "$root/var/run"
+	vm_root_init "$root"
+	mkdir -p "$root"/{var/log,var/lib,usr/local/sbin}
 	ln -s ../run/lock "$root/var/lock"
 	add_bin "$root" /bin/bash /usr/sbin/ip /usr/sbin/bridge /usr/bin/socat /usr/bin/iperf3 \
 		/usr/bin/ping /usr/bin/tcpdump
@@ -91,9 +63,6 @@ common_root() {
 	add_bin "$root" "$(ls /lib/x86_64-linux-gnu/libgcc_s.so.1)"
 	install -m 0755 "$HERE/agent.sh" "$root/usr/local/sbin/vm-agent"
 	gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static -o "$root/usr/local/sbin/clk" "$HERE/clk.c"
-	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$root/etc/passwd"
-	printf 'root:x:0:\n' >"$root/etc/group"
-	printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
 }
 
 # Outside the build dir: the Makefile includes every *.d below it (init.d!).
@@ -101,18 +70,18 @@ work=$(mktemp -d /tmp/xenvnet-vmxen.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # ---- domU: eth* by MAC, an agent on the management vif, iperf3 server ----
 common_root "$work/domu"
-add_mods "$work/domu" xen-netfront
+vm_add_modules "$work/domu" "$K" xen-netfront
 # `xl shutdown`: the kernel runs /sbin/poweroff, and PID 1 is a plain script.
 printf '#!/bin/sh\nexec /bin/busybox poweroff -f\n' >"$work/domu/sbin/poweroff"
 chmod 0755 "$work/domu/sbin/poweroff"
 install -m 0755 "$HERE/domu-init" "$work/domu/init"
-add_busybox "$work/domu"
-pack "$work/domu" "$OUT/domu.cpio.gz"
+finish "$work/domu"
+vm_pack "$work/domu" "$OUT/domu.cpio"
 
 # ---- dom0 ----
 r=$work/dom0
 common_root "$r"
-add_mods "$r" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback \
+vm_add_modules "$r" "$K" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback \
 	bridge vxlan virtio_pci virtio_net
 for f in "$XENBIN"/*; do
 	case ${f##*/} in xl|xenstored|oxenstored|xenconsoled|xenconsole|xen-init-dom0|libxl-save-helper|xen-diag) add_bin "$r" "$f" ;; esac
@@ -144,15 +113,15 @@ printf 'underlay = eth0\nkey_file = /etc/xenvnet/cluster.key\n' >"$r/etc/xenvnet
 # One key for every host of a run, root-only from its first byte.
 (umask 077; head -c 32 /dev/urandom >"$r/etc/xenvnet/cluster.key")
 install -m 0755 "$HERE/dom0-init" "$r/init"
-cp "$OUT/domu.cpio.gz" "$r/var/lib/xvm/domu.cpio.gz"
+cp "$OUT/domu.cpio" "$r/var/lib/xvm/domu.cpio"
 # The domU kernel as a plain ELF: the bzImage's payload, XZ-compressed.
 setup=$(od -An -tu1 -j 497 -N1 "$VMLINUZ" | tr -d ' ')
 read -r poff plen < <(od -An -tu4 -j 584 -N8 "$VMLINUZ")
 dd if="$VMLINUZ" bs=1 skip=$(( (setup + 1) * 512 + poff )) count="$plen" status=none 2>/dev/null |
 	xz -dc --single-stream >"$r/var/lib/xvm/vmlinux"
 file "$r/var/lib/xvm/vmlinux" | grep -q 'ELF 64-bit' || { echo "vm/xen: no ELF vmlinux from $VMLINUZ" >&2; exit 1; }
-add_busybox "$r"
-pack "$r" "$OUT/dom0.cpio.gz"
+finish "$r"
+vm_pack "$r" "$OUT/dom0.cpio"
 
 zcat "$XENGZ" >"$OUT/xen"
 cp "$VMLINUZ" "$OUT/vmlinuz"

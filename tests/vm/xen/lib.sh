@@ -80,7 +80,7 @@ xh_boot() {
 		-serial chardev:s0 \
 		-kernel "$XH_IMG/xen" \
 		-append "console=com1 com1=115200,8n1 dom0_mem=512M,max:512M noreboot smap=0" \
-		-initrd "$XH_IMG/vmlinuz console=hvc0 quiet panic=-1 xh.n=$n,$XH_IMG/dom0.cpio.gz" \
+		-initrd "$XH_IMG/vmlinuz console=hvc0 quiet panic=-1 xh.n=$n,$XH_IMG/dom0.cpio" \
 		-netdev "dgram,id=u,local.type=unix,local.path=$XH_DIR/h$n.sock,remote.type=unix,remote.path=$XH_DIR/h$peer.sock" \
 		-device "virtio-net-pci,netdev=u,mac=52:54:00:00:0$n:01" \
 		-netdev "user,id=c,net=203.0.113.0/24,restrict=on,hostfwd=tcp:127.0.0.1:$port-203.0.113.15:7000" \
@@ -173,7 +173,7 @@ xh_cfg() {
 name = "$name"
 type = "$type"
 kernel = "/var/lib/xvm/vmlinux"
-ramdisk = "/var/lib/xvm/domu.cpio.gz"
+ramdisk = "/var/lib/xvm/domu.cpio"
 extra = "console=hvc0 quiet"
 memory = 160
 vcpus = 1
