@@ -108,7 +108,7 @@ echo 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"' >>"$r/etc/d
 # The project, as an admin installs it.
 make -s -C "$SRC" install DESTDIR="$r" PREFIX=/usr >/dev/null
 add_bin "$r" /usr/sbin/xenvnetd /usr/sbin/vn
-mkdir -p "$r/var/lib/xvm" "$r/var/log/xen" "$r/var/lib/xen" "$r/etc/xenvnet"
+mkdir -p "$r/var/lib/xvm" "$r/var/log/xen/console" "$r/var/lib/xen" "$r/etc/xenvnet"
 printf 'underlay = eth0\nkey_file = /etc/xenvnet/cluster.key\n' >"$r/etc/xenvnet/xenvnetd.conf"
 # One key for every host of a run, root-only from its first byte.
 (umask 077; head -c 32 /dev/urandom >"$r/etc/xenvnet/cluster.key")

@@ -20,6 +20,9 @@
 # XH_REDUCED=1      steps 1, 2, 3 (ping only) and 5 (destroy/shutdown, the
 #                   refused delete): what `make test` and `make demo-xen` run
 # XH_BENCH=1        steps 1, 2, 3 (ping only), 4 and 5: make bench's figures
+# XH_FIXTURE=DIR    record what libxl and netback do on both hosts (xenstore
+#                   changes, xenstored's request trace, vif links) into DIR
+#                   (tests/vm/xen/record-fixture.sh turns it into the fixture)
 set -e
 . "$(dirname "$0")/lib.sh"
 XH_MIGRATIONS=${XH_MIGRATIONS:-1}
@@ -47,9 +50,34 @@ both() {
 	[ "$rc1" = 0 ] && [ "$rc2" = 0 ]
 }
 
+# Recording for the fixture: every xenstore change under /local/domain as a
+# watch sees it (stamped on arrival), vif links, xl commands; one clock per
+# host (the hosts' clock skew is recorded with it).
+rec_start() {
+	[ -n "$XH_FIXTURE" ] || return 0
+	xh "$1" "mkdir -p /var/log/fx
+ip -ts monitor link >/var/log/fx/link.log 2>&1 &
+xenstore-watch /local/domain | while read -r p t; do echo \"\$EPOCHREALTIME \$p\"; done >/var/log/fx/watch.log &
+stat -c %s /var/log/xen/xenstored-trace.log >/var/log/fx/trace0"
+}
+# REC NAME: a mark in the fixture's timeline (in a host's script)
+REC='rec() { [ -d /var/log/fx ] && echo "$EPOCHREALTIME xl $*" >>/var/log/fx/xl.log; true; }'
+rec_collect() {
+	local n
+	[ -n "$XH_FIXTURE" ] || return 0
+	mkdir -p "$XH_FIXTURE"
+	for n in 1 2; do
+		xh "$n" "tail -c +\$((\$(cat /var/log/fx/trace0) + 1)) /var/log/xen/xenstored-trace.log >/var/log/fx/trace.log; clk skew 192.0.2.1 1797 >/var/log/fx/skew-to-h1"
+		for f in link watch xl trace skew-to-h1; do
+			xh "$n" "cat /var/log/fx/$f.log 2>/dev/null || cat /var/log/fx/$f" | grep -v '^__RC=' >"$XH_FIXTURE/h$n.$f"
+		done
+	done
+}
+
 # ---- 1. xenstore-write /vnet/97/bridge vnet97 -> vn vnet-list up --------------
 vnet_up() {
 	local n=$1 p=$(( 3 - $1 ))
+	rec_start "$n" || return 1
 	xh "$n" "
 set -e
 xenstore-write /vnet/97/bridge vnet97
@@ -74,11 +102,14 @@ create() {
 	2) type=pv; cfg=$(xh_cfg d2 pv 2 vnet97/vif-vnet fl97) ;; esac
 	xh "$n" "
 set -e
+$REC
 cat >/etc/xen/$name.cfg <<'CFG'
 $cfg
 CFG
 t0=\$EPOCHREALTIME
+rec create-start $name
 xl create /etc/xen/$name.cfg
+rec create-end $name
 echo \"xl create $name ($type): \$(echo \"\$EPOCHREALTIME - \$t0\" | bc) s\"
 for i in \$(seq 600); do grep -q DOMU-READY /var/log/xen/console/guest-$name.log 2>/dev/null && break; sleep 0.5; done
 grep DOMU-READY /var/log/xen/console/guest-$name.log
@@ -133,9 +164,12 @@ ping -D -i 0.01 -W 1 198.51.100.129 >/tmp/p1 2>&1 &
 sleep 1" >/dev/null
 	xh "$dst" "socat TCP-LISTEN:8002,reuseaddr EXEC:'xl migrate-receive' >/var/log/xen/migrate-receive.log 2>&1 &
 sleep 0.5" >/dev/null
-	mig=$(xh "$src" "t0=\$EPOCHREALTIME
+	mig=$(xh "$src" "$REC
+t0=\$EPOCHREALTIME
+rec migrate-start d1 to h$dst
 xl migrate -s '' d1 'socat - TCP:192.0.2.$dst:8002' 2>&1 | tail -3
 rc=\${PIPESTATUS[0]}
+rec migrate-end d1 to h$dst
 echo \"xl-migrate-s \$(echo \"\$EPOCHREALTIME - \$t0\" | bc)\"
 exit \$rc") || { echo "$mig"; return 1; }
 	echo "$mig"
@@ -188,8 +222,8 @@ echo \"vn vnet-delete 97 with d1 attached: status \$rc\"
 }
 
 teardown() {
-	xh "${D1HOST:-1}" "xl destroy d1 && echo destroyed d1" &&
-		xh 2 "xl shutdown -w d2 && echo shut down d2"
+	xh "${D1HOST:-1}" "$REC; rec destroy-start d1; xl destroy d1 && echo destroyed d1; rec destroy-end d1" &&
+		xh 2 "$REC; rec shutdown-start d2; xl shutdown -w d2 && echo shut down d2; rec shutdown-end d2"
 }
 
 clean() {
@@ -245,6 +279,7 @@ if [ -z "$XH_REDUCED$XH_BENCH" ]; then
 	xh_step "5. a vif whose vnet is defined a moment after xl create is attached (vif-vnet waits)" late_vnet || exit 1
 fi
 xh_step "bad-MAC counts (vn hosts)" both hosts_counts || exit 1
+[ -z "$XH_FIXTURE" ] || xh_step "fixture: the recordings of both hosts" rec_collect || exit 1
 printf 'xen scenario: %d failed, %d emulation-flake retries, %.0f s in all\n' "$XH_FAILS" "$XH_FLAKES" \
 	"$(echo "$(date +%s.%N) - $XH_T0" | bc)"
 [ "$XH_FAILS" = 0 ]
