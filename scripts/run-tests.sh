@@ -112,6 +112,11 @@ if [ -z "$FILTER" ] || [[ $FILTER == *vm/* ]]; then
 	done < <(tests/vm/run.sh "$BUILD" --filter "$FILTER" </dev/null 2>&1)
 	[ "$vm_summary" = 1 ] || { echo "FAIL  vm  tests/vm/run.sh ended without a summary"; failed=$((failed + 1)); }
 fi
+# Two emulated Xen hosts (tests/vm/xen, the scenario's short form): with no
+# REGEX, or one that says vm/xen.
+if [ -z "$FILTER" ] || [[ $FILTER == *vm/xen* ]]; then
+	LAB_TIMEOUT=${XEN_TIMEOUT:-1500} run_lab tests/vm/xen/test_xen.sh
+fi
 echo "total time $(elapsed "$start")"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
