@@ -57,7 +57,7 @@ rec_start() {
 	[ -n "$XH_FIXTURE" ] || return 0
 	xh "$1" "mkdir -p /var/log/fx
 ip -ts monitor link >/var/log/fx/link.log 2>&1 &
-xenstore-watch /local/domain | while read -r p t; do echo \"\$EPOCHREALTIME \$p\"; done >/var/log/fx/watch.log &
+(xenstore-watch /local/domain | while read -r p t; do echo \"\$EPOCHREALTIME \$p\"; done) >/var/log/fx/watch.log 2>&1 &
 stat -c %s /var/log/xen/xenstored-trace.log >/var/log/fx/trace0"
 }
 # REC NAME: a mark in the fixture's timeline (in a host's script)
