@@ -16,7 +16,10 @@ HERE=$SRC/tests/vm/xen
 OUT=$BUILD/vm/xen
 # shellcheck source=tests/vm/lib.sh
 . "$SRC/tests/vm/lib.sh"
-K=$(vm_kver)
+# Debian's kernel: the one linux-image-amd64 names (other kernels may be
+# installed, e.g. from backports); VM_KVER overrides, vm_kver is the fallback.
+K=${VM_KVER:-$(dpkg-query -W -f '${Depends}' linux-image-amd64 2>/dev/null | sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')}
+[ -n "$K" ] && [ -e "/boot/vmlinuz-$K" ] && [ -d "/lib/modules/$K/kernel" ] || K=$(vm_kver)
 VMLINUZ=/boot/vmlinuz-$K
 XENGZ=$(ls /boot/xen-4.17-amd64.gz)
 XENBIN=$(dirname "$(readlink -f /usr/lib/xen-4.17/bin/xl)")
@@ -114,11 +117,17 @@ printf 'underlay = eth0\nkey_file = /etc/xenvnet/cluster.key\n' >"$r/etc/xenvnet
 (umask 077; head -c 32 /dev/urandom >"$r/etc/xenvnet/cluster.key")
 install -m 0755 "$HERE/dom0-init" "$r/init"
 cp "$OUT/domu.cpio" "$r/var/lib/xvm/domu.cpio"
-# The domU kernel as a plain ELF: the bzImage's payload, XZ-compressed.
+# The domU kernel as a plain ELF: the bzImage's payload, decompressed by
+# what its magic says (Debian: XZ; backports: zstd).
 setup=$(od -An -tu1 -j 497 -N1 "$VMLINUZ" | tr -d ' ')
 read -r poff plen < <(od -An -tu4 -j 584 -N8 "$VMLINUZ")
-dd if="$VMLINUZ" bs=1 skip=$(( (setup + 1) * 512 + poff )) count="$plen" status=none 2>/dev/null |
-	xz -dc --single-stream >"$r/var/lib/xvm/vmlinux"
+payload() { tail -c +$(( (setup + 1) * 512 + poff + 1 )) "$VMLINUZ" | head -c "$plen"; }
+case $(payload | od -An -tx1 -N4 | tr -d ' ') in
+fd377a58) payload | xz -dc --single-stream ;;
+28b52ffd) payload | zstd -dcq ;;
+1f8b*) payload | gzip -dc ;;
+*) echo "vm/xen: unknown compression in $VMLINUZ" >&2; exit 1 ;;
+esac >"$r/var/lib/xvm/vmlinux" || true
 file "$r/var/lib/xvm/vmlinux" | grep -q 'ELF 64-bit' || { echo "vm/xen: no ELF vmlinux from $VMLINUZ" >&2; exit 1; }
 finish "$r"
 vm_pack "$r" "$OUT/dom0.cpio"
