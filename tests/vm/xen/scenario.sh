@@ -5,14 +5,16 @@
 #
 #        h1 (Xen 4.17, dom0 192.0.2.1)            h2 (Xen 4.17, dom0 192.0.2.2)
 #   d1 (PVH) eth0 -- vnet97 ==vnif97 (xenvnetd)== vnet97 -- eth0 d2 (PV)
-#            eth1 -- fl97 ==flx97 (VXLAN, learning)== fl97 -- eth1
+#   d3 (PVH) eth1 -- fl97 ==flx97 (VXLAN, learning)== fl97 -- eth1 d2
 #                  dom0 eth0 ------- unix dgram ------- dom0 eth0
 #
 # d1: vif=['bridge=vnet97'] (Xen's vif-bridge + our vif-post.d hook),
-# d2: vif=['bridge=vnet97,script=vif-vnet']; eth1 (flood-and-learn, a
-# bridge + hand-made VXLAN) is where dom0 reaches a guest's command agent,
-# and the reference for the migration.  Guests keep the MTU their driver
-# gives them.  Steps print PASS/FAIL with their time; a step that dies of an
+# d2: vif=['bridge=vnet97,script=vif-vnet'], then `xl network-attach` of
+# its eth1 on fl97 (flood-and-learn: a bridge + hand-made learning VXLAN),
+# where dom0 reaches its command agent (d1's agent: through d2).  d3 (only
+# in step 4) is d1's twin on fl97: the reference migration.  One vif per
+# `xl create`: under emulation two hotplug scripts at once outlast libxl's
+# 40 s timeout.  Guests keep the MTU their driver gives them.  Steps print PASS/FAIL with their time; a step that dies of an
 # emulation flake (segfault) is retried (RETRY lines).
 #
 # XH_MIGRATIONS=N   migrations in step 4 (default 1; make bench asks for 3),
@@ -96,10 +98,10 @@ ip addr add 198.51.100.$((250 + n))/25 dev fl97
 }
 
 # ---- 2. xl create, vn vifs / varp, remote FDB ----------------------------------
-create() {
-	local n=$1 name=d$1 type cfg
-	case $n in 1) type=pvh; cfg=$(xh_cfg d1 pvh 1 vnet97 fl97) ;;
-	2) type=pv; cfg=$(xh_cfg d2 pv 2 vnet97/vif-vnet fl97) ;; esac
+# xl_create HOST NAME TYPE D VIF: one guest, and wait for its init.
+xl_create() {
+	local n=$1 name=$2 cfg
+	cfg=$(xh_cfg "$name" "$3" "$4" "$5")
 	xh "$n" "
 set -e
 $REC
@@ -110,10 +112,28 @@ t0=\$EPOCHREALTIME
 rec create-start $name
 xl create /etc/xen/$name.cfg
 rec create-end $name
-echo \"xl create $name ($type): \$(echo \"\$EPOCHREALTIME - \$t0\" | bc) s\"
+echo \"xl create $name ($3): \$(echo \"\$EPOCHREALTIME - \$t0\" | bc) s\"
 for i in \$(seq 600); do grep -q DOMU-READY /var/log/xen/console/guest-$name.log 2>/dev/null && break; sleep 0.5; done
 grep DOMU-READY /var/log/xen/console/guest-$name.log
 "
+}
+
+create() {
+	if [ "$1" = 1 ]; then
+		xl_create 1 d1 pvh 1 vnet97
+		return
+	fi
+	xl_create 2 d2 pv 2 vnet97/vif-vnet || return 1
+	xh 2 "t0=\$EPOCHREALTIME
+xl network-attach d2 mac=00:16:3e:00:01:02,bridge=fl97 || exit 1
+echo \"xl network-attach d2 fl97: \$(echo \"\$EPOCHREALTIME - \$t0\" | bc) s\"
+for i in \$(seq 240); do ping -c 1 -W 1 198.51.100.130 >/dev/null 2>&1 && exit 0; sleep 0.5; done
+echo 'd2 not reachable on fl97'; exit 1"
+}
+
+# xd1 SCRIPT: in d1 (198.51.100.1, on the vnet only), through d2.
+xd1() {
+	xd 2 2 "echo $(xh_send "$1" | base64 -w0) | base64 -d | socat -t 3600 - TCP:198.51.100.1:7000"
 }
 
 # wait_cmd N SECS DESC SCRIPT: SCRIPT (in host N) until it succeeds.
@@ -151,65 +171,69 @@ echo '== iperf3 UDP, 1472-byte datagrams'; iperf3 -c 198.51.100.1 -u -b 20M -l 1
 "
 }
 
-# ---- 4. xl migrate d1 while d2 pings it every 10 ms: ours and flood-and-learn ---
-# One migration moves both of d1's vifs: the same guest pause for both paths.
+# ---- 4. xl migrate while d2 pings the guest every 10 ms: ours and flood-and-learn
+# d1 (vnet97, ours) and d3 (fl97, flood-and-learn) migrate in turn, in the
+# same run; each migration's line: MIG k PATH lost N blackout_s B
+# guest_pause_s P clock_skew_s S skew_rtt_s R xl_migrate_s X.
+# guest_clk D: the guest's suspended time (d1 through d2, d3 from its host)
+guest_clk() {
+	if [ "$1" = d1 ]; then xd1 clk; else xd "$2" 3 clk; fi
+}
+
 migrate() {
-	local k=$1 src=$2 dst=$3 skew p0 p1 mig out
+	local k=$1 dom=$2 src=$3 dst=$4 ip path skew c0 c1 mig out
+	case $dom in d1) ip=198.51.100.1; path=ours ;; d3) ip=198.51.100.131; path=flood ;; esac
 	skew=$(xh "$src" "clk skew 192.0.2.$dst 1797") || return 1
-	p0=$(xd "$src" 1 clk) || return 1
-	xd 2 2 "
-rm -f /tmp/p0 /tmp/p1
-ping -D -i 0.01 -W 1 198.51.100.1 >/tmp/p0 2>&1 &
-ping -D -i 0.01 -W 1 198.51.100.129 >/tmp/p1 2>&1 &
-sleep 1" >/dev/null
+	c0=$(guest_clk "$dom" "$src") || return 1
+	xd 2 2 "rm -f /tmp/p; ping -D -i 0.01 -W 1 $ip >/tmp/p 2>&1 &
+sleep 1" >/dev/null || return 1
 	xh "$dst" "socat TCP-LISTEN:8002,reuseaddr EXEC:'xl migrate-receive' >/var/log/xen/migrate-receive.log 2>&1 &
-sleep 0.5" >/dev/null
+sleep 0.5" >/dev/null || return 1
 	mig=$(xh "$src" "$REC
 t0=\$EPOCHREALTIME
-rec migrate-start d1 to h$dst
-xl migrate -s '' d1 'socat - TCP:192.0.2.$dst:8002' 2>&1 | tail -3
+rec migrate-start $dom to h$dst
+xl migrate -s '' $dom 'socat - TCP:192.0.2.$dst:8002' 2>&1 | tail -3
 rc=\${PIPESTATUS[0]}
-rec migrate-end d1 to h$dst
+rec migrate-end $dom to h$dst
 echo \"xl-migrate-s \$(echo \"\$EPOCHREALTIME - \$t0\" | bc)\"
-exit \$rc") || { echo "$mig"; return 1; }
+exit \$rc") || { echo "$mig"; xh "$dst" "cat /var/log/xen/migrate-receive.log"; return 1; }
 	echo "$mig"
-	# d1's own pause (its boottime - monotonic jump, less the clocks' skew)
-	p1=$(xd "$dst" 1 clk) || return 1
-	# d2 stops pinging once d1 answers again on both paths
+	# d2 stops pinging once the guest answers again
 	out=$(xd 2 2 "
-for i in \$(seq 120); do
-	[ \$(tail -n 3 /tmp/p0 | grep -c 'bytes from') -ge 2 ] && [ \$(tail -n 3 /tmp/p1 | grep -c 'bytes from') -ge 2 ] && break
+for i in \$(seq 240); do
+	[ \$(tail -n 3 /tmp/p | grep -c 'bytes from') -ge 2 ] && break
 	sleep 0.5
 done
 sleep 1
-kill -INT %1 %2 2>/dev/null; kill -INT \$(pidof ping) 2>/dev/null; sleep 1
-for f in /tmp/p0 /tmp/p1; do
-	awk -v f=\$f '/bytes from/ { gsub(/[][]/, \"\", \$1); if (last != \"\" && \$1 - last > gap) gap = \$1 - last; last = \$1 }
-	/packets transmitted/ { tx = \$1; rx = \$4 }
-	END { printf \"%s lost %d blackout %.3f\\n\", f, tx - rx, gap }' \$f
-done")
-	echo "$out"
+kill -INT \$(pidof ping) 2>/dev/null; sleep 1
+awk '/bytes from/ { gsub(/[][]/, \"\", \$1); if (last != \"\" && \$1 - last > gap) gap = \$1 - last; last = \$1 }
+/packets transmitted/ { tx = \$1; rx = \$4 }
+END { printf \"lost %d blackout %.3f\\n\", tx - rx, gap }' /tmp/p") || return 1
+	echo "pings: $out"
+	c1=$(guest_clk "$dom" "$dst") || return 1
 	read -r off rtt <<<"$skew"
-	awk -v k="$k" -v a="$p0" -v b="$p1" -v off="$off" -v rtt="$rtt" -v mig="$mig" -v out="$out" 'BEGIN {
-		split(out, l, "\n")
-		for (i in l) { split(l[i], w, " "); if (w[1] == "/tmp/p0") { lo = w[3]; bo = w[5] } if (w[1] == "/tmp/p1") { lf = w[3]; bf = w[5] } }
-		n = split(mig, m, " "); secs = m[n]
-		pause = b - a - off
-		printf "MIG %d ours_lost %d ours_blackout_s %.3f flood_lost %d flood_blackout_s %.3f guest_pause_s %.3f clock_skew_s %.3f skew_rtt_s %.3f xl_migrate_s %s\n", k, lo, bo, lf, bf, pause, off, rtt, secs
+	awk -v k="$k" -v p="$path" -v a="$c0" -v b="$c1" -v off="$off" -v rtt="$rtt" -v mig="$mig" -v out="$out" 'BEGIN {
+		split(out, w, " "); n = split(mig, m, " ")
+		printf "MIG %d %s lost %d blackout_s %.3f guest_pause_s %.3f clock_skew_s %.3f skew_rtt_s %.3f xl_migrate_s %s\n", k, p, w[2], w[4], b - a - off, off, rtt, m[n]
 	}'
-	# the MAC moved: the source's FDB and vn varp point at the target
+	# ours: the MAC moved, the source's FDB and vn varp point at the target
+	[ "$dom" = d1 ] || return 0
 	wait_in "$src" 60 "d1's MAC at 192.0.2.$dst on h$src" \
 		"vn varp | grep -q '$D1MAC.*192.0.2.$dst' && bridge fdb show dev vnif97 | grep -q '$D1MAC.*dst 192.0.2.$dst'"
 }
 
 migrations() {
-	local k src=1 dst=2
+	local k
+	xl_create 1 d3 pvh 3 fl97 || return 1
+	D1HOST=1
+	D3HOST=1
 	for ((k = 1; k <= XH_MIGRATIONS; k++)); do
-		migrate "$k" "$src" "$dst" || return 1
-		src=$dst
-		dst=$(( 3 - dst ))
+		migrate "$k" d1 "$D1HOST" $((3 - D1HOST)) || return 1
+		D1HOST=$((3 - D1HOST))
+		migrate "$k" d3 "$D3HOST" $((3 - D3HOST)) || return 1
+		D3HOST=$((3 - D3HOST))
 	done
-	D1HOST=$src
+	xh "$D3HOST" "xl destroy d3"
 }
 
 # ---- 5. nothing stale; the refused delete; a vif waiting for its vnet ----------
@@ -270,7 +294,7 @@ xh_step "2. xl create d1 (PVH, vif-bridge + hook) on h1, d2 (PV, vif-vnet) on h2
 xh_step "2. vn vifs, vn varp and remote FDB entries on both hosts" both attached || exit 1
 xh_step "3. d2 -> d1 across hosts$([ -z "$XH_REDUCED$XH_BENCH" ] && echo ": ping, ping -s 1472, iperf3 TCP/UDP") (guests at MTU 1500)" traffic || exit 1
 if [ -z "$XH_REDUCED" ]; then
-	xh_step "4. xl migrate d1 (PVH) x$XH_MIGRATIONS while d2 pings it every 10 ms, ours and flood-and-learn" migrations || exit 1
+	xh_step "4. xl migrate d1 (PVH, ours) and d3 (PVH, flood-and-learn) x$XH_MIGRATIONS while d2 pings them every 10 ms" migrations || exit 1
 fi
 xh_step "5. vn vnet-delete 97 with d1 attached refuses" delete_refused || exit 1
 xh_step "5. xl destroy d1, xl shutdown d2" teardown || exit 1
