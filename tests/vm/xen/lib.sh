@@ -131,10 +131,12 @@ xd() {
 	xh "$1" "echo $(xh_send "$3" | base64 -w0) | base64 -d | socat -t 3600 - TCP:198.51.100.$((128 + $2)):7000"
 }
 
-# A flake of the emulation, not of the code under test: a segfaulting
-# process in dom0 (the issue's `%fs:0` reads), seen in the step's output.
+# A flake of the emulation, not of the code under test: a process in dom0
+# that segfaults (the issue's `%fs:0` reads) or finds its heap corrupted
+# (seen here: xl network-attach, "malloc(): corrupted top size"), in the
+# step's output.  A step retried must be idempotent.
 xh_is_flake() {
-	grep -qiE 'segmentation fault|segfault|core dumped|SIGSEGV|status 139' "$1"
+	grep -qiE 'segmentation fault|segfault|core dumped|SIGSEGV|status 139|malloc\(\)|corrupted (top|size|double)|free\(\): invalid|Aborted' "$1"
 }
 
 # xh_step NAME FUNC [ARGS...]
