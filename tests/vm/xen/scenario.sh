@@ -128,7 +128,7 @@ create() {
 	fi
 	xl_create 2 d2 pv 2 vnet97/vif-vnet || return 1
 	xh 2 "t0=\$EPOCHREALTIME
-xl network-list d2 | grep -q 00:16:3e:00:01:02 || xl network-attach d2 mac=00:16:3e:00:01:02,bridge=fl97 || exit 1
+xl network-list d2 | grep -q 00:16:3e:00:01:02 || xl network-attach d2 mac=00:16:3e:00:01:02 bridge=fl97 || exit 1
 echo \"xl network-attach d2 fl97: \$(echo \"\$EPOCHREALTIME - \$t0\" | bc) s\"
 for i in \$(seq 240); do ping -c 1 -W 1 198.51.100.130 >/dev/null 2>&1 && exit 0; sleep 0.5; done
 echo 'd2 not reachable on fl97'; exit 1"
