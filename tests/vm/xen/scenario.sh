@@ -141,7 +141,7 @@ xd1() {
 
 # wait_cmd N SECS DESC SCRIPT: SCRIPT (in host N) until it succeeds.
 wait_in() {
-	xh "$1" "for i in \$(seq $(( $2 * 2 ))); do { $4 ; } >/dev/null 2>&1 && exit 0; sleep 0.5; done; echo 'timeout: $3'; exit 1"
+	xh "$1" "for i in \$(seq $(( $2 * 2 ))); do { $4 ; } >/dev/null 2>&1 && exit 0; sleep 0.5; done; echo timeout: $(printf %q "$3"); exit 1"
 }
 
 attached() {
@@ -291,21 +291,26 @@ hosts_counts() {
 	xh "$1" "vn hosts; vn status | grep -iE 'mac|bad' || true"
 }
 
+# A failed step ends the run; what was recorded for the fixture is kept.
+fail() {
+	[ -z "$XH_FIXTURE" ] || rec_collect >/dev/null 2>&1
+	exit 1
+}
 xh_step "boot h1 and h2 (Xen 4.17 + dom0)" boot || exit 1
-xh_step "1. /vnet/97/bridge written -> vnet97 up on h1 and h2" both vnet_up || exit 1
-xh_step "2. xl create d1 (PVH, vif-bridge + hook) on h1, d2 (PV, vif-vnet) on h2" both create || exit 1
-xh_step "2. vn vifs, vn varp and remote FDB entries on both hosts" both attached || exit 1
-xh_step "3. d2 -> d1 across hosts$([ -z "$XH_REDUCED$XH_BENCH" ] && echo ": ping, ping -s 1472, iperf3 TCP/UDP") (guests at MTU 1500)" traffic || exit 1
+xh_step "1. /vnet/97/bridge written -> vnet97 up on h1 and h2" both vnet_up || fail
+xh_step "2. xl create d1 (PVH, vif-bridge + hook) on h1, d2 (PV, vif-vnet) on h2" both create || fail
+xh_step "2. vn vifs, vn varp and remote FDB entries on both hosts" both attached || fail
+xh_step "3. d2 -> d1 across hosts$([ -z "$XH_REDUCED$XH_BENCH" ] && echo ": ping, ping -s 1472, iperf3 TCP/UDP") (guests at MTU 1500)" traffic || fail
 if [ -z "$XH_REDUCED" ]; then
-	xh_step "4. xl migrate d1 (PVH, ours) and d3 (PVH, flood-and-learn) x$XH_MIGRATIONS while d2 pings them every 10 ms" migrations || exit 1
+	xh_step "4. xl migrate d1 (PVH, ours) and d3 (PVH, flood-and-learn) x$XH_MIGRATIONS while d2 pings them every 10 ms" migrations || fail
 fi
-xh_step "5. vn vnet-delete 97 with d1 attached refuses" delete_refused || exit 1
-xh_step "5. xl destroy d1, xl shutdown d2" teardown || exit 1
-xh_step "5. nothing stale on h1 and h2 (vifs, FDB, vn varp, backend keys)" both clean || exit 1
+xh_step "5. vn vnet-delete 97 with d1 attached refuses" delete_refused || fail
+xh_step "5. xl destroy d1, xl shutdown d2" teardown || fail
+xh_step "5. nothing stale on h1 and h2 (vifs, FDB, vn varp, backend keys)" both clean || fail
 if [ -z "$XH_REDUCED$XH_BENCH" ]; then
-	xh_step "5. a vif whose vnet is defined a moment after xl create is attached (vif-vnet waits)" late_vnet || exit 1
+	xh_step "5. a vif whose vnet is defined a moment after xl create is attached (vif-vnet waits)" late_vnet || fail
 fi
-xh_step "bad-MAC counts (vn hosts)" both hosts_counts || exit 1
+xh_step "bad-MAC counts (vn hosts)" both hosts_counts || fail
 [ -z "$XH_FIXTURE" ] || xh_step "fixture: the recordings of both hosts" rec_collect || exit 1
 printf 'xen scenario: %d failed, %d emulation-flake retries, %.0f s in all\n' "$XH_FAILS" "$XH_FLAKES" \
 	"$(echo "$(date +%s.%N) - $XH_T0" | bc)"
