@@ -38,6 +38,8 @@ t0=$(awk '{ print $1; exit }' "$raw/h1.xl")
 	echo "# Timeline: seconds since h1's first xl mark, h2 shifted onto h1's clock"
 	echo "# (skew $(skew 2) s).  HOST xl   NAME: before/after an xl command;"
 	echo "# HOST xs PATH: a xenstore change (watch); HOST link ...: ip monitor about a vif."
+	echo "# Order within a host is exact; times are approximate: under emulation the watch's"
+	echo "# reader lags and dom0 clocks drift (the skew is measured at the end of the run)."
 	for n in 1 2; do
 		s=$(skew "$n")
 		awk -v t0="$t0" -v s="$s" -v h="h$n" '{ t = $1; $1 = ""; printf "%9.3f %s xl  %s\n", t - s - t0, h, $0 }' "$raw/h$n.xl"
