@@ -33,8 +33,9 @@ t0=$(awk '{ print $1; exit }' "$raw/h1.xl")
 {
 	echo "# Recorded by tests/vm/xen/record-fixture.sh: real libxl (Xen 4.17, Debian 12) and"
 	echo "# netback (dom0 = Debian's kernel) on two emulated hosts, $(date -u +%F)."
-	echo "# d1: PVH, vif=['bridge=vnet97'] (vif-bridge + xenvnet.hook) and fl97 (plain bridge);"
-	echo "# d2: PV, vif=['bridge=vnet97,script=vif-vnet'] and fl97.  d1 migrates h1 -> h2."
+	echo "# d1: PVH, vif=['bridge=vnet97'] (vif-bridge + xenvnet.hook); d3: PVH on fl97 (plain bridge);"
+	echo "# d2: PV, vif=['bridge=vnet97,script=vif-vnet'], then xl network-attach on fl97."
+	echo "# Recorded: $(cat "$raw"/h1.xl "$raw"/h2.xl | awk '{ print $3 }' | sort -u | tr '\n' ' ')"
 	echo "# Timeline: seconds since h1's first xl mark, h2 shifted onto h1's clock"
 	echo "# (skew $(skew 2) s).  HOST xl   NAME: before/after an xl command;"
 	echo "# HOST xs PATH: a xenstore change (watch); HOST link ...: ip monitor about a vif."
