@@ -143,7 +143,7 @@ install: progs
 	test -e $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf || \
 		install -D -m 0644 xenvnetd/xenvnetd.conf $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf
 	install -D -m 0755 hotplug/vif-vnet $(DESTDIR)$(XEN_SCRIPTS)/vif-vnet
-	install -D -m 0644 hotplug/vif-post.d/xenvnet.hook $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
+	install -D -m 0755 hotplug/vif-post.d/xenvnet.hook $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
 	for m in $(MANPAGES); do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for f in $(DOCS); do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f##*/}; done
 
