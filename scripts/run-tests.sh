@@ -112,9 +112,11 @@ if [ -z "$FILTER" ] || [[ $FILTER == *vm/* ]]; then
 	done < <(tests/vm/run.sh "$BUILD" --filter "$FILTER" </dev/null 2>&1)
 	[ "$vm_summary" = 1 ] || { echo "FAIL  vm  tests/vm/run.sh ended without a summary"; failed=$((failed + 1)); }
 fi
-# Two emulated Xen hosts (tests/vm/xen, the scenario's short form): with no
-# REGEX, or one that says vm/xen.
-if [ -z "$FILTER" ] || [[ $FILTER == *vm/xen* ]]; then
+# Two emulated Xen hosts (tests/vm/xen, the scenario's short form): with a
+# REGEX that says vm/xen, or with no REGEX when XEN_TESTS=1 (off by default
+# until the scenario has passed end to end on this machine kind: see
+# tests/vm/README.md).
+if [[ $FILTER == *vm/xen* ]] || { [ -z "$FILTER" ] && [ "${XEN_TESTS:-0}" = 1 ]; }; then
 	LAB_TIMEOUT=${XEN_TIMEOUT:-1500} run_lab tests/vm/xen/test_xen.sh
 fi
 echo "total time $(elapsed "$start")"
