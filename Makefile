@@ -142,6 +142,17 @@ demo: deps
 	$(MAKE) all
 	tests/lab/demo.sh build
 
+# Two emulated Xen 4.17 hosts (qemu): issue 12's Xen mode, every step
+# (test-xen), or the short form that shows the demo on them (demo-xen).
+.PHONY: test-xen demo-xen
+test-xen: deps
+	$(MAKE) all
+	tests/vm/xen/scenario.sh build
+
+demo-xen: deps
+	$(MAKE) all
+	XH_REDUCED=1 tests/vm/xen/scenario.sh build
+
 MANPAGES := $(wildcard docs/*.[0-9])
 DOCS     := README.md $(wildcard docs/*.md) xenstore-schema/SCHEMA.md
 
@@ -153,7 +164,7 @@ install: progs
 	test -e $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf || \
 		install -D -m 0644 xenvnetd/xenvnetd.conf $(DESTDIR)$(SYSCONFDIR)/xenvnet/xenvnetd.conf
 	install -D -m 0755 hotplug/vif-vnet $(DESTDIR)$(XEN_SCRIPTS)/vif-vnet
-	install -D -m 0644 hotplug/vif-post.d/xenvnet.hook $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
+	install -D -m 0755 hotplug/vif-post.d/xenvnet.hook $(DESTDIR)$(XEN_SCRIPTS)/vif-post.d/xenvnet.hook
 	for m in $(MANPAGES); do s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	for f in $(DOCS); do install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f##*/}; done
 

@@ -368,6 +368,10 @@ if [ -x tests/vm/run.sh ]; then
 	done
 fi
 
+# Emulated Xen hosts (issue 12): xl migrate, ours vs flood-and-learn.
+. tests/vm/xen/bench_rows.sh
+bench_xen_rows "$LAB_BUILD"
+
 # ---------------------------------------------------------------- table
 echo
 printf '%-44s | %12s | %12s | %-20s | %s\n' metric ours reference "ratio/target" "ok?"

@@ -30,6 +30,9 @@ for f in usr/local/sbin/xenvnetd usr/local/sbin/vn usr/local/lib/systemd/system/
 	usr/local/share/doc/xenvnet/design.md usr/local/share/doc/xenvnet/README.md; do
 	[ -f "$D/$f" ] || lab_fail "make install did not install /$f: $(cd "$D" && find . -type f)"
 done
+# Xen's call_hooks sources only executable hooks (seen on a real Xen host:
+# a 0644 hook never ran, the backend's mtu key never came).
+[ -x "$D/etc/xen/scripts/vif-post.d/xenvnet.hook" ] || lab_fail "the vif-post.d hook is not executable: Xen's call_hooks skips it"
 grep -qx 'ExecStart=/usr/local/sbin/xenvnetd -f' "$D/usr/local/lib/systemd/system/xenvnetd.service" ||
 	lab_fail "the unit does not start /usr/local/sbin/xenvnetd"
 [ "$("$D/usr/local/sbin/xenvnetd" --version)" = "xenvnetd $version (xenvnet)" ] || lab_fail "xenvnetd --version: $("$D/usr/local/sbin/xenvnetd" --version)"
