@@ -16,6 +16,7 @@
 #     vm_add_modules ROOT KVER bridge vxlan   # modules + their dependencies
 #     vm_add_tree ROOT SRC DST [FILE...]      # a tree (or chosen files of it)
 #     vm_pack ROOT OUT               # depmod, then newc cpio (gzip if OUT ends .gz)
+#     vm_drop_known ROOT BASE.list   # a second archive: only what BASE lacks
 #
 # Real programs win over busybox applets whatever the order of the calls:
 # vm_add_busybox never replaces a file, vm_add_bin replaces an applet link.
@@ -178,18 +179,30 @@ vm_add_tree() {
 # start with vm_root_init: the links /lib -> usr/lib... must agree.
 # vm_pack ROOT OUT: module dependencies, then a newc archive owned by root;
 # gzip -1 when OUT ends in .gz (smaller, slower to unpack under emulation).
+# OUT.list: the archive's paths (for vm_drop_known).
 vm_pack() {
 	local r=$1 out=$2 k
 	for k in "$r"/lib/modules/*/; do
 		[ -d "$k" ] && depmod -b "$r" "$(basename "$k")"
 	done
 	mkdir -p "$(dirname "$out")"
+	(cd "$r" && find . -mindepth 1 | LC_ALL=C sort) >"$out.list"
 	if [[ $out == *.gz ]]; then
-		(cd "$r" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out.tmp"
+		(cd "$r" && cpio -o -H newc -R 0:0 --quiet <"$out.list" | gzip -1) >"$out.tmp"
 	else
-		(cd "$r" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+		(cd "$r" && cpio -o -H newc -R 0:0 --quiet <"$out.list") >"$out.tmp"
 	fi
 	mv "$out.tmp" "$out"
+}
+
+# vm_drop_known ROOT LIST: remove from ROOT the files an earlier archive
+# (its vm_pack list, OUT.list) already has: a later archive of the same
+# initramfs needs only what is new.
+vm_drop_known() {
+	local r=$1 f
+	(cd "$r" && find . -type f) | LC_ALL=C sort | LC_ALL=C comm -12 - "$2" | while read -r f; do
+		rm -f "$r/$f"
+	done
 }
 
 # vm_hash: a short hash of stdin (the description of an image's inputs).
@@ -210,7 +223,7 @@ xenstore-utils kmod nftables tcpdump iperf3 socat"
 VM_LAB_BINS="/usr/lib/xen-4.17/bin/xenstored /usr/bin/python3 /usr/bin/python3.11 \
 /usr/bin/nsenter /usr/bin/unshare /usr/bin/flock /usr/bin/setsid /usr/bin/gzip /usr/bin/cpio"
 # python3.11's standard library without what no test imports.
-VM_PY_SKIP='^(test|idlelib|tkinter|turtledemo|ensurepip|lib2to3|pydoc_data|distutils|config-3[^/]*|site-packages|dist-packages)(/|$)'
+VM_PY_SKIP='^(test|idlelib|tkinter|turtledemo|ensurepip|lib2to3|pydoc_data|distutils|config-3[^/]*|site-packages|dist-packages)(/|$)|\.opt-[12]\.pyc$'
 
 # vm_add_lab_userland ROOT: the above, busybox for the rest.
 vm_add_lab_userland() {
@@ -223,6 +236,18 @@ vm_add_lab_userland() {
 	for f in $(find "$py/lib-dynload" -name '*.so'); do vm_add_bin "$r" "$f" || return 1; done
 	vm_add_busybox "$r"
 	mkdir -p "$r/etc/xen" "$r/var/lib/xenstored" "$r/var/log/xen"
+	vm_add_users "$r" tcpdump nobody
+}
+
+# vm_add_users ROOT NAME...: the host's passwd and group entries of these
+# system users (tcpdump drops its privileges to "tcpdump").
+vm_add_users() {
+	local r=$1 u
+	shift
+	for u in "$@"; do
+		grep "^$u:" /etc/passwd >>"$r/etc/passwd" || true
+		grep "^$u:" /etc/group >>"$r/etc/group" || true
+	done
 }
 
 # vm_lab_inputs: what vm_add_lab_userland's result depends on (for a hash).

@@ -19,6 +19,9 @@
 #   --timeout SECS    per test inside the VM (default $LAB_TIMEOUT or 300);
 #                     the whole VM gets 120 s more than its tests' sum
 #   --smp N, --mem MB qemu's CPUs (default 2) and memory (default 2048)
+#   --time-scale N    LAB_TIME_SCALE in the VM: the lab's waits (and the
+#                     migration tests' "far off" limits) times N (default 10:
+#                     an emulated CPU, on a shared machine)
 #   --keep            keep the run's directory (console log) under BUILD_DIR/vm
 #   --cmd "CMD"       run CMD (bash, in /xenvnet) instead of tests; exits
 #                     with its status (a shell for debugging, or any script)
@@ -29,7 +32,7 @@ BUILD=${1:?usage: run.sh BUILD_DIR [--modules M] [--filter RE] [--list F] [-- TE
 shift
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 MODULES="" FILTER="" LIST="" KEEP="" CMD="" SMP=${VM_SMP:-2} MEM=${VM_MEM:-2048}
-PER_TEST=${LAB_TIMEOUT:-300}
+PER_TEST=${LAB_TIMEOUT:-300} SCALE=${VM_TIME_SCALE:-10}
 TESTS=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--list) LIST=$2; shift 2 ;;
 	--timeout) PER_TEST=$2; shift 2 ;;
 	--smp) SMP=$2; shift 2 ;;
+	--time-scale) SCALE=$2; shift 2 ;;
 	--mem) MEM=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
 	--cmd) CMD=$2; shift 2 ;;
@@ -138,6 +142,7 @@ for n in "${names[@]}"; do scripts+=("${SCRIPT[$n]}"); done
 	echo "VM_MODULES='${mods[*]}'"
 	echo "VM_BUILD='$(basename "$BUILD")'"
 	echo "VM_LAB_TIMEOUT=$PER_TEST"
+	echo "export LAB_TIME_SCALE=$SCALE"
 	printf 'VM_CMD=%q\n' "$CMD"
 	echo "ASAN_OPTIONS='${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}'"
 	echo "UBSAN_OPTIONS='${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}'"
