@@ -30,6 +30,9 @@ esp4 esp6 xfrm_user xfrm_interface af_key xfrm4_tunnel xfrm6_tunnel \
 drbg ctr sha512_generic sha256_generic authenc echainiv seqiv gcm ghash-generic \
 aesni_intel cbc hmac"
 
+# Extra modules: sorted, without the default ones (a stable cache key).
+# shellcheck disable=SC2046
+set -- $(printf '%s\n' "$@" | grep -vxF -f <(tr ' ' '\n' <<<"$VM_KMODS") | sort -u)
 KVER=$(vm_kver)
 KERNEL=/boot/vmlinuz-$KVER
 [ -r "$KERNEL" ] || { echo "vm: cannot read $KERNEL" >&2; exit 1; }
