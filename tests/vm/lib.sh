@@ -31,7 +31,7 @@ vm_kver() {
 	fi
 	for f in /boot/vmlinuz-*; do
 		k=${f#/boot/vmlinuz-}
-		[ -f "$f" ] && [ -d "/lib/modules/$k/kernel" ] || continue
+		{ [ -f "$f" ] && [ -d "/lib/modules/$k/kernel" ]; } || continue
 		best=$(printf '%s\n%s\n' "$best" "$k" | sed '/^$/d' | sort -V | tail -n 1)
 	done
 	[ -n "$best" ] || { echo "vm: no kernel with modules in /boot (make deps: linux-image-amd64)" >&2; return 1; }
@@ -152,6 +152,7 @@ vm_add_modules() {
 			mkdir -p "$r/lib/modules/$k/extra"
 			cp "$m" "$r/lib/modules/$k/extra/"
 			deps=$(modinfo -F depends "$m" | tr ',' ' ')
+			# shellcheck disable=SC2086 # a list
 			[ -z "$deps" ] || vm_add_modules "$r" "$k" $deps || return 1
 			continue
 		fi
@@ -228,12 +229,16 @@ VM_PY_SKIP='^(test|idlelib|tkinter|turtledemo|ensurepip|lib2to3|pydoc_data|distu
 # vm_add_lab_userland ROOT: the above, busybox for the rest.
 vm_add_lab_userland() {
 	local r=$1 py
+	# shellcheck disable=SC2086 # lists
 	vm_add_pkg "$r" $VM_LAB_PKGS || return 1
+	# shellcheck disable=SC2086
 	vm_add_bin "$r" $VM_LAB_BINS || return 1
 	py=$(readlink -f /usr/bin/python3)
 	py=/usr/lib/${py##*/}
+	# shellcheck disable=SC2046 # no spaces in python's file names
 	vm_add_tree "$r" "$py" "$py" $(cd "$py" && find . -type f | sed 's|^\./||' | grep -Ev "$VM_PY_SKIP") || return 1
-	for f in $(find "$py/lib-dynload" -name '*.so'); do vm_add_bin "$r" "$f" || return 1; done
+	# shellcheck disable=SC2046
+	vm_add_libs "$r" $(find "$py/lib-dynload" -name '*.so') || return 1
 	vm_add_busybox "$r"
 	mkdir -p "$r/etc/xen" "$r/var/lib/xenstored" "$r/var/log/xen"
 	vm_add_users "$r" tcpdump nobody

@@ -55,6 +55,7 @@ done
 if [ -n "$LIST" ]; then
 	while read -r line; do
 		line=${line%%#*}
+		# shellcheck disable=SC2206 # a line's words
 		case $line in
 		modules:*) MODULES="$MODULES ${line#modules:}" ;;
 		env:*) ENVS+=(${line#env:}) ;;
