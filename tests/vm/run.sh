@@ -190,7 +190,7 @@ done < <(timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 
 	-nodefaults -no-reboot -display none -monitor none \
 	-serial "file:$RUN/console.log" -serial stdio -pidfile "$RUN/qemu.pid" \
 	-kernel "$KERNEL" -initrd "$RUN/initrd" \
-	-append "console=ttyS0 quiet panic=-1 random.trust_cpu=on" </dev/null 2>"$RUN/qemu.err"
+	-append "console=ttyS0 quiet panic=-1 random.trust_cpu=on" </dev/null 2>"$RUN/qemu.err" ||
 	echo "vm: qemu exit $?")
 echo "vm: ran ${#names[@]} test(s) in $(since "$t")s"
 
