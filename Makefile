@@ -36,6 +36,7 @@ VN_OBJ     := $(VN_SRC:%.c=$(O)/%.o)
 
 DAEMON := $(O)/xenvnetd/xenvnetd
 VN     := $(O)/tools/vn
+VNETLINK := $(O)/kmod/vnetlink
 SHIM   := $(O)/tests/xs-shim/xs_shim.so
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(O)/%)
@@ -43,7 +44,7 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:%.c=$(O)/%)
 
 .PHONY: all progs check-deps deps test test-vm unit lab bench demo install uninstall deb clean fuzz
-all: progs $(SHIM)
+all: progs $(SHIM) $(VNETLINK)
 	@ln -sf ../$(DAEMON) xenvnetd/xenvnetd 2>/dev/null || true
 	@ln -sf ../$(VN) tools/vn 2>/dev/null || true
 
@@ -58,10 +59,27 @@ $(O)/%.o: %.c | check-deps
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(DAEMON): $(DAEMON_OBJ) $(SCHEMA_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) -lcrypto -lcares -lnftables $(SD_LIBS)
 
 $(VN): $(VN_OBJ) $(SCHEMA_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lxenstore -ljson-c
+
+# vnet.ko's test tool: the daemon's vnet link code behind a small CLI.
+$(VNETLINK): kmod/tests/vnetlink.c $(O)/xenvnetd/dp_vnet_link.o $(SCHEMA_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) -lxenstore $(NL_LIBS)
+
+# vnet.ko for kernel KVER (default: the newest one with headers installed),
+# built from a copy under $(O)/kmod/KVER so that the tree stays clean.
+KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | cut -d/ -f4 | sort -V | tail -n 1)
+KMOD_SRC := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
+.PHONY: kmod
+kmod: $(O)/kmod/$(KVER)/vnet.ko
+$(O)/kmod/$(KVER)/vnet.ko: $(KMOD_SRC)
+	@test -n "$(KVER)" || { echo "make kmod: no kernel headers: apt-get install linux-headers-amd64" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	cp $(KMOD_SRC) $(dir $@)
+	$(MAKE) -C /lib/modules/$(KVER)/build M=$(CURDIR)/$(dir $@) modules
 
 # The shim is preloaded into xenstored, never built with sanitizers.
 $(SHIM): tests/xs-shim/xs_shim.c
@@ -70,11 +88,14 @@ $(SHIM): tests/xs-shim/xs_shim.c
 
 # Everything but the two mains, for unit tests and benchmarks.
 LIB_OBJ := $(SCHEMA_OBJ) $(filter-out $(O)/xenvnetd/main.o,$(DAEMON_OBJ)) $(filter-out $(O)/tools/vn.o,$(VN_OBJ))
-LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto -lcares $(SD_LIBS)
+LIB_LIBS = -lxenstore $(NL_LIBS) -lcrypto -lcares -lnftables $(SD_LIBS) -ljson-c
 
 $(O)/tests/unit/test_%: tests/unit/test_%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ixenvnetd -Itools $(ALL_LDFLAGS) -o $@ $(filter %.c %.o,$^) -lcmocka $(LIB_LIBS)
+
+# Driven as the fuzzer drives the cluster (tests/fuzz/fuzz_env.h).
+$(O)/tests/unit/test_cluster_rx: tests/fuzz/fuzz_env.c
 
 $(O)/tests/bench/%: tests/bench/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@ CC=${CC:-cc}
 missing=""
 command -v "${CC%% *}" >/dev/null 2>&1 || missing=" a C compiler (cc)"
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
-for m in libnl-route-3.0 libcrypto libcares libsystemd xenstore; do
+for m in libnl-route-3.0 libcrypto libcares libsystemd libnftables json-c xenstore; do
 	command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$m" && continue
 	[ "$m" = xenstore ] && [ -e /usr/include/xenstore.h ] && continue
 	missing="$missing $m"

@@ -9,12 +9,17 @@
 #      MTU and options, in the same lab and run.  The two are measured
 #      alternately (BENCH_ROUNDS x BENCH_SECS s each, default 7 x 3 s,
 #      ABBA order, first second of each run omitted); the ratio is the
-#      median of the rounds' ratios.  Target: ratio >= 0.97.
+#      median of the rounds' ratios.  Target: ratio >= 0.97.  The guests
+#      are left at MTU 1500; in the same rounds, two guests at the vnet's
+#      MTU (1450): TCP at 1500 >= 0.8 x that; ping -s 1472 at 1500, with
+#      and without DF, loses nothing (issue 12).
 #  (c) live migration blackout (tests/bench/bench_migrate.sh, its own
 #      3-host lab): ms without ping replies (every 10 ms) per migration,
 #      p50/p99/max over BENCH_MIG_COUNT (default 50) migrations, for our
-#      daemon, a silent guest, and plain flood-and-learn VXLAN.  Target:
-#      <= 1 lost ping p99, the silent guest too.
+#      daemon, a silent guest, and plain flood-and-learn VXLAN, in xl's
+#      order (the source destroyed before the target connects).  Target:
+#      <= 1 lost ping p99 beyond the guest's pause (resume -> Connected),
+#      the silent guest too.
 #  (d) loop latency under a burst (tests/bench/bench_burst.sh, its own
 #      2-host lab, issue 9): BENCH_BURST_N (2000) vifs reach Connected at
 #      once on h1; `vn status` there every 100 ms, p50/p99/max.  Target:
@@ -27,6 +32,17 @@
 #      (target: ratio <= 1.2); then kill -9 and restart of the daemon: time
 #      until all are up again (target < 2 s), RSS (< 64 MB), every device
 #      kept (same ifindex).
+#  (g) TCP guest to guest over vnet.ko vs the kernel's VXLAN vs plain L2
+#      (kmod/tests/bench.sh in one emulated host, tests/vm): median of
+#      BENCH_ROUNDS per-round ratios.  Targets: >= 1.0x VXLAN, >= 0.95x plain.
+#  (f) control = evpn against own (tests/bench/bench_evpn.sh, labs of its
+#      own with FRR, issue #15): attach -> the 7 other hosts' FDB (8 hosts),
+#      migration blackout and lost pings (own: row (c)), control-plane
+#      packets and bytes per host per MAC change at 16 hosts (evpn with a
+#      route reflector, whose share is shown too).
+#  (g) vif hotplug (tests/bench/bench_hotplug.sh, its own lab, issue 12):
+#      `online` run time of vif-vnet against Xen's vif-bridge for a vif on
+#      a vnet that is up, medians.  Target: at most 1000 ms more.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -112,7 +128,7 @@ mtu=$(ip -n "${LAB_PREFIX}h1" -o link show dev vnif97 | sed -n 's/.* mtu \([0-9]
 for h in 1 2; do
 	peer=192.0.2.$((3 - h))
 	h$h ip link add refbr type bridge forward_delay 0
-	h$h ip link add refvx mtu "$mtu" type vxlan id 4000 local "192.0.2.$h" dev eth0 dstport 1798
+	h$h ip link add refvx mtu "$mtu" type vxlan id 4000 local "192.0.2.$h" dstport 1798
 	h$h bridge fdb append 00:00:00:00:00:00 dev refvx dst "$peer"
 	h$h ip link set refvx master refbr up
 	h$h ip link set refbr up
@@ -126,10 +142,19 @@ lab_domain 1 1 198.51.100.1 00:16:3e:00:00:01 vnet97
 lab_domain 2 2 198.51.100.2 00:16:3e:00:00:02 vnet97
 lab_domain 1 3 203.0.113.3 00:16:3e:00:00:03 refbr
 lab_domain 2 4 203.0.113.4 00:16:3e:00:00:04 refbr
+# Guests are left at MTU 1500 (Linux netfront ignores the mtu key); d5, d6
+# are set to the vnet's MTU (what the backend's mtu key says), issue 12.
+lab_domain 1 5 198.51.100.5 00:16:3e:00:00:05 vnet97
+lab_domain 2 6 198.51.100.6 00:16:3e:00:00:06 vnet97
+vmtu=$(xs_get 1 /local/domain/0/backend/vif/5/0/mtu)
+d5 ip link set eth0 mtu "$vmtu"
+d6 ip link set eth0 mtu "$vmtu"
 lab_ping 1 198.51.100.2 3
 lab_ping 3 203.0.113.4 3
+lab_ping 5 198.51.100.6 3
 lab_bg d2 iperf3 -s >/dev/null 2>&1
 lab_bg d4 iperf3 -s >/dev/null 2>&1
+lab_bg d6 iperf3 -s >/dev/null 2>&1
 
 # iperf CLIENT_DOMID SERVER_IP: receiver-side Mbit/s of one BENCH_SECS run
 # (the first second, slow start, is omitted).
@@ -144,8 +169,10 @@ iperf() {
 listening() { ip netns exec "${LAB_PREFIX}d$1" ss -Hltn sport = :5201 | grep -q .; }
 lab_wait 5 "iperf3 on d2" listening 2 || lab_fail "iperf3 server on d2 did not start"
 lab_wait 5 "iperf3 on d4" listening 4 || lab_fail "iperf3 server on d4 did not start"
+lab_wait 5 "iperf3 on d6" listening 6 || lab_fail "iperf3 server on d6 did not start"
 ours=()
 ref=()
+vm=()
 run_ours() {
 	ours+=("$(iperf 1 198.51.100.2)")
 	lab_log "daemon vnet: ${ours[-1]} Mbit/s"
@@ -154,22 +181,45 @@ run_ref() {
 	ref+=("$(iperf 3 203.0.113.4)")
 	lab_log "hand-made:   ${ref[-1]} Mbit/s"
 }
+run_vm() {
+	vm+=("$(iperf 5 198.51.100.6)")
+	lab_log "guests at $vmtu: ${vm[-1]} Mbit/s"
+}
 for ((r = 1; r <= BENCH_ROUNDS; r++)); do
-	if ((r % 2)); then run_ours; run_ref; else run_ref; run_ours; fi
+	if ((r % 2)); then run_ours; run_ref; run_vm; else run_vm; run_ref; run_ours; fi
 done
 mo=$(median "${ours[@]}")
 mr=$(median "${ref[@]}")
-# The ratio is the median of each round's ours/reference: the two runs of a
+# The ratio is the median of each round's ours/reference: the runs of a
 # round are back to back, while the machine's pace drifts by +-20% between
-# rounds (2 shared CPUs).
-ratios=()
-for ((r = 0; r < BENCH_ROUNDS; r++)); do
-	ratios+=("$(awk -v a="${ours[r]}" -v b="${ref[r]}" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }')")
-done
-lab_log "per-round ratios: ${ratios[*]}"
-ratio=$(median "${ratios[@]}")
+# rounds (2 shared CPUs).  round_ratio A B WHAT: that median for arrays A/B.
+round_ratio() {
+	local -n a=$1 b=$2
+	local rs=() r
+	for ((r = 0; r < BENCH_ROUNDS; r++)); do
+		rs+=("$(awk -v x="${a[r]}" -v y="${b[r]}" 'BEGIN { printf "%.3f", (y > 0) ? x / y : 0 }')")
+	done
+	lab_log "per-round ratios, $3: ${rs[*]}" >&2
+	median "${rs[@]}"
+}
+ratio=$(round_ratio ours ref "ours / hand-made")
 row "guest TCP throughput, median of $BENCH_ROUNDS (Mbit/s)" "$mo" "$mr" "ratio $ratio >= 0.97" \
 	"$(awk -v v="$ratio" 'BEGIN { print (v >= 0.97) ? "ok" : "no" }')"
+# Guests at 1500 against guests at the vnet's MTU (issue 12): the tunnel's
+# "fragmentation needed" makes TCP at 1500 shrink its segments.
+vratio=$(round_ratio ours vm "MTU 1500 / $vmtu")
+row "guest TCP, MTU 1500 / vnet MTU $vmtu (Mbit/s)" "$mo" "$(median "${vm[@]}")" "ratio $vratio >= 0.8" \
+	"$(awk -v v="$vratio" 'BEGIN { print (v >= 0.8) ? "ok" : "no" }')"
+# ping -s 1472 between guests at 1500, with DF (the default once the PMTU
+# is known: fragmented by the guest) and without (fragmented outside).
+ploss() {
+	ip netns exec "${LAB_PREFIX}d1" ping -n -q -c 50 -i 0.02 -W 2 -M "$1" -s 1472 198.51.100.2 2>&1 |
+		sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p'
+}
+ip netns exec "${LAB_PREFIX}d1" ping -n -q -c 1 -W 2 -M "do" -s 1472 198.51.100.2 >/dev/null 2>&1 || true
+pw=$(ploss want) pd=$(ploss dont)
+row "guests at 1500: ping -s 1472 loss % (DF / no DF)" "$pw / $pd" - "0" \
+	"$(awk -v a="$pw" -v b="$pd" 'BEGIN { print (a == "0" && b == "0") ? "ok" : "no" }')"
 
 # ---------------------------------------------------------------- (c)
 # Live migration blackout (issue #5): tests/bench/bench_migrate.sh runs its
@@ -185,10 +235,14 @@ for m in p50 p99 max; do
 	row "migration blackout $m (ms): silent guest" "$(mres silent bo_$m)" - - -
 done
 ok() { awk -v v="$1" -v u="$2" 'BEGIN { print (v != "" && v <= 1 && u == 0) ? "ok" : "no" }'; }
-row "lost pings per migration p99: ours" "$(mres ours lost_p99)" "$(mres flood lost_p99)" "<= 1" \
-	"$(ok "$(mres ours lost_p99)" "$(mres ours unrecovered)")"
-row "lost pings per migration p99: silent guest" "$(mres silent lost_p99)" - "<= 1" \
-	"$(ok "$(mres silent lost_p99)" "$(mres silent unrecovered)")"
+# The source goes before the target connects (xl's order): the guest's
+# pause costs pings whatever the daemon does; the target is on the rest.
+row "guest pause, resume -> Connected p50 (ms)" "$(mres ours pause_p50)" "$(mres flood pause_p50)" - -
+row "lost pings per migration p99, in all" "$(mres ours lost_p99)" "$(mres flood lost_p99)" - -
+row "lost beyond the pause p99: ours / flood" "$(mres ours beyond_p99)" "$(mres flood beyond_p99)" "<= 1" \
+	"$(ok "$(mres ours beyond_p99)" "$(mres ours unrecovered)")"
+row "lost beyond the pause p99: silent guest" "$(mres silent beyond_p99)" - "<= 1" \
+	"$(ok "$(mres silent beyond_p99)" "$(mres silent unrecovered)")"
 row "silent: Connected -> first reply p99 (ms)" "$(mres silent conn_p99)" - "<= 20" \
 	"$(awk -v v="$(mres silent conn_p99)" 'BEGIN { print (v != "" && v <= 20) ? "ok" : "no" }')"
 
@@ -237,6 +291,61 @@ bench_scale_rows() {
 		"< 64 MB" "$(awk -v v="$(sres restart rss_kb_max)" 'BEGIN { print (v != "" && v < 65536) ? "ok" : "no" }')"
 }
 bench_scale_rows
+# (g) vnet.ko (issue 14): TCP guest to guest over vnet.ko, the kernel's
+# VXLAN and plain L2, in one emulated host (kmod/tests/bench.sh in the
+# VM: this kernel loads no modules).  Ratios only: emulation is slow.
+bench_kmod_rows() {
+	local out b=${LAB_BUILD#"$LAB_ROOT"/}
+	lab_step "(g) TCP over vnet.ko vs VXLAN vs plain L2, in the emulated host"
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		row "TCP guest-guest, vnet.ko / VXLAN (VM)" - - "no qemu: skipped" -
+		return
+	fi
+	out=$(VM_TIMEOUT=${VM_TIMEOUT:-900} tests/vm/run.sh "$LAB_BUILD" --timeout 900 --cmd "kmod/tests/bench.sh $b" 2>&1) ||
+		echo "$out" | tail -20 | sed 's/^/  /'
+	echo "$out" | grep -E '^(RESULT|round)' | sed 's/^/  /'
+	kres() { echo "$out" | sed -n "s/^RESULT case=tcp .*$1=\([^ ]*\).*/\1/p"; }
+	row "TCP guest-guest Mbit/s (VM): vnet.ko / VXLAN" "$(kres vnet_mbps)" "$(kres vxlan_mbps)" \
+		"ratio $(kres vnet_vxlan) >= 1.0" "$(awk -v v="$(kres vnet_vxlan)" 'BEGIN { print (v != "" && v >= 1.0) ? "ok" : "no" }')"
+	row "TCP guest-guest Mbit/s (VM): vnet.ko / plain" "$(kres vnet_mbps)" "$(kres plain_mbps)" \
+		"ratio $(kres vnet_plain) >= 0.95" "$(awk -v v="$(kres vnet_plain)" 'BEGIN { print (v != "" && v >= 0.95) ? "ok" : "no" }')"
+}
+bench_kmod_rows
+
+# ---------------------------------------------------------------- (f)
+# control = evpn against our protocol (issue #15): tests/bench/bench_evpn.sh
+# (labs of its own, FRR in each host); its migration against (c)'s "ours".
+if [ -x /usr/lib/frr/bgpd ]; then
+	lab_step "(f) control = evpn vs own: attach, migration, control-plane cost"
+	ev=$(tests/bench/bench_evpn.sh "$LAB_BUILD" 2>&1) || lab_fail "bench_evpn failed: $(echo "$ev" | tail -20)"
+	echo "$ev" | grep '^RESULT' | sed 's/^/  /'
+	eres() { echo "$ev" | sed -n "s/^RESULT case=$1 .*\b$2=\([^ ]*\).*/\1/p"; }
+	for m in p50 p99; do
+		row "evpn/own: attach -> 7 hosts' FDB $m (ms)" "$(eres attach-evpn "$m")" "$(eres attach-own "$m")" - -
+	done
+	for m in p50 p99; do
+		row "evpn/own: migration blackout $m (ms)" "$(eres migrate-evpn-ours "bo_$m")" "$(mres ours "bo_$m")" - -
+	done
+	# (the source goes before the target connects: judged beyond the pause)
+	row "evpn/own: lost beyond the pause p99" "$(eres migrate-evpn-ours beyond_p99)" "$(mres ours beyond_p99)" "<= 1" \
+		"$(ok "$(eres migrate-evpn-ours beyond_p99)" "$(eres migrate-evpn-ours unrecovered)")"
+	row "evpn/own: silent guest, lost beyond the pause p99" "$(eres migrate-evpn-silent beyond_p99)" "$(mres silent beyond_p99)" - -
+	n=$(eres cost-evpn hosts)
+	row "evpn/own: packets per host per MAC ($n hosts)" "$(eres cost-evpn pkts_host)" "$(eres cost-own pkts_host)" - -
+	row "evpn/own: bytes per host per MAC ($n hosts)" "$(eres cost-evpn bytes_host)" "$(eres cost-own bytes_host)" - -
+	row "evpn/own: idle packets per host per s ($n hosts)" "$(eres cost-evpn idle_pkts_host_s)" "$(eres cost-own idle_pkts_host_s)" - -
+	row "evpn: route reflector, packets / bytes per MAC" "$(eres cost-evpn pkts_rr) / $(eres cost-evpn bytes_rr)" - - -
+else
+	row "control = evpn (issue #15)" "no FRR" - - no
+fi
+
+# ---------------------------------------------------------------- (g)
+lab_step "(g) vif hotplug: vif-vnet vs vif-bridge"
+hp=$(tests/bench/bench_hotplug.sh "$LAB_BUILD" 2>&1 | grep '^RESULT') || hp=
+hres() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $hp"; }
+row "vif hotplug online (ms): vif-vnet / vif-bridge" "$(hres vnet_p50_ms)" "$(hres bridge_p50_ms)" \
+	"+$(hres extra_p50_ms) <= +1000 ms" "$(awk -v v="$(hres extra_p50_ms)" 'BEGIN { print (v != "" && v <= 1000) ? "ok" : "no" }')"
+row "  programs run per online: vif-vnet / vif-bridge" "$(hres vnet_execs)" "$(hres bridge_execs)" - -
 
 # ---------------------------------------------------------------- table
 echo

@@ -2,8 +2,9 @@
 # scripts/run-tests.sh BUILD_DIR [REGEX]
 #
 # Runs every unit test binary BUILD_DIR/tests/unit/test_* (cmocka), then
-# every lab test tests/lab/test_*.sh (given BUILD_DIR), optionally only
-# those whose name matches REGEX.  One line per binary or lab test; cmocka
+# every lab test tests/lab/test_*.sh (given BUILD_DIR), then a short run of
+# every fuzz target (tests/fuzz/fuzz_*), optionally only those whose name
+# matches REGEX.  One line per binary or lab test; cmocka
 # binaries count their individual tests.  Ends with "N passed, N failed"
 # and exits non-zero when anything failed.  A failing test's output is
 # shown (for lab tests it includes the daemon logs).
@@ -82,6 +83,29 @@ run_lab() {
 
 selected() { [ -z "$FILTER" ] || [[ $1 =~ $FILTER ]]; }
 
+# run_fuzz TARGET: a short run of one libFuzzer target (tests/fuzz/run.sh:
+# its seed corpus, then FUZZ_TEST_RUNS new inputs), one count.
+run_fuzz() {
+	local name=fuzz/fuzz_$1 t rc=0
+	t=$(now)
+	if ! command -v "${FUZZ_CC:-clang}" >/dev/null; then
+		passed=$((passed + 1))
+		printf 'SKIP  %-32s (no clang)\n' "$name"
+		return
+	fi
+	timeout -k 10 "$LAB_TIMEOUT" tests/fuzz/run.sh "${FUZZ_TEST_RUNS:-2000}" "${FUZZ_TEST_SECONDS:-30}" "$1" \
+		>"$out" 2>&1 </dev/null || rc=$?
+	if [ "$rc" = 0 ]; then
+		passed=$((passed + 1))
+		printf 'PASS  %-32s %s\n' "$name" "$(elapsed "$t")"
+	else
+		failed=$((failed + 1))
+		printf 'FAIL  %-32s exit %d  %s\n' "$name" "$rc" "$(elapsed "$t")"
+		show_output
+		tail -n 60 "build/fuzz/fuzz_$1.log" 2>/dev/null | sed 's/^/    | /'
+	fi
+}
+
 start=$(now)
 units=0
 for bin in "$BUILD"/tests/unit/test_*; do
@@ -112,6 +136,10 @@ if [ -z "$FILTER" ] || [[ $FILTER == *vm/* ]]; then
 	done < <(tests/vm/run.sh "$BUILD" --filter "$FILTER" </dev/null 2>&1)
 	[ "$vm_summary" = 1 ] || { echo "FAIL  vm  tests/vm/run.sh ended without a summary"; failed=$((failed + 1)); }
 fi
+for t in sxp ctl proto cluster; do
+	selected "tests/fuzz/fuzz_$t" || continue
+	run_fuzz "$t"
+done
 echo "total time $(elapsed "$start")"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -1,6 +1,6 @@
 /* insmod: load the kernel modules the data plane needs.  The original vnet
- * had its own module (vnet_module); xenvnet runs on the kernel's bridge and
- * VXLAN drivers until a native module exists, and says so. */
+ * had its own module (vnet_module); xenvnet's is vnet.ko (kmod/), and
+ * without it the kernel's bridge and VXLAN drivers carry the vnets. */
 #include "vn.h"
 #include "vn_commands.h"
 #include "vn_ctl.h"
@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NATIVE_MODULE "xenvnet"
+#define NATIVE_MODULE "vnet"
 
 extern char **environ;
 
@@ -76,7 +76,8 @@ static void report(const struct vn_opts *o, bool native, bool daemon)
 		return;
 	}
 	if (native) {
-		printf("loaded the native %s module\n", NATIVE_MODULE);
+		printf("loaded the native %s module; xenvnetd uses it with dataplane = auto or vnet\n"
+		       "(a running daemon picks it up when restarted)\n", NATIVE_MODULE);
 		return;
 	}
 	printf("no native %s kernel module is installed; the data plane is the in-kernel\n"

@@ -268,8 +268,10 @@ int vn_cmd_vnets(const struct vn_opts *o, int argc, char **argv)
 		{ NULL, "error", VN_COL_STR },
 		{ NULL, "valid", VN_COL_BOOL },
 		{ NULL, "ports", VN_COL_LIST },
+		{ "DATAPLANE", "dataplane", VN_COL_STR },
 	};
-	enum { C_ID, C_LONG, C_KEY, C_BRIDGE, C_VNETIF, C_SEC, C_VNI, C_MTU, C_STATE, C_ERROR, C_VALID, C_PORTS };
+	enum { C_ID, C_LONG, C_KEY, C_BRIDGE, C_VNETIF, C_SEC, C_VNI, C_MTU, C_STATE, C_ERROR, C_VALID, C_PORTS, C_DP };
+	char dataplane[16];
 	struct vn_col human[sizeof(cols) / sizeof(cols[0])];
 	bool all = false, lng = false;
 	struct vn_rows rows = { 0 };
@@ -295,11 +297,15 @@ int vn_cmd_vnets(const struct vn_opts *o, int argc, char **argv)
 	if (rc != VN_OK)
 		goto out;
 	qsort(rows.v, rows.n, sizeof(rows.v[0]), by_id);
+	/* what carries the vnets on this host: the daemon's data plane */
+	bool have_dp = vn_ctl_dataplane(o, dataplane, sizeof(dataplane));
 	for (size_t i = 0; i < rows.n; i++) {
 		struct vn_record *r = &rows.v[i];
 		const char *lid = vn_record_get(r, "long-id");
 		/* -l shows what is written for ids that do not parse. */
 		vn_record_set(r, "shown-long-id", lid ? lid : vn_record_get(r, "key"));
+		if (have_dp)
+			vn_record_set(r, "dataplane", dataplane);
 		if (strcmp(vn_record_get(r, "valid"), "true") != 0)
 			vn_record_set(r, "state", "invalid");
 	}

@@ -3,6 +3,7 @@
 #include "../xenvnetd/ctl_proto.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -173,6 +174,21 @@ int vn_ctl_stream(const struct vn_opts *o, const char *verb)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &forever, sizeof(forever));
 	return fd;
+}
+
+bool vn_ctl_dataplane(const struct vn_opts *o, char *buf, size_t size)
+{
+	struct vn_reply rep;
+	const char *dp = NULL;
+
+	if (call(o, CTL_VERB_STATUS, NULL, &rep, true) == VN_OK)
+		for (size_t i = 0; i < rep.rows.n && !dp; i++)
+			if (strcmp(rep.rows.v[i].type, "status") == 0)
+				dp = vn_record_get(&rep.rows.v[i], "dataplane");
+	if (dp)
+		snprintf(buf, size, "%s", dp);
+	vn_reply_free(&rep);
+	return dp != NULL;
 }
 
 bool vn_ctl_alive(const struct vn_opts *o)

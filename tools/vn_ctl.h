@@ -21,4 +21,8 @@ int vn_ctl_stream(const struct vn_opts *o, const char *verb);
 /* Whether a daemon answers on the socket (a status request). */
 bool vn_ctl_alive(const struct vn_opts *o);
 
+/* The daemon's data plane ("vxlan", "vnet") into buf, asked quietly; false
+ * when no daemon answers. */
+bool vn_ctl_dataplane(const struct vn_opts *o, char *buf, size_t size);
+
 #endif

@@ -257,6 +257,26 @@ static void owner_count(struct cluster *c, const struct mac_entry *e, bool add)
 		h->nmacs--;
 }
 
+/* Someone remembers us with a MAC we no longer have (it went while our
+ * daemon was away, or our WITHDRAW carried a number from before a
+ * restart): withdraw it at that number.  Only our own tombstone keeps the
+ * number; nothing is made or changed for any other claim about us: such
+ * an entry would count against no host's bound (any key holder could
+ * fill the table with them), and another host's entry stays its own. */
+static void disown(struct cluster *c, const struct proto_entry *in, struct mac_entry *e)
+{
+	struct mac_entry w = { .vnet = in->vnet, .seq = in->seq, .host = c->self };
+
+	if (e && !seq_at_least(in->seq, e->seq))
+		return; /* stale news */
+	if (e && e->withdrawn && proto_addr_equal(&e->host, &c->self)) {
+		e->seq = in->seq;
+		e->since_ms = loop_now_ms();
+	}
+	memcpy(w.mac, in->mac, 6);
+	send_one(c, PROTO_WITHDRAW, &w, NULL);
+}
+
 /* Entries name the origin itself, or the receiver (a correction sent to
  * it): an origin speaks for nobody else, so every remote entry lives
  * exactly as long as its origin's host record.  MACs of vnets not carried
@@ -275,7 +295,11 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, struct
 		return;
 	}
 	e = mactab_find(&c->tab, &in->vnet, in->mac);
-	if (!e && from->nmacs >= c->p.max_macs_per_host && !proto_addr_equal(&in->host, &c->self)) {
+	if (proto_addr_equal(&in->host, &c->self) && !(e && e->local)) {
+		disown(c, in, e);
+		return;
+	}
+	if (!e && from->nmacs >= c->p.max_macs_per_host) {
 		dropped(c, "a MAC beyond max_macs_per_host", origin);
 		return;
 	}
@@ -286,20 +310,6 @@ static void announce_one(struct cluster *c, const struct proto_entry *in, struct
 		if (seq_at_least(in->seq, e->seq)) {
 			e->seq = seq_next(in->seq);
 			send_one(c, PROTO_ANNOUNCE, e, NULL);
-		}
-		return;
-	}
-	if (proto_addr_equal(&in->host, &c->self)) {
-		/* Someone remembers us with a MAC we no longer have (it went
-		 * while our daemon was away, or our WITHDRAW carried a number
-		 * from before a restart): withdraw it at that number. */
-		if (seq_at_least(in->seq, e->seq)) {
-			owner_count(c, e, false);
-			e->seq = in->seq;
-			e->host = c->self;
-			e->withdrawn = true;
-			e->since_ms = now;
-			send_one(c, PROTO_WITHDRAW, e, NULL);
 		}
 		return;
 	}
@@ -546,8 +556,11 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	}
 	if (refused)
 		dropped(c, "a vnet beyond max_vnets_per_host", &h->addr);
+	uint64_t vni_refused = c->vni.refused;
 	if (cvni_hello(&c->vni, m, now))
 		cvni_apply(&c->vni, c->rec);
+	if (c->vni.refused != vni_refused)
+		dropped(c, "a VNI entry beyond max_vni_entries", &h->addr);
 	host_update_flood(c, h);
 	if (fresh) {
 		char a[PROTO_ADDR_STRLEN];
@@ -978,7 +991,7 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 	c->peers = peers;
 	c->net.fd = -1;
 	vnetmap_init(&c->tunnels);
-	cvni_init(&c->vni);
+	cvni_init(&c->vni, XENVNETD_DEFAULT_MAX_VNI_ENTRIES);
 	cfdb_init(&c->fdb, l, k, dp, &c->tab, &c->tunnels, &c->self, flood_refused, c);
 	timer_init(&c->hello_timer, hello_tick, c);
 	timer_init(&c->refresh_timer, refresh_tick, c);
@@ -1022,6 +1035,7 @@ int cluster_start(struct cluster *c, const struct auth_key *key, const struct cl
 	/* A reload may lower them: hosts beyond stay, no new ones come. */
 	c->hosts.max = p->max_hosts;
 	c->hosts.max_vnets = p->max_vnets_per_host;
+	c->vni.max = p->max_vni_entries;
 	snprintf(c->group, sizeof(c->group), "%s", p->group ? p->group : "");
 	if (!c->replay)
 		c->replay = replay_new(REPLAY_WINDOW_DEFAULT, REPLAY_SKEW_DEFAULT, 0);

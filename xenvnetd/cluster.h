@@ -33,6 +33,7 @@ struct cluster_params {
 	unsigned max_hosts;
 	unsigned max_vnets_per_host;
 	unsigned max_macs_per_host;
+	unsigned max_vni_entries;
 };
 
 struct cluster_host_info {

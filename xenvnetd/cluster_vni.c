@@ -7,15 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cvni_init(struct cvni *t)
+void cvni_init(struct cvni *t, size_t max)
 {
 	memset(t, 0, sizeof(*t));
+	t->max = max;
 }
 
 void cvni_free(struct cvni *t)
 {
 	free(t->v);
-	cvni_init(t);
+	t->v = NULL;
+	t->n = t->cap = 0;
 }
 
 static bool same_vnet(const struct proto_vnet *a, const struct proto_vnet *b)
@@ -63,6 +65,10 @@ bool cvni_hello(struct cvni *t, const struct proto_msg *m, uint64_t now_ms)
 
 	for (size_t i = 0; i < m->nvnets; i++) {
 		struct cvni_entry *e = find(t, &m->origin, &m->vnets[i]);
+		if (!e && t->n >= t->max) {
+			t->refused++;
+			continue;
+		}
 		if (!e) {
 			struct cvni_entry *v = vnet_grow(t->v, &t->cap, t->n, sizeof(*v), 16);
 			if (!v)

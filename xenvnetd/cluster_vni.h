@@ -24,14 +24,18 @@ struct cvni_entry {
 struct cvni {
 	struct cvni_entry *v;
 	size_t n, cap;
+	size_t max;                /* at most this many entries (max_vni_entries) */
+	uint64_t refused;          /* entries not kept for it */
 };
 
-void cvni_init(struct cvni *t);
+void cvni_init(struct cvni *t, size_t max);
+/* Forget every entry (max and the count of refusals stay). */
 void cvni_free(struct cvni *t);
 
 /* A HELLO part from m->origin replaces what the same part said before
- * (and drops parts beyond m->parts).  Returns true when the table's
- * content changed (then cvni_apply is due). */
+ * (and drops parts beyond m->parts).  An entry beyond t->max is not kept
+ * (counted in t->refused): the vnets it names go unchecked.  Returns true
+ * when the table's content changed (then cvni_apply is due). */
 bool cvni_hello(struct cvni *t, const struct proto_msg *m, uint64_t now_ms);
 /* The host is gone: forget what it said.  True when anything was dropped. */
 bool cvni_forget(struct cvni *t, const struct proto_addr *host);

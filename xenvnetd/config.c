@@ -1,6 +1,7 @@
 #include "config.h"
 #include "vnet_err.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ void config_defaults(struct config *c)
 	c->control_port = XENVNETD_DEFAULT_CTL_PORT;
 	c->ttl = 1;
 	c->hello_ms = 1000;
+	snprintf(c->dataplane, sizeof(c->dataplane), "auto");
 	c->hold_s = 3;
 	c->refresh_s = 30;
 	c->flap_moves = 5;
@@ -25,6 +27,9 @@ void config_defaults(struct config *c)
 	c->max_hosts = XENVNETD_DEFAULT_MAX_HOSTS;
 	c->max_vnets_per_host = XENVNETD_DEFAULT_MAX_VNETS_PER_HOST;
 	c->max_macs_per_host = XENVNETD_DEFAULT_MAX_MACS_PER_HOST;
+	c->max_vni_entries = XENVNETD_DEFAULT_MAX_VNI_ENTRIES;
+	c->evpn_asn = XENVNETD_DEFAULT_EVPN_ASN;
+	c->lock_vifs = true;
 }
 
 /* A whole decimal number in [lo, hi]. */
@@ -49,10 +54,30 @@ static int set_str(char *dst, size_t size, const char *key, const char *value, c
 	return 0;
 }
 
+/* Space-separated IP literals: they go into bgpd's config verbatim. */
+static int set_evpn_neighbors(struct config *c, const char *value, char *err, size_t errlen)
+{
+	char copy[sizeof(c->evpn_neighbors)], *save = NULL;
+
+	if (set_str(copy, sizeof(copy), "evpn_neighbors", value, err, errlen) < 0)
+		return -1;
+	for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
+		struct in6_addr a;
+		if (inet_pton(AF_INET, t, &a) != 1 && inet_pton(AF_INET6, t, &a) != 1)
+			return vnet_err(err, errlen, "evpn_neighbors: '%s' is not an IP address", t);
+	}
+	return set_str(c->evpn_neighbors, sizeof(c->evpn_neighbors), "evpn_neighbors", value, err, errlen);
+}
+
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	if (strcmp(key, "underlay") == 0)
 		return set_str(c->underlay, sizeof(c->underlay), key, value, err, errlen);
+	if (strcmp(key, "dataplane") == 0) {
+		if (strcmp(value, "auto") && strcmp(value, "vxlan") && strcmp(value, "vnet"))
+			return vnet_err(err, errlen, "dataplane: '%s' is not auto, vxlan or vnet", value);
+		return set_str(c->dataplane, sizeof(c->dataplane), key, value, err, errlen);
+	}
 	if (strcmp(key, "group") == 0)
 		return set_str(c->group, sizeof(c->group), key, value, err, errlen);
 	if (strcmp(key, "state_dir") == 0)
@@ -90,6 +115,25 @@ int config_set(struct config *c, const char *key, const char *value, char *err, 
 		return set_uint(&c->max_vnets_per_host, 1, 1u << 20, key, value, err, errlen);
 	if (strcmp(key, "max_macs_per_host") == 0)
 		return set_uint(&c->max_macs_per_host, 1, 1u << 24, key, value, err, errlen);
+	if (strcmp(key, "max_vni_entries") == 0)
+		return set_uint(&c->max_vni_entries, 1, 1u << 24, key, value, err, errlen);
+	if (strcmp(key, "control") == 0) {
+		if (strcmp(value, "own") && strcmp(value, "evpn"))
+			return vnet_err(err, errlen, "control: '%s' is neither own nor evpn", value);
+		c->control = value[0] == 'e' ? CONTROL_EVPN : CONTROL_OWN;
+		return 0;
+	}
+	if (strcmp(key, "evpn_asn") == 0)
+		return set_uint(&c->evpn_asn, 1, 4294967295u, key, value, err, errlen);
+	if (strcmp(key, "evpn_neighbors") == 0)
+		return set_evpn_neighbors(c, value, err, errlen);
+	if (strcmp(key, "lock_vifs") == 0) {
+		bool yes = !strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "on");
+		if (!yes && strcmp(value, "no") && strcmp(value, "0") && strcmp(value, "off"))
+			return vnet_err(err, errlen, "%s: '%s' is not yes or no", key, value);
+		c->lock_vifs = yes;
+		return 0;
+	}
 	return vnet_err(err, errlen, "unknown option '%s'", key);
 }
 

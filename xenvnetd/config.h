@@ -17,10 +17,17 @@
 #define XENVNETD_DEFAULT_MAX_HOSTS 1024
 #define XENVNETD_DEFAULT_MAX_VNETS_PER_HOST 4096
 #define XENVNETD_DEFAULT_MAX_MACS_PER_HOST 131072
+#define XENVNETD_DEFAULT_MAX_VNI_ENTRIES 262144
+
+/* Who tells the hosts where MACs live: our control protocol, or FRR's
+ * BGP EVPN (bgpd + zebra on every host; cluster_evpn.h). */
+enum config_control { CONTROL_OWN, CONTROL_EVPN };
+#define XENVNETD_DEFAULT_EVPN_ASN 65000
 
 struct config {
 	char underlay[16];    /* empty: pick the first device with an address */
-	uint16_t port;        /* VXLAN UDP port */
+	uint16_t port;        /* the tunnels' UDP port */
+	char dataplane[8];    /* auto, vxlan or vnet (dataplane.h) */
 	char group[64];       /* multicast group for flooding; empty: family default */
 	char state_dir[256];
 	char ctl_socket[108];
@@ -39,6 +46,12 @@ struct config {
 	unsigned max_hosts;
 	unsigned max_vnets_per_host;
 	unsigned max_macs_per_host;
+	unsigned max_vni_entries;     /* (host, vnet, VNI, MTU) from HELLOs, all hosts */
+	enum config_control control;  /* a change needs a restart */
+	/* control = evpn: only vn frr-config reads these (the status reply) */
+	unsigned evpn_asn;            /* BGP AS of every host (iBGP) */
+	char evpn_neighbors[256];     /* route reflectors (or peers), space-separated */
+	bool lock_vifs;       /* vif locking where the backend does not say (dp_lock.h) */
 };
 
 void config_defaults(struct config *c);

@@ -1,6 +1,6 @@
 /* The narrow interface between the reconciler and the kernel data plane.
- * One implementation per link kind: in-kernel VXLAN today (dp_vxlan.c);
- * our own vnet.ko slots in beside it with the same two calls. */
+ * One implementation per link kind: in-kernel VXLAN (dp_vxlan.c) and our
+ * own vnet.ko (kmod/, dp_vnet.c); config `dataplane` picks one. */
 #ifndef XENVNETD_DATAPLANE_H
 #define XENVNETD_DATAPLANE_H
 
@@ -12,8 +12,12 @@
 struct dp_params {
 	uint16_t port;      /* UDP port of the tunnel */
 	const char *group;  /* multicast group; "" for the family's default */
+	bool evpn;          /* control = evpn: the VXLAN device zebra expects
+			     * (no group, no learning; cluster_evpn.h) */
 	bool fresh;         /* no device of the vnet is known to exist: create
 			     * first, look only when a name is taken */
+	bool learning;      /* the tunnel learns remote MACs from frames: only
+			     * while no control protocol announces them */
 };
 
 /* Another host's tunnel endpoint. */
@@ -24,6 +28,8 @@ struct dp_host {
 
 struct dataplane_ops {
 	const char *kind;
+	unsigned overhead4, overhead6; /* bytes a tunnelled frame gains */
+	bool full_ids;  /* the wire carries the 128-bit id: VNIs may repeat */
 	/* Make the kernel carry vnet @key as @def says: create what is
 	 * missing, fix what differs, touch nothing that works.  A device of
 	 * the same name that is not marked for @key is an error, never
@@ -46,10 +52,18 @@ struct dataplane_ops {
 	int (*flush)(struct kern *k);
 };
 
-extern const struct dataplane_ops dp_vxlan;
+extern const struct dataplane_ops dp_vxlan, dp_vnet;
 
-/* The MTU that keeps tunnelled frames from fragmenting on @u, lowered to
- * the definition's mtu when that is smaller. */
+/* The data plane in use: dp_vxlan until dataplane_select(). */
+extern const struct dataplane_ops *dp_active;
+
+/* Make the data plane @name ("auto", "vxlan" or "vnet"; auto is vnet when
+ * the vnet module is loaded) the one in use.  NULL with a reason when
+ * vnet is asked for without its module. */
+const struct dataplane_ops *dataplane_select(const char *name, char *err, size_t errlen);
+
+/* The MTU that keeps frames tunnelled by the data plane in use from
+ * fragmenting on @u, lowered to the definition's mtu when that is smaller. */
 unsigned dp_vnet_mtu(const struct vnet_def *def, const struct kern_underlay *u);
 
 #endif

@@ -246,7 +246,8 @@ static struct {
 	struct loop *loop;
 	host_announce_ready ready_cb;
 	void *ctx;
-} w = { .mu = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
+	bool pin_sticky;       /* set before the thread starts */
+} w = { .mu = PTHREAD_MUTEX_INITIALIZER, .efd = -1, .pin_sticky = true };
 
 static void job_free(struct job *j)
 {
@@ -274,8 +275,8 @@ static struct job *pop(unsigned stage)
 }
 
 /* The bridge here may still hold a just-migrated guest's MAC on the tunnel
- * port (learned while the guest lived elsewhere) or on an old vif: point
- * it at the new vif.  Asking for the link state first (ETHTOOL_GLINK)
+ * port (learned while the guest lived elsewhere) or on an old vif: pin it
+ * to the new vif, for good (no frame from elsewhere moves it).  Asking for the link state first (ETHTOOL_GLINK)
  * makes the kernel act on a pending carrier change now, so the port
  * forwards (see kern_link_carrier_sync).  A port that is not forwarding
  * yet takes no learned entry (EPERM): then, the first time, at least
@@ -288,7 +289,7 @@ static bool point_bridge(struct job *j)
 
 	j->tried = true;
 	kern_link_carrier_sync(j->dev);
-	if (kern_bridge_fdb_learn(&w.k, j->port, j->mac) == 0)
+	if (kern_bridge_fdb_pin(&w.k, j->port, j->mac, w.pin_sticky) == 0)
 		return true;
 	if (first && j->vnetif[0] && (stale.ifindex = (int)if_nametoindex(j->vnetif))) {
 		memcpy(stale.mac, j->mac, 6);
@@ -447,6 +448,11 @@ fail:
 	}
 	w.efd = -1;
 	return -1;
+}
+
+void host_announce_set_sticky(bool on)
+{
+	w.pin_sticky = on;
 }
 
 void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],

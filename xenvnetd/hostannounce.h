@@ -33,6 +33,11 @@ int host_announce(int ifindex, const uint8_t mac[6], const char *ips);
  * ready() is called at once and nothing else is done). */
 #define HOST_ANNOUNCE_TAG_MAX 32
 typedef void (*host_announce_ready)(void *ctx, const void *tag);
+/* A connecting vif's MAC is pinned with a static sticky bridge entry
+ * (kern_bridge_fdb_pin).  Off (control = evpn): static only, which zebra
+ * advertises as a local MAC that EVPN's MAC mobility may still move.
+ * Call before the start. */
+void host_announce_set_sticky(bool on);
 int host_announce_start(struct loop *l, host_announce_ready ready, void *ctx, char *err, size_t errlen);
 
 /* For vif @dev on @bridge (whose tunnel device is @vnetif, "" if unknown),

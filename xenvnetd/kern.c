@@ -124,7 +124,7 @@ int kern_link_carrier_sync(const char *name)
 	return rc < 0 ? -1 : ev.data != 0;
 }
 
-int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])
+int kern_bridge_fdb_pin(struct kern *k, int port, const uint8_t mac[6], bool sticky)
 {
 	struct rtnl_neigh *n = rtnl_neigh_alloc();
 	struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
@@ -133,8 +133,11 @@ int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6])
 	if (n && ll) {
 		rtnl_neigh_set_family(n, AF_BRIDGE);
 		rtnl_neigh_set_ifindex(n, port);
-		rtnl_neigh_set_flags(n, NTF_MASTER);
-		rtnl_neigh_set_state(n, NUD_REACHABLE); /* dynamic: ages like a learned one */
+		/* Static alone is not enough: a frame from another port moves a
+		 * static entry (br_fdb_update); sticky ones stay put.  Static
+		 * also keeps a silent guest's entry from ageing out. */
+		rtnl_neigh_set_flags(n, NTF_MASTER | (sticky ? NTF_STICKY : 0));
+		rtnl_neigh_set_state(n, NUD_NOARP);
 		rtnl_neigh_set_lladdr(n, ll);
 		rc = rtnl_neigh_add(k->sk, n, NLM_F_CREATE | NLM_F_REPLACE);
 	}
@@ -311,7 +314,7 @@ static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 {
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	char name[IFNAMSIZ] = "", alias[KERN_MARK_MAX] = "";
-	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi));
+	int len = (int)h->nlmsg_len - (int)NLMSG_LENGTH(sizeof(*ifi)), master = 0;
 
 	if (len < 0)
 		return;
@@ -320,6 +323,8 @@ static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 		size_t size = a->rta_type == IFLA_IFNAME ? sizeof(name) : sizeof(alias);
 		if (dst)
 			snprintf(dst, size, "%.*s", (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+		if (a->rta_type == IFLA_MASTER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			memcpy(&master, RTA_DATA(a), sizeof(master));
 	}
 	if (!*name)
 		return;
@@ -328,6 +333,7 @@ static void link_event(const struct nlmsghdr *h, kern_event_cb cb, void *arg)
 		.owner = strncmp(alias, KERN_MARK_PREFIX, strlen(KERN_MARK_PREFIX)) == 0
 			 ? alias + strlen(KERN_MARK_PREFIX) : NULL,
 		.ifindex = ifi->ifi_index,
+		.master = master,
 		.deleted = h->nlmsg_type == RTM_DELLINK,
 	};
 	cb(arg, &ev);

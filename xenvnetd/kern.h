@@ -49,6 +49,7 @@ struct kern_event {
 	const char *name;      /* link name; NULL for an address event */
 	const char *owner;     /* vnet key from the mark, or NULL if not ours */
 	int ifindex;
+	int master;            /* the link's bridge (IFLA_MASTER), 0: none */
 	bool deleted;
 	bool overrun;          /* notifications were lost: rescan everything */
 };
@@ -154,11 +155,14 @@ int kern_fdb_foreach(struct kern *k, void (*cb)(void *arg, const struct kern_fdb
 /* Delete exactly that entry. */
 int kern_fdb_delete(struct kern *k, const struct kern_fdb *f);
 
-/* Point the bridge's own forwarding entry for @mac at port @port (as if
- * the bridge had just learned it there).  A guest that migrated here was
- * learned on the tunnel port while it was away; until it speaks, the
- * bridge would keep sending its frames back into the tunnel. */
-int kern_bridge_fdb_learn(struct kern *k, int port, const uint8_t mac[6]);
+/* Pin the bridge's own forwarding entry for @mac to port @port: a static
+ * sticky entry, which no frame from another port (another vif, the
+ * tunnel) can move, and which goes with the port.  A guest that migrated
+ * here was learned on the tunnel port while it was away; until it speaks,
+ * the bridge would keep sending its frames back into the tunnel.
+ * !@sticky (control = evpn): static only, so EVPN's MAC mobility can
+ * still move it (zebra refuses to move a sticky MAC). */
+int kern_bridge_fdb_pin(struct kern *k, int port, const uint8_t mac[6], bool sticky);
 
 /* FDB writes on tunnel devices are queued and sent many per sendmsg,
  * without waiting for acknowledgements: the cluster programs one per

@@ -22,12 +22,20 @@ struct loop {
 	uint64_t seq;
 };
 
+/* Added to the monotonic clock: loop_clock_forward(). */
+static uint64_t forward_ms;
+
 uint64_t loop_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + forward_ms;
+}
+
+void loop_clock_forward(uint64_t ms)
+{
+	forward_ms += ms;
 }
 
 struct loop *loop_new(void)
@@ -221,6 +229,15 @@ int loop_run(struct loop *l)
 			return -1;
 		run_timers(l);
 	}
+	return 0;
+}
+
+int loop_run_once(struct loop *l)
+{
+	l->stop = false;
+	if (dispatch(l, 0) < 0)
+		return -1;
+	run_timers(l);
 	return 0;
 }
 

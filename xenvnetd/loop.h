@@ -35,7 +35,13 @@ void loop_timer_cancel(struct loop *l, struct timer *t);
 /* Run until loop_stop(); returns 0, or -1 if epoll itself failed. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
+/* One turn without waiting: the ready fds, then the due timers.  For the
+ * fuzzer, which drives the daemon's parts message by message. */
+int loop_run_once(struct loop *l);
 
 uint64_t loop_now_ms(void);
+/* Move the monotonic clock forward (never back): the fuzzer lets hold
+ * times and tombstones expire without waiting for them. */
+void loop_clock_forward(uint64_t ms);
 
 #endif

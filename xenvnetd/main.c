@@ -11,6 +11,8 @@
 
 #include "config.h"
 #include "dataplane.h"
+#include "dp_group.h"
+#include "dp_lock.h"
 #include "kern.h"
 #include "log.h"
 #include "loop.h"
@@ -46,6 +48,7 @@ struct daemon {
 	struct peers peers;
 	struct auth_key key;
 	struct cluster *cluster;
+	struct dp_lock *lock;
 	struct ctl *ctl;
 	struct runtime rt;
 	struct svc svc;
@@ -122,9 +125,13 @@ static void on_signal(void *arg, uint32_t events)
 				log_warn("reload: state_dir and ctl_socket changes need a restart");
 			snprintf(c.state_dir, sizeof(c.state_dir), "%s", d->cfg.state_dir);
 			snprintf(c.ctl_socket, sizeof(c.ctl_socket), "%s", d->cfg.ctl_socket);
+			if (c.control != d->cfg.control) /* devices and entries differ */
+				log_warn("reload: a control change needs a restart; keeping the old one");
+			c.control = d->cfg.control;
 			d->cfg = c;
 			log_info("configuration reloaded");
 			reconciler_config_changed(d->rec);
+			vifs_set_lock_default(d->vifs, d->cfg.lock_vifs);
 			cluster_stop(d->cluster);
 			if (key_ok) {
 				auth_key_free(&d->key);
@@ -147,6 +154,8 @@ static void xs_connected(void *arg, struct xs_handle *h)
 	reconciler_xs_connected(d->rec, h);
 	if (xsconn_handle(d->xs) && vifs_connected(d->vifs, h) < 0)
 		xsconn_failed(d->xs, errno);
+	else if (xsconn_handle(d->xs))
+		dp_lock_sync(d->lock); /* every vif read: the lock table can be whole */
 }
 
 static void xs_watch_event(void *arg, const char *path, const char *token)
@@ -200,23 +209,29 @@ static void member_ready(void *arg, const void *tag)
 	cluster_member(d->cluster, &m->vnet, m->mac, true);
 }
 
+/* Pin the member's MAC to its device here, then tell the other hosts
+ * (member_ready): the bridge may still hold the MAC on the tunnel port
+ * from when the domain lived elsewhere. */
+static void announce_here(struct daemon *d, const struct vif *v)
+{
+	const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
+	struct member_tag tag = { .vnet = v->vnet };
+
+	memcpy(tag.mac, v->mac, 6);
+	host_announce_schedule(v->bridge, v->port, def ? def->vnetif : "", v->mac, v->ip, &tag, sizeof(tag));
+}
+
 static void member_changed(void *arg, const struct vif *v, bool present)
 {
 	struct daemon *d = arg;
 
-	/* First the bridge here (the announcer), then the other hosts
-	 * (member_ready): the bridge may still hold the MAC on the tunnel
-	 * port from when the domain lived elsewhere. */
 	if (present) {
-		const struct vnet_def *def = reconciler_find_bridge(d->rec, v->bridge);
-		struct member_tag tag = { .vnet = v->vnet };
-		memcpy(tag.mac, v->mac, 6);
-		host_announce_schedule(v->bridge, v->dev, def ? def->vnetif : "", v->mac, v->ip, &tag, sizeof(tag));
+		announce_here(d, v);
 	} else {
-		host_announce_cancel(v->dev);
+		host_announce_cancel(v->port);
 		cluster_member(d->cluster, &v->vnet, v->mac, false);
 	}
-	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->dev, v->domid,
+	log_info("vif %s (domain %u): %s vnet member %02x:%02x:%02x:%02x:%02x:%02x", v->port, v->domid,
 		 present ? "now a" : "no longer a", v->mac[0], v->mac[1], v->mac[2], v->mac[3], v->mac[4],
 		 v->mac[5]);
 }
@@ -235,8 +250,32 @@ static void member_attach(void *arg, const struct vif *v)
 
 	if (rc > 0)
 		log_info("vif %s: plugged back into %s", v->dev, v->bridge);
+	if (rc > 0 && v->announced)
+		announce_here(d, v); /* a new bridge: pin the MAC again */
 	else if (rc < 0)
 		log_warn("vif %s: cannot plug it into %s: %s", v->dev, v->bridge, nl_geterror(rc));
+}
+
+static void member_pin(void *arg, const struct vif *v)
+{
+	announce_here(arg, v);
+}
+
+/* A locked vif: its netback device and, for an HVM guest, its -emu tap. */
+static void member_lock(void *arg, const struct vif *v, bool on)
+{
+	struct daemon *d = arg;
+	char emu[IFNAMSIZ];
+	bool has_emu = (size_t)snprintf(emu, sizeof(emu), "%s-emu", v->dev) < sizeof(emu);
+
+	if (on)
+		dp_lock_set(d->lock, v->dev, v->mac, v->ip);
+	else
+		dp_lock_clear(d->lock, v->dev);
+	if (has_emu && on && v->emu)
+		dp_lock_set(d->lock, emu, v->mac, v->ip);
+	else if (has_emu)
+		dp_lock_clear(d->lock, emu);
 }
 
 static const struct vifs_ops vif_ops = {
@@ -244,6 +283,8 @@ static const struct vifs_ops vif_ops = {
 	.member = member_changed,
 	.prime = member_expected,
 	.attach = member_attach,
+	.pin = member_pin,
+	.lock = member_lock,
 };
 
 static void vnet_changed(void *arg, const struct vnet_def *def, int tunnel)
@@ -280,17 +321,32 @@ static void start_cluster(struct daemon *d, const char *key_err)
 		.hello_ms = d->cfg.hello_ms, .hold_s = d->cfg.hold_s, .refresh_s = d->cfg.refresh_s,
 		.flap_moves = d->cfg.flap_moves, .flap_s = d->cfg.flap_s,
 		.max_hosts = d->cfg.max_hosts, .max_vnets_per_host = d->cfg.max_vnets_per_host,
-		.max_macs_per_host = d->cfg.max_macs_per_host,
+		.max_macs_per_host = d->cfg.max_macs_per_host, .max_vni_entries = d->cfg.max_vni_entries,
 	};
 
-	if (key_err) {
-		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
+	if (d->cfg.control == CONTROL_EVPN) {
+		log_info("control = evpn: FRR (bgpd + zebra) distributes the MACs, our protocol stays off");
+		reconciler_set_learning(d->rec, false); /* zebra installs remote MACs */
 		return;
 	}
-	if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0)
+	if (key_err) {
+		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
+	} else if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0) {
 		log_err("control protocol: %s", err);
-	else
+	} else {
 		log_info("control protocol on port %u", p.port);
+	}
+	/* Remote MACs from authenticated announcements only, while they run. */
+	reconciler_set_learning(d->rec, !cluster_running(d->cluster));
+}
+
+static void kernel_event(void *arg, const struct kern_event *ev)
+{
+	struct daemon *d = arg;
+
+	reconciler_kernel_event(d->rec, ev);
+	if (ev->name)
+		vifs_link(d->vifs, ev->name, ev->master, ev->deleted);
 }
 
 static void on_kernel(void *arg, uint32_t events)
@@ -298,7 +354,7 @@ static void on_kernel(void *arg, uint32_t events)
 	struct daemon *d = arg;
 
 	(void)events;
-	kern_read_events(&d->kern, reconciler_kernel_event, d->rec);
+	kern_read_events(&d->kern, kernel_event, d);
 }
 
 static int setup_signals(struct daemon *d)
@@ -383,6 +439,16 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
+	/* zebra knows VNIs on VXLAN devices only: evpn runs on VXLAN */
+	const bool evpn = d.cfg.control == CONTROL_EVPN;
+	const struct dataplane_ops *dp = evpn && strcmp(d.cfg.dataplane, "vnet") == 0 ? NULL
+		: dataplane_select(evpn ? "vxlan" : d.cfg.dataplane, err, sizeof(err));
+	if (evpn && !dp)
+		snprintf(err, sizeof(err), "control = evpn needs dataplane vxlan (or auto): zebra speaks VXLAN");
+	if (!dp) {
+		log_err("%s", err);
+		return 1;
+	}
 	note_hypervisor();
 	d.loop = loop_new();
 	if (!d.loop || setup_signals(&d) < 0) {
@@ -391,18 +457,21 @@ int main(int argc, char **argv)
 	}
 	if (peers_load(&d.peers, d.cfg.state_dir, err, sizeof(err)) < 0)
 		log_err("%s", err);
-	d.rec = reconciler_new(d.loop, &d.kern, &dp_vxlan, &d.cfg);
+	d.rec = reconciler_new(d.loop, &d.kern, dp, &d.cfg);
+	d.lock = dp_lock_new(d.loop);
 	d.vifs = vifs_new(&vif_ops, &d);
+	if (d.vifs)
+		vifs_set_lock_default(d.vifs, d.cfg.lock_vifs);
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
-	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, &dp_vxlan, d.rec, &d.peers) : NULL;
-	if (!d.rec || !d.vifs || !d.xs || !d.cluster ||
+	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, dp, d.rec, &d.peers) : NULL;
+	if (!d.rec || !d.lock || !d.vifs || !d.xs || !d.cluster ||
 	    xsconn_watch(d.xs, VNET_XS_ROOT, "vnet") < 0 || xsconn_watch(d.xs, VIFS_XS_ROOT, "vif") < 0 ||
 	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
 	    loop_add_fd(d.loop, kern_batch_fd(&d.kern), on_batch_errors, &d) < 0) {
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
-	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = &dp_vxlan, .vifs = d.vifs,
+	d.rt = (struct runtime){ .rec = d.rec, .k = &d.kern, .dp = dp, .vifs = d.vifs,
 				 .cluster = d.cluster, .peers = &d.peers, .cfg = &d.cfg, .xs = d.xs,
 				 .version = VERSION, .started_ms = loop_now_ms() };
 	d.ctl = ctl_open(d.cfg.ctl_socket, &runtime_ctl_ops, &d.rt, err, sizeof(err));
@@ -417,9 +486,10 @@ int main(int argc, char **argv)
 	reconciler_on_change(d.rec, vnet_changed, &d);
 	start_cluster(&d, auth_load_key(d.cfg.key_file, &d.key, err, sizeof(err)) == 0 ? NULL : err);
 	/* After the signals are blocked: the announcer thread takes none. */
+	host_announce_set_sticky(d.cfg.control != CONTROL_EVPN);
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);
-	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp_vxlan.kind,
+	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp->kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
@@ -432,12 +502,14 @@ out:
 	cluster_free(d.cluster);
 	xsconn_free(d.xs);
 	vifs_free(d.vifs);
+	dp_lock_free(d.lock);
 	reconciler_free(d.rec);
 	auth_key_free(&d.key);
 	peers_free(&d.peers);
 	if (d.sigfd >= 0)
 		close(d.sigfd);
 	loop_free(d.loop);
+	dp_group_leave();
 	kern_close(&d.kern);
 	return rc;
 }

@@ -71,6 +71,7 @@ struct reconciler {
 	struct ixnode **ix;
 	uint64_t next_seq;
 	bool have_underlay;
+	bool learning;              /* see reconciler_set_learning() */
 	struct kern_underlay u;
 	char underlay_err[256];
 	struct timer underlay_timer;
@@ -349,7 +350,7 @@ static bool beats(const struct entry *o, const struct entry *e)
 }
 
 /* Does o keep e from coming up?  Why, into why (when not NULL). */
-static bool clashes(const struct entry *o, const struct entry *e, char *why, size_t size)
+static bool clashes(const struct entry *o, const struct entry *e, bool by_vni, char *why, size_t size)
 {
 	const struct vnet_def *d = &e->def, *od = &o->def;
 
@@ -361,7 +362,7 @@ static bool clashes(const struct entry *o, const struct entry *e, char *why, siz
 		snprintf(why, size, "bridge %s is already used by vnet %s", d->bridge, o->key);
 	else if (!strcmp(d->vnetif, od->vnetif) || !strcmp(d->vnetif, od->bridge))
 		snprintf(why, size, "vnetif %s is already used by vnet %s", d->vnetif, o->key);
-	else if (d->vni == od->vni)
+	else if (by_vni && d->vni == od->vni) /* VXLAN: the VNI is all the wire says */
 		snprintf(why, size, "vni %u is already used by vnet %s", d->vni, o->key);
 	else
 		return false;
@@ -377,10 +378,10 @@ static bool find_conflict(struct reconciler *r, struct entry *e, char *why, size
 	for (int k = 0; k < IX_KINDS; k++) {
 		uint32_t h = ix_hash(&e->def, k);
 		for (const struct ixnode *n = *ix_bucket(r, h); n; n = n->next)
-			if (n->h == h && (!first || n->e->seq < first->seq) && clashes(n->e, e, NULL, 0))
+			if (n->h == h && (!first || n->e->seq < first->seq) && clashes(n->e, e, !r->dp->full_ids, NULL, 0))
 				first = n->e;
 	}
-	return first && clashes(first, e, why, size);
+	return first && clashes(first, e, !r->dp->full_ids, why, size);
 }
 
 static void remove_device(struct reconciler *r, struct entry *e, const char *name)
@@ -583,7 +584,8 @@ static void evaluate(struct reconciler *r, struct entry *e)
 	}
 
 	if (st == VNET_ST_UP) {
-		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group };
+		struct dp_params p = { .port = r->cfg->port, .group = r->cfg->group, .learning = r->learning,
+				       .evpn = r->cfg->control == CONTROL_EVPN };
 
 		drop_stale(r, e);
 		p.fresh = e->nowned == 0;
@@ -1003,6 +1005,7 @@ struct reconciler *reconciler_new(struct loop *l, struct kern *k, const struct d
 	r->k = k;
 	r->dp = dp;
 	r->cfg = cfg;
+	r->learning = true; /* flood-and-learn until a control protocol runs */
 	timer_init(&r->underlay_timer, underlay_timer_fired, r);
 	timer_init(&r->save_timer, save_some, r);
 	timer_init(&r->remote_timer, remote_fired, r);
@@ -1053,6 +1056,15 @@ void reconciler_free(struct reconciler *r)
 void reconciler_config_changed(struct reconciler *r)
 {
 	refresh_underlay(r);
+	mark_all_dirty(r);
+	process(r);
+}
+
+void reconciler_set_learning(struct reconciler *r, bool on)
+{
+	if (r->learning == on)
+		return;
+	r->learning = on;
 	mark_all_dirty(r);
 	process(r);
 }

@@ -50,6 +50,12 @@ void reconciler_kernel_event(void *r, const struct kern_event *ev);
 /* The configuration changed (SIGHUP): re-check everything. */
 void reconciler_config_changed(struct reconciler *r);
 
+/* Whether tunnels learn remote MACs from the frames they receive
+ * (flood-and-learn): only while no control protocol runs, whose
+ * authenticated announcements are then the only source of remote MACs.
+ * Every vnet's tunnel is brought in line, adopted ones included. */
+void reconciler_set_learning(struct reconciler *r, bool on);
+
 /* Another host disagrees about vnet id (cluster_vni.h): the vnet is
  * torn down and in error with reason why, which names that host; NULL or
  * "" clears it and the vnet comes back.  Applied from the loop, so it is

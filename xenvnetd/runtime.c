@@ -1,5 +1,6 @@
 #include "runtime.h"
 #include "cluster_dns.h"
+#include "cluster_evpn.h"
 #include "ctl_diag.h"
 #include "log.h"
 
@@ -187,6 +188,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	s.vnets_up = t.up;
 	s.vnets_error = t.error;
 	ctl_emit_status(r, &s);
+	cluster_evpn_emit(r, rt->cfg, u);
 	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
 	ctl_emit_counter(r, "fdb-write-errors", rt->k->batch_errors);
 	ctl_emit_counter(r, "vifs-bad-mac", vifs_bad_macs(rt->vifs));
@@ -374,8 +376,10 @@ static void walk_fdb(void *arg, const struct kern_fdb *f)
 		if (!f->has_dst)
 			return;
 		inet_ntop(f->family, &f->dst, remote, sizeof(remote));
-	} else if (fixed || f->ifindex == v->vnetif || f->ifindex == v->bridge) {
-		return; /* a port's own address, or learned behind the tunnel (shown above) */
+	} else if ((f->state & NUD_PERMANENT) || f->ifindex == v->vnetif || f->ifindex == v->bridge) {
+		/* A port's own address, or learned behind the tunnel (shown
+		 * above); a member's pinned entry (static, sticky) is shown. */
+		return;
 	}
 	const struct link_row *port = tunnel ? NULL : link_index(w->ls, f->ifindex);
 	if (w->n == w->cap) {

@@ -16,6 +16,7 @@
 struct vifs {
 	const struct vifs_ops *ops;
 	void *arg;
+	bool lock_default;
 	struct vif *v;
 	size_t n, cap;
 };
@@ -99,6 +100,7 @@ struct vifs *vifs_new(const struct vifs_ops *ops, void *arg)
 	if (s) {
 		s->ops = ops;
 		s->arg = arg;
+		s->lock_default = true;
 	}
 	return s;
 }
@@ -132,13 +134,33 @@ static void publish_member(const struct vif *v, bool present)
 		"vnet", id, "name", v->dev, "domid", dom, "mac", mac, NULL });
 }
 
-/* Tell the owner when a vif starts or stops being a connected member. */
+/* The HVM guest's emulated NIC: its tap, named after the vif. */
+static bool emu_name(const char *dev, char out[IFNAMSIZ])
+{
+	return (size_t)snprintf(out, IFNAMSIZ, "%s-emu", dev) < IFNAMSIZ;
+}
+
+static bool emu_exists(const char *dev)
+{
+	char name[IFNAMSIZ];
+
+	return emu_name(dev, name) && if_nametoindex(name) != 0;
+}
+
+/* Tell the owner when a vif starts or stops being a connected member.  A
+ * guest whose netback is not connected but whose -emu tap exists (an HVM
+ * guest on its emulated NIC) is a member through the tap. */
 static void decide(struct vifs *s, struct vif *v, bool gone)
 {
 	struct vnet_id id;
 	bool member = !gone && v->mac_ok && !v->dev_bad && v->bridge[0] && s->ops->vnet_of_bridge(s->arg, v->bridge, &id);
-	bool announce = member && v->online && v->state == XENBUS_CONNECTED;
+	bool via_emu = v->emu && v->state != XENBUS_CONNECTED;
+	bool announce = member && v->online && (v->state == XENBUS_CONNECTED || via_emu);
+	bool lock = member && (v->lock >= 0 ? v->lock == 1 : s->lock_default);
+	char port[IFNAMSIZ];
 
+	if (!via_emu || !emu_name(v->dev, port))
+		snprintf(port, sizeof(port), "%s", v->dev);
 	if (v->announced && (!announce || !vnet_id_equal(&id, &v->vnet))) {
 		s->ops->member(s->arg, v, false);
 		publish_member(v, false);
@@ -152,15 +174,28 @@ static void decide(struct vifs *s, struct vif *v, bool gone)
 		v->primed = true;
 	}
 	if (announce && !v->announced) {
+		snprintf(v->port, sizeof(v->port), "%s", port);
 		s->ops->member(s->arg, v, true);
 		publish_member(v, true);
 		v->announced = true;
+	} else if (announce && strcmp(v->port, port) != 0) {
+		/* The guest's frames come from another device now (its PV
+		 * driver took over from the emulated NIC): pin there.  No
+		 * withdrawal: the MAC stays here. */
+		snprintf(v->port, sizeof(v->port), "%s", port);
+		s->ops->member(s->arg, v, true);
 	}
+	if (lock != v->locked || (lock && v->lock_dirty))
+		s->ops->lock(s->arg, v, lock);
+	v->locked = lock;
+	v->lock_dirty = false;
 }
 
 static void remove_at(struct vifs *s, struct vif *v)
 {
 	decide(s, v, true);
+	if (v->locked)
+		s->ops->lock(s->arg, v, false);
 	*v = s->v[--s->n];
 }
 
@@ -178,7 +213,7 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 {
 	char dir[128];
 	xs_transaction_t t;
-	char *mac, *bridge, *state, *online, *name, *ip;
+	char *mac, *bridge, *state, *online, *name, *ip, *lock;
 	int rc = 0;
 
 	snprintf(dir, sizeof(dir), VIFS_XS_ROOT "/%u/%u", domid, devid);
@@ -191,10 +226,11 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 		online = read_key(h, t, dir, "online");
 		name = read_key(h, t, dir, "vifname");
 		ip = read_key(h, t, dir, "ip");
+		lock = read_key(h, t, dir, "xenvnet-lock");
 		int err = errno;
 		bool exists = mac || bridge || state || online;
 		if (!xs_transaction_end(h, t, false)) {
-			free(mac); free(bridge); free(state); free(online); free(name); free(ip);
+			free(mac); free(bridge); free(state); free(online); free(name); free(ip); free(lock);
 			if (errno == EAGAIN)
 				continue;
 			return -1;
@@ -219,8 +255,10 @@ static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct 
 				snprintf(v->dev, sizeof(v->dev), "vif%u.%u", domid, devid);
 			v->dev_bad = dev_check(v->dev, domid, devid, v->dev_why, sizeof(v->dev_why));
 			snprintf(v->ip, sizeof(v->ip), "%s", ip ? ip : "");
+			v->lock = !lock ? -1 : strcmp(lock, "0") == 0 ? 0 : 1; /* anything but 0 locks */
+			v->emu = !v->dev_bad && emu_exists(v->dev);
 		}
-		free(mac); free(bridge); free(state); free(online); free(name); free(ip);
+		free(mac); free(bridge); free(state); free(online); free(name); free(ip); free(lock);
 		return rc;
 	}
 	errno = EAGAIN;
@@ -261,6 +299,16 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 	/* A vif whose MAC changed is a new member: withdraw the old one. */
 	if (v->announced && memcmp(v->mac, fresh.mac, 6) != 0)
 		decide(s, v, true);
+	/* Its locks are on the old device names. */
+	if (v->locked && strcmp(v->dev, fresh.dev) != 0) {
+		s->ops->lock(s->arg, v, false);
+		v->locked = false;
+	}
+	fresh.lock_dirty = memcmp(v->mac, fresh.mac, 6) != 0 || strcmp(v->ip, fresh.ip) != 0 ||
+			   v->emu != fresh.emu;
+	fresh.locked = v->locked;
+	memcpy(fresh.port, v->port, sizeof(fresh.port));
+	fresh.port_master = v->port_master;
 	fresh.member = v->member;
 	fresh.vnet = v->vnet;
 	fresh.announced = v->announced;
@@ -361,6 +409,38 @@ void vifs_recheck(struct vifs *s)
 		decide(s, &s->v[i], false);
 		if (s->v[i].member && s->v[i].online)
 			s->ops->attach(s->arg, &s->v[i]);
+	}
+}
+
+void vifs_set_lock_default(struct vifs *s, bool on)
+{
+	if (s->lock_default == on)
+		return;
+	s->lock_default = on;
+	for (size_t i = 0; i < s->n; i++)
+		decide(s, &s->v[i], false);
+}
+
+void vifs_link(struct vifs *s, const char *name, int master, bool deleted)
+{
+	size_t len = strlen(name);
+	bool emu_tap = len > 4 && strcmp(name + len - 4, "-emu") == 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct vif *v = &s->v[i];
+		if (v->announced && strcmp(v->port, name) == 0) {
+			if (!deleted && master && master != v->port_master)
+				s->ops->pin(s->arg, v);
+			v->port_master = deleted ? 0 : master;
+		}
+		if (!emu_tap || v->dev_bad || strncmp(v->dev, name, len - 4) != 0 || v->dev[len - 4])
+			continue;
+		bool emu = !deleted && emu_exists(v->dev);
+		if (emu != v->emu) {
+			v->emu = emu;
+			v->lock_dirty = true;
+			decide(s, v, false);
+		}
 	}
 }
 

@@ -27,6 +27,13 @@ struct vif {
 	bool dev_bad;             /* dev is not this backend's netback vif ... */
 	char dev_why[96];         /* ... because of this */
 	char ip[256];             /* the `ip` key: the guest's addresses, if known */
+	int lock;                 /* the `xenvnet-lock` key: 1, 0, or -1 when absent */
+	bool locked;              /* vifs_ops.lock told to lock it */
+	bool lock_dirty;          /* what its lock depends on changed */
+	bool emu;                 /* an HVM guest's emulated NIC, dev + "-emu", exists */
+	char port[IFNAMSIZ];      /* the device the guest's frames come from: dev,
+				   * or the -emu tap while netback is not connected */
+	int port_master;          /* port's bridge when last heard of (rtnetlink) */
 	int state;                /* xenbus state of the backend */
 	bool online;
 	/* membership, decided against the vnets that are up */
@@ -47,6 +54,11 @@ struct vifs_ops {
 	/* A member's device should be a port of its vnet's bridge (it may have
 	 * been cut off when the bridge was recreated). */
 	void (*attach)(void *arg, const struct vif *v);
+	/* A connected member's device joined a bridge after it was announced
+	 * (the hotplug script was late): pin its MAC there. */
+	void (*pin)(void *arg, const struct vif *v);
+	/* Lock (or no longer lock) a member's devices to its MAC and `ip`. */
+	void (*lock)(void *arg, const struct vif *v, bool on);
 };
 
 struct vifs;
@@ -61,6 +73,15 @@ int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path);
 /* Vnets came up or went: decide membership again for every vif, and
  * plug members back into bridges that were recreated. */
 void vifs_recheck(struct vifs *s);
+
+/* Lock vifs whose backend has no `xenvnet-lock` key (the config's
+ * lock_vifs); changes apply to every vif at once. */
+void vifs_set_lock_default(struct vifs *s, bool on);
+
+/* A link appeared, changed or went (rtnetlink; @master its bridge): an
+ * HVM guest's -emu tap decides which device is the member's, and a
+ * member's device that joins a bridge gets its MAC pinned there. */
+void vifs_link(struct vifs *s, const char *name, int master, bool deleted);
 
 /* Vifs whose `mac` is there but unfit (unparsable, multicast, zero). */
 size_t vifs_bad_macs(const struct vifs *s);

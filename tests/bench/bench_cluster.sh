@@ -34,8 +34,8 @@
 # even when a target is missed, unless BENCH_STRICT=1.
 set -e
 cd "$(dirname "$0")/../.."
-# shellcheck source=tests/lab/lib_cluster.sh
-. tests/lab/lib_cluster.sh
+# shellcheck source=tests/lab/lib_evpn.sh
+. tests/lab/lib_evpn.sh # lib_cluster.sh, and FRR for BENCH_CONTROL=evpn
 BENCH_HOSTS=${BENCH_HOSTS:-8}
 BENCH_VIFS=${BENCH_VIFS:-50}
 BENCH_GAP_MS=${BENCH_GAP_MS:-100}
@@ -58,6 +58,9 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 >= b + 0) ? "ok" : "no" }';
 
 # ---------------------------------------------------------------- (1)
 lab_step "(1) $BENCH_HOSTS hosts, vnet 97, $BENCH_VIFS vifs: state=4 -> MAC in every other host's FDB"
+if [ "$BENCH_CONTROL" = evpn ]; then # issue #15: FRR carries the MACs (bench_evpn.sh)
+	le_cluster "$BENCH_HOSTS"
+else
 lc_key
 lab_switch
 for ((n = 1; n <= BENCH_HOSTS; n++)); do
@@ -73,12 +76,19 @@ done
 for ((n = 1; n <= BENCH_HOSTS; n++)); do
 	lc_wait_counter $n hosts -eq $((BENCH_HOSTS - 1)) 10
 done
+fi
 for ((n = 1; n <= BENCH_HOSTS; n++)); do
 	lab_bg "h$n" "$B/bench_cluster_neigh" vnif97 >"$LAB_DIR/neigh.$n"
 done
 for ((n = 1; n <= BENCH_HOSTS; n++)); do
 	lab_wait 5 "the FDB watcher in h$n" grep -q ready "$LAB_DIR/neigh.$n" || lab_fail "bench_cluster_neigh in h$n did not start"
 done
+# With BENCH_VIF_DEVICES=1 (bench_evpn.sh, both modes) every vif has its
+# device in the bridge first, as vif-bridge leaves it: EVPN advertises what
+# the bridge holds, so a vif without a device is never announced there.
+if [ "$BENCH_VIF_DEVICES" = 1 ] || [ "$BENCH_CONTROL" = evpn ]; then
+	le_vif_devices "$BENCH_HOSTS" "$BENCH_VIFS"
+fi
 load0=$(cut -d" " -f1 /proc/loadavg)
 "$B/bench_cluster_vifs" "$LAB_DIR" "$BENCH_HOSTS" "$BENCH_VIFS" "$BENCH_GAP_MS" vnet97 >"$LAB_DIR/vifs.txt" ||
 	lab_fail "bench_cluster_vifs failed"
@@ -144,6 +154,11 @@ row "attach: all other hosts' FDB, max (ms)" "$max" "-" "-"
 row "attach: one host's FDB, p50 / p99 (ms)" "$hp50 / $hp99" "-" "-"
 row "attach: own daemon logged it, p50 / p99 (ms)" "$op50 / $op99" "-" "-"
 row "machine load average before / after (1)" "$load0 / $load1" "($(nproc) CPUs)" "-"
+if [ "${BENCH_PARTS:-12}" = 1 ]; then # (1) alone (bench_evpn.sh)
+	printf '%s\n' "${ROWS[@]}"
+	echo "RESULT attach p50=$p50 p99=$p99 max=$max missing=$miss vifs=$nv"
+	exit 0
+fi
 for ((n = 2; n <= BENCH_HOSTS; n++)); do
 	lab_daemon_stop $n
 done

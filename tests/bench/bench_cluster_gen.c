@@ -11,12 +11,14 @@
  * HOLD, vnets BASE .. BASE + min(NVNETS, 55) - 1, each on its default VNI
  * and MTU -M MTU, 1450 by default: what the receivers must agree with)
  * first and then every second, which keeps its announcements alive at the
- * receiver (they expire with their origin).
+ * receiver (they expire with their origin).  With -A ADDR, entries name
+ * ADDR as their host instead of their origin (claims about another host,
+ * the receiver say).
  *
  *   bench_cluster_gen -k KEYFILE -s SRC -d DST [-p PORT] -n NMACS -v NVNETS
  *                     -b BASE_HEX [-r ROUNDS | -t SECONDS] [-B BATCH]
  *                     [-m MAC_BASE] [-S SEQ] [-O NORIGINS] [-H HOLD]
- *                     [-M MTU] [-F FLAGS] [-w RECORD_FILE]
+ *                     [-M MTU] [-F FLAGS] [-A ADDR] [-w RECORD_FILE]
  *   bench_cluster_gen -s SRC -d DST [-p PORT] -R RECORD_FILE
  *
  * Sends ROUNDS passes over the NMACS entries (default 1), or passes until
@@ -55,6 +57,8 @@ struct gen {
 	uint8_t flags;
 	uint8_t mac[6];
 	struct proto_addr src;
+	struct proto_addr behind; /* -A: the host entries name; zero: their origin */
+	bool claim;
 	uint64_t counter;
 	FILE *record;
 };
@@ -128,7 +132,7 @@ static ssize_t announce(struct gen *g, uint64_t k, uint8_t *buf)
 		       (uint32_t)mk;
 
 	m.origin = origin_of(g, mk);
-	e.host = m.origin;
+	e.host = g->claim ? g->behind : m.origin;
 	vnet_of(&e.vnet, g->base + mk % g->nvnets);
 	e.mac[0] = g->mac[0];
 	e.mac[1] = g->mac[1];
@@ -213,7 +217,7 @@ int main(int argc, char **argv)
 		printf("bench_cluster_gen: a helper of tests/bench/bench_cluster.sh (needs a lab); nothing to do alone\n");
 		return 0;
 	}
-	while ((c = getopt(argc, argv, "k:s:d:p:n:v:b:r:t:B:m:S:O:H:F:w:R:M:")) != -1) {
+	while ((c = getopt(argc, argv, "k:s:d:p:n:v:b:r:t:B:m:S:O:H:F:w:R:M:A:")) != -1) {
 		switch (c) {
 		case 'k': keyfile = optarg; break;
 		case 's': src = optarg; break;
@@ -236,6 +240,14 @@ int main(int argc, char **argv)
 		case 'w': rec = optarg; break;
 		case 'R': replay = optarg; break;
 		case 'M': g.mtu = (unsigned)atoi(optarg); break;
+		case 'A': {
+			struct in_addr a;
+			if (inet_pton(AF_INET, optarg, &a) != 1)
+				return 2;
+			proto_addr_from_in(&g.behind, &a);
+			g.claim = true;
+			break;
+		}
 		default: return 2;
 		}
 	}
@@ -243,7 +255,7 @@ int main(int argc, char **argv)
 	    (!replay && (!keyfile || !g.nmacs || !g.nvnets || !g.base || batch < 1 || batch > MAX_BATCH))) {
 		fprintf(stderr, "usage: bench_cluster_gen -k KEYFILE -s SRC -d DST [-p PORT] -n NMACS -v NVNETS "
 				"-b BASE_HEX [-r ROUNDS | -t SECONDS] [-B BATCH] [-m MAC] [-S SEQ] [-O NORIGINS] "
-				"[-H HOLD] [-M MTU] [-F FLAGS] [-w FILE]\n       bench_cluster_gen -s SRC -d DST [-p PORT] -R FILE\n");
+				"[-H HOLD] [-M MTU] [-F FLAGS] [-A ADDR] [-w FILE]\n       bench_cluster_gen -s SRC -d DST [-p PORT] -R FILE\n");
 		return 2;
 	}
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);

@@ -35,8 +35,9 @@ static void one(const struct nlmsghdr *h, unsigned ifindex, uint64_t t)
 	const uint8_t *mac = NULL;
 	char dst[INET6_ADDRSTRLEN] = "-";
 
+	/* Ours are static; zebra's (control = evpn) are extern_learn. */
 	if (len < 0 || nd->ndm_family != AF_BRIDGE || (unsigned)nd->ndm_ifindex != ifindex ||
-	    !(nd->ndm_state & (NUD_PERMANENT | NUD_NOARP)))
+	    !((nd->ndm_state & (NUD_PERMANENT | NUD_NOARP)) || (nd->ndm_flags & NTF_EXT_LEARNED)))
 		return;
 	for (const struct rtattr *a = (const struct rtattr *)((const char *)nd + NLMSG_ALIGN(sizeof(*nd)));
 	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {

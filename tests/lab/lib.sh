@@ -363,8 +363,9 @@ lab_vnet_up() { lab_wait_xs "$1" "/vnet/$2/state" up "${3:-10}"; }
 lab_link_exists() { ip -n "${LAB_PREFIX}h$1" link show dev "$2" >/dev/null 2>&1; }
 lab_link_up() { ip -n "${LAB_PREFIX}h$1" -o link show dev "$2" 2>/dev/null | grep -qE '[<,]UP[,>]'; }
 lab_link_gone() { ! lab_link_exists "$@"; }
+lab_link_carrier() { ip -n "${LAB_PREFIX}h$1" -o link show dev "$2" 2>/dev/null | grep -q LOWER_UP; }
 
-# lab_wait_link N DEV [exists|up|gone] [SECONDS]
+# lab_wait_link N DEV [exists|up|gone|carrier] [SECONDS]
 lab_wait_link() {
 	local n=$1 dev=$2 what=${3:-up} secs=${4:-10}
 	lab_wait "$secs" "h$n link $dev $what" "lab_link_$what" "$n" "$dev" ||
@@ -389,42 +390,130 @@ lab_sync() {
 # ---------------------------------------------------------------- domains
 
 # lab_domain HOST DOMID IP MAC [BRIDGE] [DEVID]: domain DOMID on HOST with
-# one vif.  Writes the xenstore keys xl/libxl would write and, when a
-# BRIDGE is given, plugs the vif in as the vif-bridge hotplug script would.
-# Defines the function dDOMID (domids are unique across the lab).
+# one vif, in the order real libxl and netback go (tests/lab/xen-vif.order,
+# checked by test_lab_order): libxl's keys with the backend in state 1;
+# netback's vif device, feature keys and InitWait (2); when a BRIDGE is
+# given, the hotplug script (lab_plug: vif-bridge and our hook, then
+# hotplug-status); last the guest's netfront connecting (lab_connect: the
+# frontend Connected, the vif's carrier, the backend Connected).  Without
+# a BRIDGE: a connected vif on xenbr0 that nothing plugs
+# (lab_domain_keys).  The guest's NIC stays at 1500 (netfront ignores the
+# mtu key).  Defines the function dDOMID (domids are unique across the lab).
 lab_domain() {
 	local h=$1 domid=$2 ip=$3 mac=$4 bridge=$5 devid=${6:-0}
 	local hns=${LAB_PREFIX}h$h dns=${LAB_PREFIX}d$domid
 	lab_ns "d$domid" "d$domid"
 	LAB_DOM_NS[$domid]=d$domid
-	# Netback's vif carries fe:ff:ff:ff:ff:ff; the guest's NIC the real MAC.
+	lab_libxl_keys "$h" "$domid" "$mac" "${bridge:-xenbr0}" "$devid"
+	# netback's vif: fe:ff:ff:ff:ff:ff; the guest's NIC has the real MAC
+	# and stays down until netfront connects (the vif has no carrier).
 	ip -n "$hns" link add "vif$domid.$devid" address fe:ff:ff:ff:ff:ff type veth \
 		peer name eth0 address "$mac" netns "$dns"
 	ip -n "$dns" addr add "$ip/24" dev eth0
-	ip -n "$dns" link set eth0 up
-	lab_domain_keys "$h" "$domid" "$mac" "${bridge:-xenbr0}" "$devid"
-	[ -z "$bridge" ] || lab_plug "$h" "$domid" "$devid"
+	lab_netback_probe "$h" "$domid" "$devid"
+	if [ -z "$bridge" ]; then # Connected keys; the vif stays down
+		ip -n "$dns" link set eth0 up
+		lab_domain_connected "$h" "$domid" "$devid"
+		return
+	fi
+	lab_plug "$h" "$domid" "$devid"
+	lab_connect "$h" "$domid" "$devid" ip -n "$dns" link set eth0 up
+	lab_order_guest "$domid"
 }
 
-# lab_domain_keys HOST DOMID MAC BRIDGE [DEVID]: what libxl writes for a
-# domain with one connected vif (frontend and backend), in one transaction.
-lab_domain_keys() {
-	local h=$1 domid=$2 mac=$3 bridge=$4 devid=${5:-0}
+# lab_libxl_keys HOST DOMID MAC BRIDGE [DEVID] [NAME]: what libxl writes
+# for a domain with one vif: backend (state 1 first) and frontend (state
+# 1).  NAME: the domain's name (dDOMID).
+lab_libxl_keys() {
+	local h=$1 domid=$2 mac=$3 bridge=$4 devid=${5:-0} name=${6:-d$2}
 	local be=/local/domain/0/backend/vif/$domid/$devid
 	local fe=/local/domain/$domid/device/vif/$devid
-	xs "$h" write /local/domain/"$domid"/name "d$domid" \
-		/local/domain/"$domid"/domid "$domid" \
-		"$fe/backend" "$be" "$fe/backend-id" 0 "$fe/mac" "$mac" \
-		"$fe/handle" "$devid" "$fe/state" 4 \
-		"$be/frontend" "$fe" "$be/frontend-id" "$domid" "$be/mac" "$mac" \
-		"$be/bridge" "$bridge" "$be/script" /etc/xen/scripts/vif-bridge \
-		"$be/handle" "$devid" "$be/type" vif "$be/online" 1 "$be/state" 4 \
-		"$be/hotplug-status" connected
+	xs "$h" write "$be/state" 1 "$be/frontend" "$fe" "$be/frontend-id" "$domid" "$be/online" 1 \
+		"$be/script" /etc/xen/scripts/vif-bridge "$be/mac" "$mac" "$be/bridge" "$bridge" \
+		"$be/handle" "$devid" "$be/type" vif \
+		"$fe/backend" "$be" "$fe/backend-id" 0 "$fe/mac" "$mac" "$fe/handle" "$devid" "$fe/state" 1 \
+		/local/domain/"$domid"/name "$name" /local/domain/"$domid"/domid "$domid"
+	lab_order "$h" "$domid" "$devid" backend state
+	lab_order "$h" "$domid" "$devid" name
+}
+
+# lab_netback_probe HOST DOMID [DEVID]: netback's feature keys, InitWait.
+lab_netback_probe() {
+	local h=$1 domid=$2 devid=${3:-0}
+	local be=/local/domain/0/backend/vif/$domid/$devid
+	xs "$h" write "$be/feature-sg" 1 "$be/feature-gso-tcpv4" 1 "$be/feature-gso-tcpv6" 1 \
+		"$be/feature-ipv6-csum-offload" 1 "$be/feature-rx-copy" 1 "$be/feature-rx-flip" 0 \
+		"$be/feature-multicast-control" 1 "$be/feature-dynamic-multicast-control" 1 \
+		"$be/feature-split-event-channels" 1 "$be/multi-queue-max-queues" 2 "$be/feature-ctrl-ring" 1
+	lab_order "$h" "$domid" "$devid" backend feature-sg
+	xs "$h" write "$be/state" 2
+	lab_order "$h" "$domid" "$devid" backend state
+}
+
+# lab_connect HOST DOMID DEVID CMD...: the guest's netfront connects: the
+# frontend goes Connected, CMD gives the vif its carrier (waited for),
+# then the backend goes Connected (4); LAB_XS_T[0] is that write's time.
+lab_connect() {
+	local h=$1 domid=$2 devid=$3
+	local be=/local/domain/0/backend/vif/$2/$3 fe=/local/domain/$2/device/vif/$3
+	shift 3
+	lab_xs_agent "$h"
+	lab_xs_fast "$h" "$fe/state" 4
+	lab_order "$h" "$domid" "$devid" frontend state
+	"$@"
+	lab_wait_link "$h" "vif$domid.$devid" carrier
+	lab_xs_fast "$h" "$be/state" 4
+	lab_order "$h" "$domid" "$devid" backend state
+}
+
+# lab_domain_keys HOST DOMID MAC BRIDGE [DEVID]: the keys of a domain with
+# one connected vif, in libxl's and netback's order, no device.
+lab_domain_keys() {
+	lab_libxl_keys "$@"
+	lab_netback_probe "$1" "$2" "${5:-0}"
+	lab_domain_connected "$1" "$2" "${5:-0}"
+}
+
+# lab_domain_connected HOST DOMID DEVID: hotplug-status, frontend and
+# backend Connected, no device touched.
+lab_domain_connected() {
+	local be=/local/domain/0/backend/vif/$2/$3 fe=/local/domain/$2/device/vif/$3
+	xs "$1" write "$be/hotplug-status" connected "$fe/state" 4 "$be/state" 4
+}
+
+# lab_order HOST DOMID DEVID backend|frontend|name|gone KEY: with
+# LAB_ORDER set (a file), append one line of what xenstore and the kernel
+# say now: "SCENARIO WHO KEY=VALUE carrier=0|1|-" (carrier of the vif,
+# "-" without one).  test_lab_order compares the lines with a fixture of
+# what real Xen does.  LAB_ORDER_SCENE names the scenario.
+lab_order() {
+	[ -n "$LAB_ORDER" ] || return 0
+	local h=$1 domid=$2 devid=$3 who=$4 key=$5 path v c
+	case $who in
+	backend) path=/local/domain/0/backend/vif/$domid/$devid/$key ;;
+	frontend) path=/local/domain/$domid/device/vif/$devid/$key ;;
+	name) path=/local/domain/$domid/name key=name ;;
+	gone) path=/local/domain/0/backend/vif/$domid key=backend ;;
+	esac
+	v=$(xs_get "$h" "$path")
+	[ "$who" != gone ] || { xs "$h" exists "$path" 2>/dev/null && v=present || v=gone; }
+	[ "$who" != name ] || { [[ $v == *--incoming ]] && v=incoming || v=guest; }
+	c=$(ip -n "${LAB_PREFIX}h$h" -o link show dev "vif$domid.$devid" 2>/dev/null) || c=
+	case $c in "") c=- ;; *LOWER_UP*) c=1 ;; *) c=0 ;; esac
+	echo "${LAB_ORDER_SCENE:-create} $who $key=$v carrier=$c" >>"$LAB_ORDER"
+}
+
+# lab_order_guest DOMID: with LAB_ORDER, the MTU of the guest's NIC.
+lab_order_guest() {
+	[ -n "$LAB_ORDER" ] || return 0
+	echo "${LAB_ORDER_SCENE:-create} guest mtu=$(ip netns exec "$(lab_dom_ns "$1")" cat /sys/class/net/eth0/mtu)" >>"$LAB_ORDER"
 }
 
 # lab_plug HOST DOMID [DEVID]: what /etc/xen/scripts/vif-bridge does on
 # "online": take the bridge from the backend, give the vif the bridge's
-# MTU (and tell the frontend, which applies it to the guest NIC), enslave.
+# MTU, enslave, then run our vif-post.d hook (the vnet's MTU into the
+# backend's mtu key).  The guest's NIC stays at 1500, as under Linux
+# netfront, which ignores the key.
 # The one place to change once the daemon/hotplug does the plugging.
 lab_plug() {
 	local h=$1 domid=$2 devid=${3:-0} br mtu
@@ -435,9 +524,18 @@ lab_plug() {
 	mtu=$(ip -n "$hns" -o link show dev "$br" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
 	ip -n "$hns" link set "$vif" mtu "$mtu"
 	ip -n "$hns" link set "$vif" master "$br" up
-	# hotplug/vif-post.d/xenvnet.hook; netfront then applies it in the guest.
-	xs "$h" write "$be/mtu" "$mtu"
-	ip -n "${LAB_PREFIX}d$domid" link set eth0 mtu "$mtu"
+	lab_hook "$h" "$be" "$vif" "$br"
+	xs "$h" write "$be/hotplug-status" connected   # vif-bridge's success
+	lab_order "$h" "$domid" "$devid" backend hotplug-status
+}
+
+# lab_hook HOST BACKEND VIF BRIDGE: hotplug/vif-post.d/xenvnet.hook, as
+# vif-bridge sources it after plugging VIF.
+lab_hook() {
+	# shellcheck disable=SC2016 # $1 is for the inner shell
+	ip netns exec "${LAB_PREFIX}h$1" env XENSTORED_PATH="$LAB_DIR/h$1/xs/socket" command=online \
+		dev="$3" bridge="$4" XENBUS_PATH="$2" bash -c 'log() { :; }; . "$1"' hook \
+		"$LAB_ROOT/hotplug/vif-post.d/xenvnet.hook"
 }
 
 # lab_bg NS CMD...: run CMD in the background in namespace NS (h1, d2, sw).
@@ -489,41 +587,48 @@ lab_count_vxlan() {
 #   d10: eth0 === g [w10] p10 === vif10.0 in h1 (active: g <-> p10)
 #                         p11 === vif11.0 in h2 (the target: p11 -> sink)
 #
-#   prepare  the target gets the domain under a NEW domid, paused: its vif
-#            device is created and plugged into the bridge (the hotplug
-#            script), the backend (same MAC, devid, bridge, ip) in InitWait
-#            (2) with online 1, the frontend Initialising (1).  The vif
-#            has no carrier yet (netback turns it on when the frontend
+#   prepare  the target gets the domain under a NEW domid, paused as
+#            NAME--incoming, in libxl's and netback's order (lab_domain):
+#            the backend (same MAC, devid, bridge, ip) in state 1, the vif
+#            device, netback's feature keys and InitWait (2), the hotplug
+#            script (plugged into the bridge, our hook, hotplug-status).
+#            The vif has no carrier (netback turns it on when the frontend
 #            connects): its wire end p<new> is down.
-#   switch   the guest resumes on the target: p<new> comes up (the vif's
-#            carrier), the wire joins g to the target's vif and cuts the
-#            source's, and the frontend and backend go Connected (4); a
-#            Linux PV guest then sends a
-#            gratuitous ARP for each IPv4 address (netfront's
-#            netdev_notify_peers), a --silent guest sends nothing.
+#   resume   the guest runs on the target, renamed NAME: the wire joins g
+#            to the target's vif (still without carrier) and cuts the
+#            source's.
 #   finish   the source domain is destroyed: its backend and domain
-#            directories go, and its vif device.
-# With LAB_MIG_EARLY_CARRIER=1 the target's vif has its carrier from
-# prepare on (a device whose carrier comes with it, say a tap); the kernel
-# then defers the carrier event (see lab_wire_vif) and only the daemon's
-# asking for it at Connected makes the port forward in time.
+#            directories go, and its vif device.  Real xl does this
+#            BEFORE the target's vif is Connected (issue 12: 1.6 s before
+#            under emulation), and lab_migrate does too.
+#   connect  the guest's netfront reconnects: the frontend goes Connected,
+#            p<new> comes up (the vif's carrier), the backend goes
+#            Connected (4); a Linux PV guest then sends a gratuitous ARP
+#            for each IPv4 address (netfront's netdev_notify_peers), a
+#            --silent guest sends nothing.
+#   switch   resume and connect at once, the source still there (the
+#            race tests call prepare, switch and finish alone).
+# The guest's pause is the time from resume to connect: pings sent in it
+# are lost whatever the daemon does; lab_blackouts counts those sent after
+# connect apart.
 # The switch costs no process start-up (tens of ms on a loaded machine):
 # an "ip -batch" and a "tc -batch" on a FIFO per wire, a xenstore client
 # on a FIFO per host (lab_xs_agent) and a GARP sender on a FIFO per domain
 # are running before.
 # The guest's carrier stays up (an HVM guest's view; netfront drops it).
 #
-# lab_migrate runs the three with LAB_MIG_COPY_S (default 0.1) between
-# prepare and switch (the memory copy) and LAB_MIG_DESTROY_S (default
-# 0.02) between switch and finish.  The race tests call the phases alone.
-# Each switch appends "DOM OLD NEW SRC DST T_MOVE T_CONN" (DOM the domain's
+# lab_migrate runs prepare, LAB_MIG_COPY_S (default 0.1: the memory copy),
+# resume, LAB_MIG_DESTROY_S (0.02), finish, LAB_MIG_CONNECT_S (0.05),
+# connect.  Each connect appends "DOM OLD NEW SRC DST T_MOVE T_CONN" (DOM the domain's
 # namespace name, "d10"; times CLOCK_REALTIME in microseconds, as ping -D
 # prints: T_MOVE when the wire is told to switch, T_CONN when state 4 is
-# written) to $LAB_DIR/migrations and sets LAB_MIG_T_MOVE, LAB_MIG_T_CONN.
+# written) to $LAB_DIR/migrations and sets LAB_MIG_T_MOVE (at resume),
+# LAB_MIG_T_CONN.
 # After a migration dNEW runs commands in the domain (dOLD still does).
 
 LAB_MIG_COPY_S=${LAB_MIG_COPY_S:-0.1}
 LAB_MIG_DESTROY_S=${LAB_MIG_DESTROY_S:-0.02}
+LAB_MIG_CONNECT_S=${LAB_MIG_CONNECT_S:-0.05}
 declare -gA LAB_DOM_WIRE=()  # domid -> its wire namespace name ("w10")
 declare -gA LAB_FIFO_FD=()   # FIFO path -> our read-write fd (keeps it open)
 
@@ -578,13 +683,16 @@ lab_mdomain() {
 	ip -n "$wns" link set sink0 up
 	ip -n "$wns" link set sink1 up
 	tc -n "$wns" qdisc add dev g clsact
+	lab_libxl_keys "$h" "$domid" "$mac" "$bridge" "$devid"
 	lab_wire_vif "$h" "$domid" "$w" "$devid"
 	{ lab_wire_to "$wns" g "p$domid"; lab_wire_to "$wns" "p$domid" g; } | tc -n "$wns" -batch -
 	ip -n "$dns" addr add "$ip" dev eth0
 	ip -n "$dns" link set eth0 up
-	lab_domain_keys "$h" "$domid" "$mac" "$bridge" "$devid"
+	lab_netback_probe "$h" "$domid" "$devid"
 	lab_plug "$h" "$domid" "$devid"
-	ip -n "$wns" link set "p$domid" up   # the frontend connected
+	# the frontend connects: the wire's end of the vif comes up (carrier)
+	lab_connect "$h" "$domid" "$devid" ip -n "$wns" link set "p$domid" up
+	lab_order_guest "$domid"
 	# The switch's ip and tc, started now and fed through FIFOs.
 	lab_fifo "$LAB_DIR/ip.$w"
 	lab_bg "$w" ip -force -batch "$LAB_DIR/ip.$w" >>"$LAB_DIR/ip.$w.log" 2>&1
@@ -655,65 +763,88 @@ lab_vif_devid() {
 
 # lab_migrate_prepare SRC DST OLD NEW
 lab_migrate_prepare() {
-	local src=$1 dst=$2 old=$3 new=$4 devid mac br ip mtu w
+	local src=$1 dst=$2 old=$3 new=$4 devid mac br ip w
 	w=${LAB_DOM_WIRE[$old]}
 	[ -n "$w" ] || lab_fail "lab_migrate: no migratable domain $old (lab_mdomain)"
 	[ -z "${LAB_DOM_NS[$new]}" ] || lab_fail "lab_migrate: domid $new is taken"
 	devid=$(lab_vif_devid "$src" "$old")
 	[ -n "$devid" ] || lab_fail "lab_migrate: domain $old has no vif on h$src"
 	local sbe=/local/domain/0/backend/vif/$old/$devid
-	local be=/local/domain/0/backend/vif/$new/$devid fe=/local/domain/$new/device/vif/$devid
 	mac=$(xs "$src" read "$sbe/mac") br=$(xs "$src" read "$sbe/bridge")
 	ip=$(xs_get "$src" "$sbe/ip")
 	lab_xs_agent "$dst"
-	# vif-bridge on the target, while the domain is paused.
+	# libxl on the target, the domain paused as NAME--incoming; netback
+	# (the vif, no carrier); vif-bridge and our hook.
+	lab_libxl_keys "$dst" "$new" "$mac" "$br" "$devid" "${LAB_DOM_NS[$old]}--incoming"
+	[ -z "$ip" ] || xs "$dst" write "/local/domain/0/backend/vif/$new/$devid/ip" "$ip"
 	lab_wire_vif "$dst" "$new" "$w" "$devid"
-	mtu=$(ip -n "${LAB_PREFIX}h$dst" -o link show dev "$br" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')
-	[ -n "$mtu" ] || lab_fail "lab_migrate: no bridge $br on h$dst"
 	[ "$LAB_MIG_EARLY_CARRIER" != 1 ] || ip -n "$LAB_PREFIX$w" link set "p$new" up
-	ip -n "${LAB_PREFIX}h$dst" link set "vif$new.$devid" mtu "$mtu" master "$br" up
-	xs "$dst" write /local/domain/"$new"/name "${LAB_DOM_NS[$old]}--incoming" \
-		/local/domain/"$new"/domid "$new" \
-		"$fe/backend" "$be" "$fe/backend-id" 0 "$fe/mac" "$mac" "$fe/handle" "$devid" "$fe/state" 1 \
-		"$be/frontend" "$fe" "$be/frontend-id" "$new" "$be/mac" "$mac" \
-		"$be/bridge" "$br" "$be/script" /etc/xen/scripts/vif-bridge \
-		"$be/handle" "$devid" "$be/type" vif "$be/online" 1 "$be/state" 2 \
-		"$be/hotplug-status" connected "$be/mtu" "$mtu" ${ip:+"$be/ip" "$ip"}
+	lab_netback_probe "$dst" "$new" "$devid"
+	lab_plug "$dst" "$new" "$devid"
 	LAB_MIG_DEVID=$devid LAB_MIG_MAC=$mac LAB_MIG_BRIDGE_NAME=$br
 }
 
-# lab_migrate_switch SRC DST OLD NEW [--silent]: after lab_migrate_prepare.
-lab_migrate_switch() {
-	local src=$1 dst=$2 old=$3 new=$4 silent=$5 d w
-	local devid=${LAB_MIG_DEVID:?lab_migrate_prepare first} fe=/local/domain/$4/device/vif/${LAB_MIG_DEVID}
+# lab_migrate_resume SRC DST OLD NEW: the guest runs on the target (xl
+# renamed it): the wire joins g to the target's vif, which has no carrier
+# yet (netfront has not reconnected), and cuts the source's.
+lab_migrate_resume() {
+	local old=$3 new=$4 d w
 	d=${LAB_DOM_NS[$old]} w=${LAB_DOM_WIRE[$old]}
-	[ "$silent" = --silent ] || lab_garp_sender "$d"
 	LAB_MIG_T_MOVE=${EPOCHREALTIME/[.,]/}
-	echo "link set p$new up" >"$LAB_DIR/ip.$w"
 	{ lab_wire_to "" g "p$new"; lab_wire_to "" "p$new" g; lab_wire_to "" "p$old" sink0; } >"$LAB_DIR/tc.$w"
-	lab_xs_fast "$dst" "$fe/state" 4 "/local/domain/0/backend/vif/$new/$devid/state" 4
-	LAB_MIG_T_CONN=${LAB_XS_T[1]}
-	[ "$silent" = --silent ] || echo g >"$LAB_DIR/garp.$d"
-	lab_xs_fast "$dst" /local/domain/"$new"/name "$d"
+	lab_xs_fast "$2" /local/domain/"$new"/name "$d"
+	lab_order "$2" "$new" "${LAB_MIG_DEVID:-0}" name
 	LAB_DOM_NS[$new]=$d LAB_DOM_WIRE[$new]=$w
 	eval "d$new() { ip netns exec '$LAB_PREFIX$d' \"\$@\"; }"
+}
+
+# lab_migrate_connect SRC DST OLD NEW [--silent]: the resumed guest's
+# netfront connects: the vif's carrier, state 4, and (unless --silent) its
+# gratuitous ARP.
+lab_migrate_connect() {
+	local src=$1 dst=$2 old=$3 new=$4 silent=$5 d w
+	local devid=${LAB_MIG_DEVID:?lab_migrate_prepare first}
+	d=${LAB_DOM_NS[$new]} w=${LAB_DOM_WIRE[$new]}
+	[ "$silent" = --silent ] || lab_garp_sender "$d"
+	# netback turns the carrier on (the wire's ip batch, waited for: a
+	# Connected before the carrier is no netback's), then goes Connected.
+	lab_connect "$dst" "$new" "$devid" lab_fifo_say "$LAB_DIR/ip.$w" "link set p$new up"
+	LAB_MIG_T_CONN=${LAB_XS_T[0]}
+	[ "$silent" = --silent ] || echo g >"$LAB_DIR/garp.$d"
+	lab_order_guest "$new"
 	echo "$d $old $new $src $dst $LAB_MIG_T_MOVE $LAB_MIG_T_CONN" >>"$LAB_DIR/migrations"
+}
+
+# lab_fifo_say FIFO LINE: write LINE to FIFO.
+lab_fifo_say() { echo "$2" >"$1"; }
+
+# lab_migrate_switch SRC DST OLD NEW [--silent]: after lab_migrate_prepare,
+# resume and connect at once (the source still there: the race tests).
+lab_migrate_switch() {
+	lab_migrate_resume "$@"
+	lab_migrate_connect "$@"
 }
 
 # lab_migrate_finish SRC OLD: the source domain is destroyed.
 lab_migrate_finish() {
 	xs "$1" rm "/local/domain/0/backend/vif/$2" "/local/domain/$2"
+	lab_order "$1" "$2" "${LAB_MIG_DEVID:-0}" gone
 	ip -n "${LAB_PREFIX}h$1" link del "vif$2.${LAB_MIG_DEVID:-0}" 2>/dev/null || true
 	unset "LAB_DOM_NS[$2]" "LAB_DOM_WIRE[$2]"
 }
 
-# lab_migrate SRC DST OLD NEW [--silent]: the whole migration.
+# lab_migrate SRC DST OLD NEW [--silent]: the whole migration, in xl's
+# order: the source is destroyed after the guest resumed on the target but
+# before its netfront reconnected (LAB_MIG_DESTROY_S after the resume, the
+# connect LAB_MIG_CONNECT_S after that).
 lab_migrate() {
 	lab_migrate_prepare "$1" "$2" "$3" "$4"
 	lab_sleep "$LAB_MIG_COPY_S"
-	lab_migrate_switch "$@"
+	lab_migrate_resume "$@"
 	lab_sleep "$LAB_MIG_DESTROY_S"
 	lab_migrate_finish "$1" "$3"
+	lab_sleep "$LAB_MIG_CONNECT_S"
+	lab_migrate_connect "$@"
 }
 
 # lab_garp_sender DOMNAME: (once per domain) a process in the domain's
@@ -752,12 +883,20 @@ while os.read(f, 256):
 # T_CONN + 200 ms; LOST counts the icmp_seq holes in it, BLACKOUT_MS is
 # its longest time between two replies, AFTER_CONN_MS the time from state
 # 4 (T_CONN) to the first reply after it ("- - - OLD NEW": no reply after).
+# A sixth field, LOST_AFTER_CONN, counts the lost pings sent after T_CONN
+# (send times from each reply's time less its rtt, spaced evenly between
+# replies): what the migration costs beyond the guest's own pause, the
+# time from T_MOVE to T_CONN in which its NIC is not connected.
 lab_blackouts() {
 	awk -v migs="$LAB_DIR/migrations" -v dom="$2" '
 	/icmp_seq=/ {
 		t = substr($1, 2, length($1) - 2)
-		for (i = 2; i <= NF; i++) if ($i ~ /^icmp_seq=/) { split($i, kv, "="); s = kv[2] }
-		n++; ts[n] = t * 1000; sq[n] = s
+		r = 0
+		for (i = 2; i <= NF; i++) {
+			if ($i ~ /^icmp_seq=/) { split($i, kv, "="); s = kv[2] }
+			if ($i ~ /^time=/) { split($i, kv, "="); r = kv[2] }
+		}
+		n++; ts[n] = t * 1000; sq[n] = s; snd[n] = t * 1000 - r
 	}
 	END {
 		while ((getline line < migs) > 0) {
@@ -769,14 +908,16 @@ lab_blackouts() {
 			while (lo < hi) { mid = int((lo + hi) / 2); if (ts[mid] < tm) lo = mid + 1; else hi = mid }
 			if (lo == 1) continue
 			if (lo > n || ts[n] < tc) { printf "- - - %s %s\n", m[2], m[3]; continue }
-			a = lo - 1; lost = 0; gap = 0; first = 0
+			a = lo - 1; lost = 0; gap = 0; first = 0; la = 0
 			for (k = a; k < n && (ts[k + 1] <= tc + 200 || k == a); k++) {
 				lost += sq[k + 1] - sq[k] - 1
+				for (h = sq[k] + 1; h < sq[k + 1]; h++)
+					if (snd[k] + (h - sq[k]) * (snd[k + 1] - snd[k]) / (sq[k + 1] - sq[k]) > tc) la++
 				if (ts[k + 1] - ts[k] > gap) gap = ts[k + 1] - ts[k]
 				if (!first && ts[k + 1] > tc) first = k + 1
 			}
 			if (!first) for (first = k; first <= n && ts[first] <= tc; first++) ;
-			printf "%d %.1f %.1f %s %s\n", lost, gap, ts[first] - tc, m[2], m[3]
+			printf "%d %.1f %.1f %s %s %d\n", lost, gap, ts[first] - tc, m[2], m[3], la
 		}
 	}' "$1"
 }

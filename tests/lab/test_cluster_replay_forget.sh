@@ -13,8 +13,7 @@
 set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
-GEN=$LAB_BUILD/tests/bench/bench_cluster_gen
-[ -x "$GEN" ] || lab_fail "no $GEN (make SAN=1 unit-bins)"
+lc_gen
 M=00:16:3e:00:0d:01 MARK=00:16:3e:00:0d:02
 
 lab_step "h1 with vnet 97; the key holder's HELLO (hold 3 s) and ANNOUNCE of $M, recorded"

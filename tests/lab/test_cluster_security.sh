@@ -38,24 +38,7 @@ lab_domain 1 1 198.51.100.1 $M1 vnet97
 
 # The rogue's recorder: every datagram to port 1799 (group or unicast to
 # the rogue), one line "dst src hex".
-cat >"$LAB_DIR/rec.py" <<'PY'
-import socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 1799))
-s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("224.10.0.1") + socket.inet_aton(sys.argv[2]))
-s.setsockopt(socket.IPPROTO_IP, 8, 1)  # IP_PKTINFO
-out = open(sys.argv[1], "w")
-print("ready", file=out, flush=True)
-while True:
-    data, anc, _, src = s.recvmsg(2048, socket.CMSG_SPACE(12))
-    dst = "?"
-    for lvl, typ, d in anc:
-        if lvl == socket.IPPROTO_IP and typ == 8:
-            dst = socket.inet_ntoa(d[8:12])
-    print(dst, src[0], data.hex(), file=out, flush=True)
-PY
-lab_bg rg python3 "$LAB_DIR/rec.py" "$LAB_DIR/rec.txt" $RG
+lab_bg rg "$LAB_ROOT/tests/lab/udp_recorder.py" "$LAB_DIR/rec.txt" $RG
 lab_wait 5 "the rogue's recorder" grep -q ready "$LAB_DIR/rec.txt" || lab_fail "recorder did not start"
 
 lab_step "d2 connects on h2; the rogue records h2's ANNOUNCE of it"

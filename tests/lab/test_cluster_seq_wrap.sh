@@ -19,8 +19,7 @@
 set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
-GEN=$LAB_BUILD/tests/bench/bench_cluster_gen
-[ -x "$GEN" ] || lab_fail "no $GEN (make SAN=1 unit-bins)"
+lc_gen
 GM=00:16:3e:00:0b:10 GIP=198.51.100.10 MARK=00:16:3e:00:0b:11
 
 # claim DST SEQ N: the key holder's HELLO (hold 60 s: it stays a live host),

@@ -13,7 +13,8 @@
 #            h1 eth0 192.0.2.1 --- sw0 --- 192.0.2.2 eth0 h2
 #   h2's vnif97: made before the vnet, as a half-made device of ours (group
 #   xvnt, no label) so the daemon adopts it: maxaddress 2, nolearning;
-#   its FDB: the default (group) entry + the admin's 00:16:3e:99:00:01.
+#   its FDB: the group entry (the daemon's, on adoption) + the admin's
+#   00:16:3e:99:00:01.
 set -e
 . "$(dirname "$0")/lib_cluster.sh"
 lab_init "$1"
@@ -26,8 +27,7 @@ lc_key
 lab_switch
 LC_NODAEMON=1 lc_host 1
 LC_NODAEMON=1 lc_host 2
-h2 ip link add vnif97 type vxlan id 151 dstport 1798 group 224.10.0.1 local 192.0.2.2 dev eth0 \
-	maxaddress 2 nolearning
+h2 ip link add vnif97 type vxlan id 151 dstport 1798 local 192.0.2.2 maxaddress 2 nolearning
 h2 ip link set vnif97 group 0x78766e74
 h2 bridge fdb add $FILL dev vnif97 dst 192.0.2.99 self permanent
 for n in 1 2; do lc_daemon_start $n -c "$(lc_config $n refresh_s=3600)"; done

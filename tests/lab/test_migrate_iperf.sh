@@ -25,13 +25,17 @@ lab_ping 3 $GIP 3
 lab_bg d30 iperf3 -s -1 >"$LAB_DIR/iperf.server" 2>&1
 lab_wait 5 "iperf3 -s in the guest" eval "d30 ss -Hltn sport = :5201 | grep -q ." || lab_fail "iperf3 -s did not start"
 
-lab_step "iperf3 d3 -> guest for $((N / 2 + 4)) s across $N migrations"
-secs=$((N / 2 + 4))
+# Each migration pauses the guest (xl's order: resume, the source
+# destroyed, then the target connects; ~0.1-0.2 s here): TCP recovers by
+# its retransmission timeout, which doubles when the next pause comes
+# before it did; 0.6 s between migrations leaves room for that.
+lab_step "iperf3 d3 -> guest for $((N + 4)) s across $N migrations"
+secs=$((N + 4))
 d3 iperf3 -c $GIP -t "$secs" -J >"$LAB_DIR/iperf.json" 2>"$LAB_DIR/iperf.err" &
 client=$!
 LAB_PIDS+=("$client")
 sleep 1.5
-lc_mig_loop "$N" $GM 30 0.25
+lc_mig_loop "$N" $GM 30 0.6
 src=$LC_MIG_AT
 rc=0
 wait "$client" || rc=$?

@@ -21,12 +21,17 @@ for h in 1 2; do
 	lab_wait_link $h vnet97 up
 	lab_wait_link $h vnif97 up
 	[ -z "$(xs_get $h /vnet/97/error)" ] || lab_fail "h$h: error key left while up"
-	# The tunnel is what the design says: VNI 0x97 on port 1798, group
-	# 224.10.0.1 over eth0, learning, enslaved to the bridge, marked ours.
+	# The tunnel is what the design says: VNI 0x97 on port 1798 from
+	# the underlay's address, not bound to eth0 (the underlay's MTU), the
+	# group 224.10.0.1 an FDB entry out of eth0, learning, enslaved to the
+	# bridge, marked ours.
 	info=$(h$h ip -d -o link show dev vnif97)
-	for want in "vxlan id 151 " "group 224.10.0.1 " "dev eth0 " "dstport 1798 " "master vnet97 " "alias xenvnet:97"; do
+	for want in "vxlan id 151 local 192.0.2.$h " " mtu 1500 " "dstport 1798 " "master vnet97 " "alias xenvnet:97"; do
 		case $info in *"$want"*) ;; *) lab_fail "h$h: vnif97 lacks '$want': $info" ;; esac
 	done
+	case $info in *" dev eth0 "*) lab_fail "h$h: vnif97 is bound to eth0: $info" ;; esac
+	h$h bridge fdb show dev vnif97 | grep -q "^00:00:00:00:00:00 dst 224.10.0.1 via eth0 self permanent" ||
+		lab_fail "h$h: no group entry on vnif97: $(h$h bridge fdb show dev vnif97 | tr '\n' ';')"
 	case $info in *nolearning*) lab_fail "h$h: vnif97 does not learn: $info" ;; esac
 	h$h ip -d -o link show dev vnet97 | grep -q "alias xenvnet:97" ||
 		lab_fail "h$h: vnet97 is not marked as ours"
@@ -37,7 +42,7 @@ lab_domain 1 1 198.51.100.1 00:16:3e:00:00:01 vnet97
 lab_domain 2 2 198.51.100.2 00:16:3e:00:00:02 vnet97
 lab_ping 1 198.51.100.2 3
 lab_ping 2 198.51.100.1 3
-# The domain's MTU is the vnet's: underlay 1500 minus 50 bytes of VXLAN.
+# The vnet's MTU, told to the guest: underlay 1500 minus 50 bytes of VXLAN.
 [ "$(xs_get 1 /local/domain/0/backend/vif/1/0/mtu)" = 1450 ] || lab_fail "vif mtu is not 1450"
 d1 ping -n -q -c 1 -W 2 -M "do" -s 1422 198.51.100.2 >/dev/null || lab_fail "a full-MTU (1450) frame does not cross"
 lab_log "ping across ok"

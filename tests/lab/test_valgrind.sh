@@ -20,7 +20,7 @@ wrapper=$LAB_DIR/xenvnetd-valgrind
 cat >"$wrapper" <<EOT
 #!/bin/sh
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
-	--log-file=$LAB_DIR/valgrind.log $plain "\$@"
+	--suppressions=$LAB_ROOT/tests/lab/valgrind.supp --log-file=$LAB_DIR/valgrind.log $plain "\$@"
 EOT
 chmod +x "$wrapper"
 lc_key

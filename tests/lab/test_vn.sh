@@ -69,12 +69,12 @@ lab_vnet_up 1 98
 lab_vnet_up 1 0-0-0-0-0-0-1-0
 expect 0 vn1 vnets
 cat "$LAB_DIR/out"
-head -1 "$LAB_DIR/out" | grep -qE '^VNET +BRIDGE +VNETIF +SECURITY +VNI +STATE$' || lab_fail "bad header"
-grep -qE '^97 +vnet97 +vnif97 +none +151 +up$' "$LAB_DIR/out" || lab_fail "no row for 97"
-grep -qE '^98 +vnet98 +vnif98 +none +152 +up$' "$LAB_DIR/out" || lab_fail "no row for 98"
+head -1 "$LAB_DIR/out" | grep -qE '^VNET +BRIDGE +VNETIF +SECURITY +VNI +STATE +DATAPLANE$' || lab_fail "bad header"
+grep -qE '^97 +vnet97 +vnif97 +none +151 +up +vxlan$' "$LAB_DIR/out" || lab_fail "no row for 97"
+grep -qE '^98 +vnet98 +vnif98 +none +152 +up +vxlan$' "$LAB_DIR/out" || lab_fail "no row for 98"
 grep -qE '^0000:0000:0000:0000:0000:0000:0001:0000 +vnbig ' "$LAB_DIR/out" || lab_fail "no row for the long id"
 expect 0 vn1 vnet-list -l
-grep -qE '^0000:0000:0000:0000:0000:0000:0000:0097 +vnet97 .* 151 +- +up +-$' "$LAB_DIR/out" ||
+grep -qE '^0000:0000:0000:0000:0000:0000:0000:0097 +vnet97 .* 151 +- +up +- +vxlan$' "$LAB_DIR/out" ||
 	lab_fail "vnets -l: $(cat "$LAB_DIR/out")"
 
 lab_step "vnets --json, parsed"
@@ -83,7 +83,7 @@ json_check 'isinstance(d, list) and len(d) == 3'
 json_check '[v["id"] for v in d] == ["97", "98", "0000:0000:0000:0000:0000:0000:0001:0000"]'
 json_check 'd[0] == {"id": "97", "long-id": "0000:0000:0000:0000:0000:0000:0000:0097", "key": "97",
 	"bridge": "vnet97", "vnetif": "vnif97", "security": "none", "vni": 151, "mtu": None,
-	"state": "up", "error": None, "valid": True, "ports": None}'
+	"state": "up", "error": None, "valid": True, "ports": None, "dataplane": "vxlan"}'
 json_check 'd[1]["mtu"] == 1400 and d[2]["key"] == "0-0-0-0-0-0-1-0"'
 
 lab_step "an invalid definition written by hand is listed, not hidden"
@@ -92,7 +92,7 @@ expect 0 vn1 --json vnets
 json_check '[v for v in d if v["key"] == "99"][0]["valid"] is False'
 json_check '"bridge" in [v for v in d if v["key"] == "99"][0]["error"]'
 expect 0 vn1 vnets
-grep -qE '^99 +bad/name .* invalid$' "$LAB_DIR/out" || lab_fail "invalid row: $(cat "$LAB_DIR/out")"
+grep -qE '^99 +bad/name .* invalid +vxlan$' "$LAB_DIR/out" || lab_fail "invalid row: $(cat "$LAB_DIR/out")"
 xs 1 rm /vnet/99
 
 lab_step "delete round trips: vn deletes what xenstore-write made, and back"
@@ -150,7 +150,7 @@ err_has "cannot reach xenstore"
 # h2 has a xenstored but no daemon: definitions work, runtime commands fail.
 expect 0 vn_on 2 vnet-create 97
 expect 0 vn_on 2 vnets
-grep -qE '^97 +vnet97 +vnif97 +none +151 +-$' "$LAB_DIR/out" || lab_fail "h2 vnets: $(cat "$LAB_DIR/out")"
+grep -qE '^97 +vnet97 +vnif97 +none +151 +- +-$' "$LAB_DIR/out" || lab_fail "h2 vnets: $(cat "$LAB_DIR/out")"
 for cmd in vnifs vifs bridges peers status varp varp-flush "peer-add 192.0.2.1" "peer-delete 192.0.2.1"; do
 	# shellcheck disable=SC2086
 	expect 1 vn_on 2 $cmd

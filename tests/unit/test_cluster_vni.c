@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cluster_vni.h"
+#include "config.h"
 
 /* Host n of the lab: 192.0.2.n. */
 static struct proto_addr host(uint8_t n)
@@ -46,7 +47,7 @@ static void reasons(void **state)
 	char why[256];
 
 	(void)state;
-	cvni_init(&t);
+	cvni_init(&t, 1024);
 	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
 	assert_true(hello(&t, 2, h2, 2, 0, 1, 1000));
 	assert_false(hello(&t, 2, h2, 2, 0, 1, 2000)); /* the same again */
@@ -77,7 +78,7 @@ static void parts_hosts_expiry(void **state)
 	char why[256];
 
 	(void)state;
-	cvni_init(&t);
+	cvni_init(&t, 1024);
 	/* Two parts from h2: part 0 says 98, part 1 says 9a. */
 	hello(&t, 2, &a, 1, 0, 2, 1000);
 	hello(&t, 2, &b, 1, 1, 2, 1000);
@@ -102,6 +103,58 @@ static void parts_hosts_expiry(void **state)
 	assert_int_equal(t.n, 0);
 	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
 	cvni_free(&t);
+}
+
+/* max_vni_entries: what other hosts say fills at most that many entries;
+ * refreshes of kept ones still count, and room freed is used again. */
+static void bounded(void **state)
+{
+	struct cvni t;
+	struct proto_vnet h2[2] = { pv(0x98, 151, 1450), pv(0x99, 153, 1450) };
+	struct proto_vnet h3[2] = { pv(0x9a, 154, 1450), pv(0x97, 151, 1450) };
+	struct proto_vnet mine = pv(0x97, 152, 1450);
+	struct proto_addr a2 = host(2);
+	char why[256];
+
+	(void)state;
+	cvni_init(&t, 3);
+	assert_true(hello(&t, 2, h2, 2, 0, 1, 1000));
+	assert_true(hello(&t, 3, h3, 2, 0, 1, 1000));
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.refused, 1);
+	/* h3's vnet 97, refused, goes unchecked. */
+	assert_false(cvni_check(&t, &mine, why, sizeof(why)));
+	/* Kept entries are refreshed when full; the one refused is refused again. */
+	assert_false(hello(&t, 2, h2, 2, 0, 1, 2000));
+	assert_false(hello(&t, 3, h3, 2, 0, 1, 2000));
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.refused, 2);
+	assert_false(cvni_expire(&t, 4999));
+	/* h2 leaves: room for h3's second vnet. */
+	assert_true(cvni_forget(&t, &a2));
+	assert_true(hello(&t, 3, h3, 2, 0, 1, 3000));
+	assert_int_equal(t.n, 2);
+	assert_int_equal(t.refused, 2);
+	assert_true(cvni_check(&t, &mine, why, sizeof(why)));
+	assert_string_equal(why, "host 192.0.2.3 has vnet 97 on vni 151, here 152");
+	/* Forgetting everything keeps the bound. */
+	cvni_free(&t);
+	assert_int_equal(t.max, 3);
+}
+
+/* The bound's option: its documented default, and its range. */
+static void bound_option(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.max_vni_entries, 262144);
+	assert_int_equal(config_set(&c, "max_vni_entries", "5", err, sizeof(err)), 0);
+	assert_int_equal(c.max_vni_entries, 5);
+	assert_int_equal(config_set(&c, "max_vni_entries", "0", err, sizeof(err)), -1);
+	assert_int_equal(c.max_vni_entries, 5);
 }
 
 static void local_side(void **state)
@@ -135,6 +188,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reasons),
 		cmocka_unit_test(parts_hosts_expiry),
+		cmocka_unit_test(bounded),
+		cmocka_unit_test(bound_option),
 		cmocka_unit_test(local_side),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,6 +60,12 @@ if [ ! -f "$BASE" ] || [ ! -f "$BASE.list" ]; then
 		"$(echo "$EPOCHREALTIME - $t" | bc)" >&2
 fi
 
+# vnet.ko (kmod/) for this kernel, against its installed headers; make
+# keeps it until a source changes.  Tests load BUILD_DIR/kmod/KVER/vnet.ko.
+if [ -d "/lib/modules/$KVER/build" ]; then
+	make -s -C "$ROOT" O="${BUILD#"$ROOT"/}" KVER="$KVER" kmod >&2 || echo "vm: kmod/ did not build for $KVER" >&2
+fi
+
 # The project archive: tracked and untracked (not ignored) files, and the
 # build dir's programs and modules (not objects or dependency files).
 list=$OUT/project.list.$$

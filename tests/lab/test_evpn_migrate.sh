@@ -1,0 +1,58 @@
+#!/bin/bash
+# Live migration on BGP EVPN (issue #15): the guest moves h1 <-> h2 with
+# the lab's xl-migrate sequence while d3 pings it every 10 ms.  The new
+# host pins the MAC on the new vif at Connected (a `bridge fdb replace`),
+# zebra advertises it with the next MAC mobility sequence number, the old
+# host's zebra takes the remote route over its local entry; the host still
+# sends RARP/GARP for the guest.  Every migration gets replies, none far
+# off (lc_mig_check); every host has the same sequence number (in xl's
+# order the source withdraws first, so it need not climb); no host marks
+# the MAC duplicate (4 moves: under FRR's 5 in 180 s, RFC 7432 15.1, which
+# flags a MAC that really flaps).
+#
+#                 guest 198.51.100.10 00:16:3e:00:05:10 (domid 10, 11, ...)
+#                 |  <---- migrates ---->  |
+#   [vnet97] h1 192.0.2.1            [vnet97] h2 192.0.2.2      [vnet97] h3 192.0.2.3
+#                                                                  |
+#                                                                d3 198.51.100.3 (an echo request every 10 ms)
+#   h1..h3: xenvnetd (control = evpn) + zebra + bgpd;  rr 192.0.2.100 (FRR only);  all on sw0
+set -e
+. "$(dirname "$0")/lib_evpn.sh"
+lab_init "$1"
+N=${MIG_COUNT:-4}
+GM=00:16:3e:00:05:10 GIP=198.51.100.10
+
+lab_step "three EVPN hosts, vnet 97, the guest on h1, the pinger on h3"
+le_cluster 3
+lab_mdomain 1 10 $GIP $GM vnet97
+lab_domain 3 3 198.51.100.3 00:16:3e:00:05:03 vnet97
+d10 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+le_wait_remote 3 $GM 192.0.2.1
+le_wait_remote 2 $GM 192.0.2.1
+lab_ping 3 $GIP 3
+
+lab_step "$N migrations h1 <-> h2, d3 pinging the guest every 10 ms"
+le_mig_pinged $GIP "$N" $GM 10 0.3
+src=$LC_MIG_AT
+
+lab_step "lost pings per migration"
+lc_mig_check "$LAB_DIR/ping.g" d10 "$N" - guest
+
+lab_step "MAC mobility: every host agrees on the sequence number, no duplicate"
+# lab_migrate goes in xl's order (issue 12): the source withdraws the MAC
+# before the target connects, so the target's route is a new one, not a
+# move over a live route (RFC 7432 15: the number climbs only then).
+seq_of() { le_mac_field "$1" $GM "max(d.get('localSequence', -1), d.get('remoteSequence', -1))"; }
+seq=$(seq_of "h$src")
+seq_is() { [ "$(seq_of "$1")" = "$seq" ]; }
+for h in 1 2 3; do
+	lab_wait 10 "h$h: seq $seq" seq_is "h$h" || lab_fail "h$h: zebra has $GM at $(le_mac_json "h$h" $GM), wanted seq $seq"
+	[ "$(le_mac_field "h$h" $GM 'd.get("isDuplicate")')" = False ] || lab_fail "h$h marks $GM duplicate: $(le_mac_json "h$h" $GM)"
+done
+[ "$(le_mac_field "h$src" $GM 'd.get("type")')" = local ] || lab_fail "h$src: $GM is not local: $(le_mac_json "h$src" $GM)"
+other=$((3 - src))
+le_wait_remote $other $GM "192.0.2.$src" 5
+le_wait_remote 3 $GM "192.0.2.$src" 5
+out=$(VN_VTYSH_SOCKET=$(le_dir h3) lc_vn 3 evpn 2>&1)
+grep -qE "^97 +$GM +remote +192\.0\.2\.$src +$seq +false" <<<"$out" || lab_fail "h3: vn evpn: $out"
+lab_ping 3 $GIP 3
