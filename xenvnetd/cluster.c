@@ -211,13 +211,7 @@ static void flood_refused(void *arg, const struct vnet_id *vnet, const struct pr
 static void count_move(struct cluster *c, struct mac_entry *e, uint64_t now)
 {
 	c->moves++;
-	if (now - e->window_ms > (uint64_t)c->p.flap_s * 1000u) {
-		e->window_ms = now;
-		e->moves = 0;
-	}
-	if (e->moves < UINT16_MAX)
-		e->moves++;
-	if (e->moves == c->p.flap_moves + 1) {
+	if (mactab_count_move(e, now, c->p.flap_s, c->p.flap_moves)) {
 		char m[18];
 		fmt_mac(e->mac, m);
 		log_warn("%s is flapping: %u moves within %us (a duplicate MAC, or a migration loop)", m,

@@ -116,3 +116,16 @@ void mactab_foreach(struct mactab *t, void (*cb)(void *arg, struct mac_entry *e)
 		}
 	}
 }
+
+bool mactab_count_move(struct mac_entry *e, uint64_t now, unsigned window_s, unsigned limit)
+{
+	/* The first move opens the window: now counts from boot, so a
+	 * window anchored at 0 would end early on a host up for less. */
+	if (e->moves == 0 || now - e->window_ms > (uint64_t)window_s * 1000u) {
+		e->window_ms = now;
+		e->moves = 0;
+	}
+	if (e->moves < UINT16_MAX)
+		e->moves++;
+	return e->moves == limit + 1;
+}

@@ -39,6 +39,10 @@ struct mac_entry *mactab_find(struct mactab *t, const struct vnet_id *vnet, cons
 struct mac_entry *mactab_get(struct mactab *t, const struct vnet_id *vnet, const uint8_t mac[6]);
 void mactab_del(struct mactab *t, struct mac_entry *e);
 
+/* Count a move of e at now (ms); true for the move that makes more than
+ * limit within window_s seconds (the MAC flaps; once per window). */
+bool mactab_count_move(struct mac_entry *e, uint64_t now, unsigned window_s, unsigned limit);
+
 /* Visit every entry; cb may delete the entry it is given (and only it). */
 void mactab_foreach(struct mactab *t, void (*cb)(void *arg, struct mac_entry *e), void *arg);
 

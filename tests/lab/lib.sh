@@ -330,9 +330,12 @@ lab_now_ms() {
 
 # lab_wait SECONDS DESC CMD...: poll CMD every 10 ms until it succeeds.
 # On timeout say what we waited for and return 1 (callers decide).
+# LAB_TIME_SCALE (an integer, default 1) stretches every wait on a slower
+# machine: tests/vm's emulated one sets it.
 lab_wait() {
 	local secs=$1 desc=$2 end
 	shift 2
+	secs=$((secs * ${LAB_TIME_SCALE:-1}))
 	end=$(($(lab_now_ms) + secs * 1000))
 	until "$@" >/dev/null 2>&1; do
 		if (($(lab_now_ms) > end)); then

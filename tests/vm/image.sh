@@ -30,6 +30,9 @@ esp4 esp6 xfrm_user xfrm_interface af_key xfrm4_tunnel xfrm6_tunnel \
 drbg ctr sha512_generic sha256_generic authenc echainiv seqiv gcm ghash-generic \
 aesni_intel cbc hmac"
 
+# Extra modules: sorted, without the default ones (a stable cache key).
+# shellcheck disable=SC2046
+set -- $(printf '%s\n' "$@" | grep -vxF -f <(tr ' ' '\n' <<<"$VM_KMODS") | sort -u)
 KVER=$(vm_kver)
 KERNEL=/boot/vmlinuz-$KVER
 [ -r "$KERNEL" ] || { echo "vm: cannot read $KERNEL" >&2; exit 1; }
@@ -42,7 +45,7 @@ base_hash=$({
 	cat "$VM_DIR/lib.sh" "$VM_DIR/image.sh"
 } | vm_hash)
 BASE=$OUT/base-$base_hash.cpio
-if [ ! -f "$BASE" ]; then
+if [ ! -f "$BASE" ] || [ ! -f "$BASE.list" ]; then
 	t=$EPOCHREALTIME
 	r=$OUT/root.base.$$
 	trap 'rm -rf "$r"' EXIT
@@ -52,7 +55,7 @@ if [ ! -f "$BASE" ]; then
 	vm_add_modules "$r" "$KVER" $VM_KMODS "$@"
 	vm_pack "$r" "$BASE"
 	rm -rf "$r"
-	for f in "$OUT"/base-*.cpio; do [ "$f" = "$BASE" ] || rm -f "$f"; done
+	for f in "$OUT"/base-*.cpio; do [ "$f" = "$BASE" ] || rm -f "$f" "$f.list"; done
 	printf 'vm: built %s (%s MB) in %.1fs\n' "${BASE##*/}" "$(($(stat -c %s "$BASE") >> 20))" \
 		"$(echo "$EPOCHREALTIME - $t" | bc)" >&2
 fi
@@ -75,7 +78,7 @@ bname=${BUILD#"$ROOT"/}
 (cd "$BUILD" && find . \( -path ./vm -o -path ./tests/unit \) -prune -o -type f ! -name '*.o' ! -name '*.d' -print |
 	sed 's|^\./||') >"$list.build"
 proj_hash=$({
-	echo "$bname"
+	echo "$bname $base_hash"
 	(cd "$ROOT" && xargs -d '\n' stat -c '%n %s %Y' <"$list")
 	(cd "$BUILD" && xargs -d '\n' stat -c '%n %s %Y' <"$list.build")
 } | vm_hash)
@@ -93,9 +96,10 @@ if [ ! -f "$PROJ" ]; then
 	# The libraries of the project's programs (libasan, libnl...).
 	# shellcheck disable=SC2046
 	vm_add_libs "$r" $(sed "s|^|$BUILD/|" "$list.build")
+	vm_drop_known "$r" "$BASE.list"
 	vm_pack "$r" "$PROJ"
 	rm -rf "$r"
-	for f in "$OUT"/project-*.cpio; do [ "$f" = "$PROJ" ] || rm -f "$f"; done
+	for f in "$OUT"/project-*.cpio; do [ "$f" = "$PROJ" ] || rm -f "$f" "$f.list"; done
 fi
 rm -f "$list" "$list.build"
 echo "$KERNEL"

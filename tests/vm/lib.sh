@@ -16,6 +16,7 @@
 #     vm_add_modules ROOT KVER bridge vxlan   # modules + their dependencies
 #     vm_add_tree ROOT SRC DST [FILE...]      # a tree (or chosen files of it)
 #     vm_pack ROOT OUT               # depmod, then newc cpio (gzip if OUT ends .gz)
+#     vm_drop_known ROOT BASE.list   # a second archive: only what BASE lacks
 #
 # Real programs win over busybox applets whatever the order of the calls:
 # vm_add_busybox never replaces a file, vm_add_bin replaces an applet link.
@@ -30,7 +31,7 @@ vm_kver() {
 	fi
 	for f in /boot/vmlinuz-*; do
 		k=${f#/boot/vmlinuz-}
-		[ -f "$f" ] && [ -d "/lib/modules/$k/kernel" ] || continue
+		{ [ -f "$f" ] && [ -d "/lib/modules/$k/kernel" ]; } || continue
 		best=$(printf '%s\n%s\n' "$best" "$k" | sed '/^$/d' | sort -V | tail -n 1)
 	done
 	[ -n "$best" ] || { echo "vm: no kernel with modules in /boot (make deps: linux-image-amd64)" >&2; return 1; }
@@ -151,6 +152,7 @@ vm_add_modules() {
 			mkdir -p "$r/lib/modules/$k/extra"
 			cp "$m" "$r/lib/modules/$k/extra/"
 			deps=$(modinfo -F depends "$m" | tr ',' ' ')
+			# shellcheck disable=SC2086 # a list
 			[ -z "$deps" ] || vm_add_modules "$r" "$k" $deps || return 1
 			continue
 		fi
@@ -178,18 +180,30 @@ vm_add_tree() {
 # start with vm_root_init: the links /lib -> usr/lib... must agree.
 # vm_pack ROOT OUT: module dependencies, then a newc archive owned by root;
 # gzip -1 when OUT ends in .gz (smaller, slower to unpack under emulation).
+# OUT.list: the archive's paths (for vm_drop_known).
 vm_pack() {
 	local r=$1 out=$2 k
 	for k in "$r"/lib/modules/*/; do
 		[ -d "$k" ] && depmod -b "$r" "$(basename "$k")"
 	done
 	mkdir -p "$(dirname "$out")"
+	(cd "$r" && find . -mindepth 1 | LC_ALL=C sort) >"$out.list"
 	if [[ $out == *.gz ]]; then
-		(cd "$r" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out.tmp"
+		(cd "$r" && cpio -o -H newc -R 0:0 --quiet <"$out.list" | gzip -1) >"$out.tmp"
 	else
-		(cd "$r" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+		(cd "$r" && cpio -o -H newc -R 0:0 --quiet <"$out.list") >"$out.tmp"
 	fi
 	mv "$out.tmp" "$out"
+}
+
+# vm_drop_known ROOT LIST: remove from ROOT the files an earlier archive
+# (its vm_pack list, OUT.list) already has: a later archive of the same
+# initramfs needs only what is new.
+vm_drop_known() {
+	local r=$1 f
+	(cd "$r" && find . -type f) | LC_ALL=C sort | LC_ALL=C comm -12 - "$2" | while read -r f; do
+		rm -f "$r/$f"
+	done
 }
 
 # vm_hash: a short hash of stdin (the description of an image's inputs).
@@ -210,19 +224,35 @@ xenstore-utils kmod nftables tcpdump iperf3 socat"
 VM_LAB_BINS="/usr/lib/xen-4.17/bin/xenstored /usr/bin/python3 /usr/bin/python3.11 \
 /usr/bin/nsenter /usr/bin/unshare /usr/bin/flock /usr/bin/setsid /usr/bin/gzip /usr/bin/cpio"
 # python3.11's standard library without what no test imports.
-VM_PY_SKIP='^(test|idlelib|tkinter|turtledemo|ensurepip|lib2to3|pydoc_data|distutils|config-3[^/]*|site-packages|dist-packages)(/|$)'
+VM_PY_SKIP='^(test|idlelib|tkinter|turtledemo|ensurepip|lib2to3|pydoc_data|distutils|config-3[^/]*|site-packages|dist-packages)(/|$)|\.opt-[12]\.pyc$'
 
 # vm_add_lab_userland ROOT: the above, busybox for the rest.
 vm_add_lab_userland() {
 	local r=$1 py
+	# shellcheck disable=SC2086 # lists
 	vm_add_pkg "$r" $VM_LAB_PKGS || return 1
+	# shellcheck disable=SC2086
 	vm_add_bin "$r" $VM_LAB_BINS || return 1
 	py=$(readlink -f /usr/bin/python3)
 	py=/usr/lib/${py##*/}
+	# shellcheck disable=SC2046 # no spaces in python's file names
 	vm_add_tree "$r" "$py" "$py" $(cd "$py" && find . -type f | sed 's|^\./||' | grep -Ev "$VM_PY_SKIP") || return 1
-	for f in $(find "$py/lib-dynload" -name '*.so'); do vm_add_bin "$r" "$f" || return 1; done
+	# shellcheck disable=SC2046
+	vm_add_libs "$r" $(find "$py/lib-dynload" -name '*.so') || return 1
 	vm_add_busybox "$r"
 	mkdir -p "$r/etc/xen" "$r/var/lib/xenstored" "$r/var/log/xen"
+	vm_add_users "$r" tcpdump nobody
+}
+
+# vm_add_users ROOT NAME...: the host's passwd and group entries of these
+# system users (tcpdump drops its privileges to "tcpdump").
+vm_add_users() {
+	local r=$1 u
+	shift
+	for u in "$@"; do
+		grep "^$u:" /etc/passwd >>"$r/etc/passwd" || true
+		grep "^$u:" /etc/group >>"$r/etc/group" || true
+	done
 }
 
 # vm_lab_inputs: what vm_add_lab_userland's result depends on (for a hash).

@@ -15,10 +15,14 @@
 #   --modules "M..."  load these modules at boot: names (with dependencies)
 #                     or paths to out-of-tree .ko files
 #   --filter REGEX    only the tests whose vm/NAME matches REGEX
-#   --list FILE       the tests (and "modules:" lines) of FILE
-#   --timeout SECS    per test inside the VM (default $LAB_TIMEOUT or 300);
+#   --list FILE       the tests (and "modules:", "env:" lines) of FILE
+#   --env VAR=VALUE   set in the VM for every test (as an "env:" line)
+#   --timeout SECS    per test inside the VM (default $LAB_TIMEOUT or 600);
 #                     the whole VM gets 120 s more than its tests' sum
 #   --smp N, --mem MB qemu's CPUs (default 2) and memory (default 2048)
+#   --time-scale N    LAB_TIME_SCALE in the VM: the lab's waits (and the
+#                     migration tests' "far off" limits) times N (default 10:
+#                     an emulated CPU, on a shared machine)
 #   --keep            keep the run's directory (console log) under BUILD_DIR/vm
 #   --cmd "CMD"       run CMD (bash, in /xenvnet) instead of tests; exits
 #                     with its status (a shell for debugging, or any script)
@@ -29,8 +33,8 @@ BUILD=${1:?usage: run.sh BUILD_DIR [--modules M] [--filter RE] [--list F] [-- TE
 shift
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 MODULES="" FILTER="" LIST="" KEEP="" CMD="" SMP=${VM_SMP:-2} MEM=${VM_MEM:-2048}
-PER_TEST=${LAB_TIMEOUT:-300}
-TESTS=()
+PER_TEST=${LAB_TIMEOUT:-600} SCALE=${VM_TIME_SCALE:-10}
+TESTS=() ENVS=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--modules) MODULES="$MODULES $2"; shift 2 ;;
@@ -38,8 +42,10 @@ while [ $# -gt 0 ]; do
 	--list) LIST=$2; shift 2 ;;
 	--timeout) PER_TEST=$2; shift 2 ;;
 	--smp) SMP=$2; shift 2 ;;
+	--time-scale) SCALE=$2; shift 2 ;;
 	--mem) MEM=$2; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--env) ENVS+=("$2"); shift 2 ;;
 	--cmd) CMD=$2; shift 2 ;;
 	--) shift; TESTS+=("$@"); break ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
@@ -49,8 +55,10 @@ done
 if [ -n "$LIST" ]; then
 	while read -r line; do
 		line=${line%%#*}
+		# shellcheck disable=SC2206 # a line's words
 		case $line in
 		modules:*) MODULES="$MODULES ${line#modules:}" ;;
+		env:*) ENVS+=(${line#env:}) ;;
 		*[![:space:]]*) TESTS+=($line) ;;
 		esac
 	done <"$LIST"
@@ -112,8 +120,8 @@ RUN=$(mktemp -d "$BUILD/vm/run.XXXXXX")
 cleanup() {
 	local pid
 	pid=$(cat "$RUN/qemu.pid" 2>/dev/null) || pid=""
-	# qemu removes its pid file when it exits; a left one is a live VM of ours.
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	# Our VM if that pid is still a qemu (the pid file may outlive it).
+	if [ -n "$pid" ] && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == qemu-system* ]]; then
 		kill -9 "$pid" 2>/dev/null || true
 	fi
 	if [ -n "$KEEP" ]; then
@@ -138,6 +146,11 @@ for n in "${names[@]}"; do scripts+=("${SCRIPT[$n]}"); done
 	echo "VM_MODULES='${mods[*]}'"
 	echo "VM_BUILD='$(basename "$BUILD")'"
 	echo "VM_LAB_TIMEOUT=$PER_TEST"
+	echo "export LAB_TIME_SCALE=$SCALE"
+	for e in "${ENVS[@]}"; do
+		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "run.sh: bad env $e" >&2; exit 2; }
+		printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"
+	done
 	printf 'VM_CMD=%q\n' "$CMD"
 	echo "ASAN_OPTIONS='${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}'"
 	echo "UBSAN_OPTIONS='${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}'"
@@ -177,7 +190,7 @@ done < <(timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -smp 
 	-nodefaults -no-reboot -display none -monitor none \
 	-serial "file:$RUN/console.log" -serial stdio -pidfile "$RUN/qemu.pid" \
 	-kernel "$KERNEL" -initrd "$RUN/initrd" \
-	-append "console=ttyS0 quiet panic=-1 random.trust_cpu=on" </dev/null 2>"$RUN/qemu.err"
+	-append "console=ttyS0 quiet panic=-1 random.trust_cpu=on" </dev/null 2>"$RUN/qemu.err" ||
 	echo "vm: qemu exit $?")
 echo "vm: ran ${#names[@]} test(s) in $(since "$t")s"
 
