@@ -79,7 +79,8 @@ $(O)/kmod/$(KVER)/vnet.ko: $(KMOD_SRC)
 	@test -n "$(KVER)" || { echo "make kmod: no kernel headers: apt-get install linux-headers-amd64" >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	cp $(KMOD_SRC) $(dir $@)
-	$(MAKE) -C /lib/modules/$(KVER)/build M=$(CURDIR)/$(dir $@) modules
+	@# our O= (build dir) must not reach kbuild, where O= is its output tree
+	env -u MAKEFLAGS -u MAKEOVERRIDES $(MAKE) -C /lib/modules/$(KVER)/build M=$(CURDIR)/$(dir $@) modules
 
 # The shim is preloaded into xenstored, never built with sanitizers.
 $(SHIM): tests/xs-shim/xs_shim.c
