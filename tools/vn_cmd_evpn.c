@@ -20,14 +20,6 @@
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 #define VTYSH_OUT_MAX (64u << 20)
 
-static const struct vn_record *first_of(const struct vn_rows *rows, const char *type)
-{
-	for (size_t i = 0; i < rows->n; i++)
-		if (strcmp(rows->v[i].type, type) == 0)
-			return &rows->v[i];
-	return NULL;
-}
-
 /* The daemon's `evpn` status record; NULL after saying why. */
 static const struct vn_record *evpn_record(const struct vn_opts *o, struct vn_reply *rep, int *rc)
 {
@@ -36,7 +28,7 @@ static const struct vn_record *evpn_record(const struct vn_opts *o, struct vn_re
 	*rc = vn_ctl_call(o, CTL_VERB_STATUS, NULL, rep);
 	if (*rc != VN_OK)
 		return NULL;
-	if (!(e = first_of(&rep->rows, "evpn"))) {
+	if (!(e = vn_rows_first(&rep->rows, "evpn"))) {
 		vn_err("the daemon does not report its control mode (older than xenvnet with EVPN support?)");
 		*rc = VN_EFAIL;
 	}

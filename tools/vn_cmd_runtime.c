@@ -336,14 +336,6 @@ int vn_cmd_varp_flush(const struct vn_opts *o, int argc, char **argv)
 	return rc;
 }
 
-static const struct vn_record *first_of(const struct vn_rows *rows, const char *type)
-{
-	for (size_t i = 0; i < rows->n; i++)
-		if (strcmp(rows->v[i].type, type) == 0)
-			return &rows->v[i];
-	return NULL;
-}
-
 static const char *get_or(const struct vn_record *r, const char *key, const char *dflt)
 {
 	const char *v = r ? vn_record_get(r, key) : NULL;
@@ -376,7 +368,7 @@ int vn_cmd_status(const struct vn_opts *o, int argc, char **argv)
 		vn_reply_free(&rep);
 		return rc;
 	}
-	const struct vn_record *s = first_of(&rep.rows, "status");
+	const struct vn_record *s = vn_rows_first(&rep.rows, "status");
 	if (o->json) {
 		fputs("{\"version\":", stdout);
 		vn_json_string(stdout, get_or(s, "version", NULL));

@@ -89,3 +89,11 @@ void vn_rows_free(struct vn_rows *rows)
 	rows->v = NULL;
 	rows->n = rows->cap = 0;
 }
+
+const struct vn_record *vn_rows_first(const struct vn_rows *rows, const char *type)
+{
+	for (size_t i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].type, type) == 0)
+			return &rows->v[i];
+	return NULL;
+}

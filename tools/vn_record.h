@@ -30,6 +30,8 @@ int vn_record_setf(struct vn_record *r, const char *key, const char *fmt, ...)
 const char *vn_record_get(const struct vn_record *r, const char *key);
 /* Free one record's contents (the slot itself belongs to its rows). */
 void vn_record_clear(struct vn_record *r);
+/* The first record of @type, or NULL. */
+const struct vn_record *vn_rows_first(const struct vn_rows *rows, const char *type);
 void vn_rows_free(struct vn_rows *rows);
 
 #endif
