@@ -6,6 +6,8 @@
 #include <net/if.h>
 #include <netlink/route/link/vxlan.h>
 
+static const uint8_t all_zero_mac[6];
+
 static struct nl_addr *underlay_addr(const struct kern_underlay *u)
 {
 	return nl_addr_build(u->family, &u->addr, u->family == AF_INET ? 4 : 16);
@@ -103,8 +105,12 @@ static int vxlan_fix(struct kern *k, struct rtnl_link *vx, const struct kern_und
 	char err[8];
 	int rc = tunnel_addrs(u, p, &group, &local, err, sizeof(err)) < 0 ? -NLE_INVAL : 0;
 
+	/* Queued, not waited for: at a restart every tunnel passes here, and
+	 * a round trip each cost seconds per thousand vnets on a busy host
+	 * (appending an entry that is there already changes nothing). */
 	if (rc == 0 && group)
-		rc = dp_group_entry(k, rtnl_link_get_ifindex(vx), u->family, nl_addr_get_binary_addr(group), u->ifindex);
+		rc = kern_fdb_queue_via(k, KERN_FDB_APPEND, rtnl_link_get_ifindex(vx), all_zero_mac, u->family,
+					nl_addr_get_binary_addr(group), u->ifindex);
 	nl_addr_put(group);
 	nl_addr_put(local);
 	if (rc < 0 || rtnl_link_vxlan_get_learning(vx) == (int)p->learning)

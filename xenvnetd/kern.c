@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define KERN_QUEUE_MAX (64 * 1024)
-#define KERN_FDB_MSG_MAX 64 /* header 16, ndmsg 12, lladdr 12, dst 20 */
+#define KERN_FDB_MSG_MAX 72 /* header 16, ndmsg 12, lladdr 12, dst 20, ifindex 8 */
 
 int kern_open(struct kern *k, char *err, size_t errlen)
 {
@@ -80,6 +80,12 @@ static void put_attr(uint8_t *p, size_t *off, uint16_t type, const void *data, u
 int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
 		   const struct in6_addr *dst)
 {
+	return kern_fdb_queue_via(k, op, ifindex, mac, family, dst, 0);
+}
+
+int kern_fdb_queue_via(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
+		       const struct in6_addr *dst, int via)
+{
 	uint8_t *p;
 	size_t off = NLMSG_HDRLEN;
 	struct ndmsg nd = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex,
@@ -104,6 +110,11 @@ int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8
 	put_attr(p, &off, NDA_LLADDR, mac, 6);
 	if (dst)
 		put_attr(p, &off, NDA_DST, dst, family == AF_INET ? 4 : 16);
+	if (via) {
+		uint32_t v = (uint32_t)via;
+
+		put_attr(p, &off, NDA_IFINDEX, &v, sizeof(v));
+	}
 	h.nlmsg_len = (uint32_t)off;
 	memcpy(p, &h, sizeof(h));
 	k->qlen += NLMSG_ALIGN(off);

@@ -194,6 +194,9 @@ struct kern_fdb_refusal {
 void kern_fdb_on_refused(struct kern *k, void (*cb)(void *arg, const struct kern_fdb_refusal *r), void *arg);
 int kern_fdb_queue(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
 		   const struct in6_addr *dst);
+/* The same, the frames going out of device @via (0: the route's). */
+int kern_fdb_queue_via(struct kern *k, enum kern_fdb_op op, int ifindex, const uint8_t mac[6], int family,
+		       const struct in6_addr *dst, int via);
 /* Send what is queued.  Returns 0 or -errno. */
 int kern_fdb_flush(struct kern *k);
 int kern_batch_fd(const struct kern *k);

@@ -639,6 +639,7 @@ static void process(struct reconciler *r)
 			evaluate(r, r->v[i]);
 	if (snap)
 		kern_snapshot_drop(r->k);
+	r->dp->flush(r->k); /* what apply() queued */
 	flush_statuses(r);
 	compact(r);
 }
