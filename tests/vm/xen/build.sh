@@ -85,7 +85,7 @@ vm_pack "$work/domu" "$OUT/domu.cpio"
 r=$work/dom0
 common_root "$r"
 vm_add_modules "$r" "$K" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback \
-	bridge vxlan virtio_pci virtio_net
+	bridge vxlan virtio_pci virtio_net nf_tables
 for f in "$XENBIN"/*; do
 	case ${f##*/} in xl|xenstored|oxenstored|xenconsoled|xenconsole|xen-init-dom0|libxl-save-helper|xen-diag) add_bin "$r" "$f" ;; esac
 done
