@@ -2,6 +2,8 @@
 #include "dp_lock.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
 #include <net/if.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "vnet_grow.h"
@@ -257,6 +261,26 @@ static void arm(struct dp_lock *lk)
 		loop_timer_arm(lk->loop, &lk->timer, next > now ? (unsigned)(next - now) : 0);
 }
 
+/* libnftables exit()s the whole daemon when it cannot open its netlink
+ * socket (a kernel without nfnetlink, seen on emulated Xen hosts): try one
+ * first, and keep the daemon running with the vifs unlocked until it works. */
+static bool nft_kernel_ok(struct dp_lock *lk)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	char msg[sizeof(lk->last_err)];
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	snprintf(msg, sizeof(msg), "no nftables in the kernel (netlink netfilter: %s)", strerror(errno));
+	if (strcmp(lk->last_err, msg) != 0) {
+		snprintf(lk->last_err, sizeof(lk->last_err), "%s", msg);
+		log_err("vif locks: %s: vifs are not locked; retrying", msg);
+	}
+	return false;
+}
+
 static void flush(void *arg)
 {
 	struct dp_lock *lk = arg;
@@ -264,6 +288,10 @@ static void flush(void *arg)
 	bool full = !lk->synced;
 	const char *err;
 
+	if (!nft_kernel_ok(lk)) {
+		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
+		return;
+	}
 	if (!lk->nft && !(lk->nft = nft_ctx_new(NFT_CTX_DEFAULT))) {
 		log_err("vif locks: no nftables context; retrying");
 		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);

@@ -85,7 +85,7 @@ vm_pack "$work/domu" "$OUT/domu.cpio"
 r=$work/dom0
 common_root "$r"
 vm_add_modules "$r" "$K" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback \
-	bridge vxlan virtio_pci virtio_net
+	bridge vxlan virtio_pci virtio_net nf_tables
 for f in "$XENBIN"/*; do
 	case ${f##*/} in xl|xenstored|oxenstored|xenconsoled|xenconsole|xen-init-dom0|libxl-save-helper|xen-diag) add_bin "$r" "$f" ;; esac
 done
@@ -112,7 +112,9 @@ echo 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"' >>"$r/etc/d
 make -s -C "$SRC" install DESTDIR="$r" PREFIX=/usr >/dev/null
 add_bin "$r" /usr/sbin/xenvnetd /usr/sbin/vn
 mkdir -p "$r/var/lib/xvm" "$r/var/log/xen/console" "$r/var/lib/xen" "$r/etc/xenvnet"
-printf 'underlay = eth0\nkey_file = /etc/xenvnet/cluster.key\n' >"$r/etc/xenvnet/xenvnetd.conf"
+# hold_s 30: a dom0 starved by a hotplug script under emulation went silent
+# for 3 s (the default hold) and its peer forgot it and its MACs mid-step
+printf 'underlay = eth0\nkey_file = /etc/xenvnet/cluster.key\nhold_s = 30\n' >"$r/etc/xenvnet/xenvnetd.conf"
 # One key for every host of a run, root-only from its first byte.
 (umask 077; head -c 32 /dev/urandom >"$r/etc/xenvnet/cluster.key")
 install -m 0755 "$HERE/dom0-init" "$r/init"

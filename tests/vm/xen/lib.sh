@@ -135,8 +135,11 @@ xd() {
 # that segfaults (the issue's `%fs:0` reads) or finds its heap corrupted
 # (seen here: xl network-attach, "malloc(): corrupted top size"), in the
 # step's output.  A step retried must be idempotent.
+# Also libxl's fixed 40 s hotplug timeout ("killing execution of ... because
+# of timeout"): under a loaded host's emulation Xen's own vif-bridge alone
+# can outlast it (both hosts' first `xl create`s, load 11, 2026-12-02).
 xh_is_flake() {
-	grep -qiE 'segmentation fault|segfault|core dumped|SIGSEGV|status 139|malloc\(\)|corrupted (top|size|double)|free\(\): invalid|Aborted' "$1"
+	grep -qiE 'segmentation fault|segfault|core dumped|SIGSEGV|status 139|malloc\(\)|corrupted (top|size|double)|free\(\): invalid|Aborted|killing execution of .* because of timeout' "$1"
 }
 
 # xh_step NAME FUNC [ARGS...]
@@ -157,7 +160,7 @@ xh_step() {
 		fi
 		if [ "$try" -lt "$XH_RETRIES" ] && xh_is_flake "$out"; then
 			XH_FLAKES=$((XH_FLAKES + 1))
-			echo "RETRY: $name: an emulation flake (segfault), try $((try + 2))"
+			echo "RETRY: $name: an emulation flake (segfault or libxl's hotplug timeout), try $((try + 2))"
 			continue
 		fi
 		printf 'FAIL: %s (%.1f s)\n' "$name" "$(echo "$t1 - $t0" | bc)"
