@@ -18,6 +18,7 @@ struct snap_link {
 	bool vxlan;
 	uint32_t vni, lower;
 	uint16_t port;            /* host order */
+	uint8_t learning;         /* IFLA_VXLAN_LEARNING */
 	int family;               /* of group and local; 0: neither */
 	bool has_group, has_local;
 	uint8_t group_addr[16], local_addr[16];
@@ -53,6 +54,7 @@ static void parse_vxlan(struct snap_link *l, const struct rtattr *data)
 		switch (a->rta_type) {
 		case IFLA_VXLAN_ID: if (n >= 4) memcpy(&l->vni, d, 4); break;
 		case IFLA_VXLAN_LINK: if (n >= 4) memcpy(&l->lower, d, 4); break;
+		case IFLA_VXLAN_LEARNING: if (n >= 1) l->learning = *(const uint8_t *)d; break;
 		case IFLA_VXLAN_PORT: if (n >= 2) { uint16_t p; memcpy(&p, d, 2); l->port = ntohs(p); } break;
 		case IFLA_VXLAN_GROUP:
 		case IFLA_VXLAN_GROUP6:
@@ -188,6 +190,7 @@ static struct rtnl_link *to_link(const struct snap_link *l)
 		rtnl_link_vxlan_set_id(o, l->vni);
 		rtnl_link_vxlan_set_port(o, l->port);
 		rtnl_link_vxlan_set_link(o, l->lower);
+		rtnl_link_vxlan_set_learning(o, l->learning);
 		if (g)
 			rtnl_link_vxlan_set_group(o, g);
 		if (lo)

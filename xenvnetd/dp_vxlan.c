@@ -113,6 +113,8 @@ static int vxlan_fix(struct kern *k, struct rtnl_link *vx, const struct kern_und
 					nl_addr_get_binary_addr(group), u->ifindex);
 	nl_addr_put(group);
 	nl_addr_put(local);
+	/* (a link from the restart's snapshot carries learning too: else each
+	 * adopted tunnel would be changed, a walk over every link each) */
 	if (rc < 0 || rtnl_link_vxlan_get_learning(vx) == (int)p->learning)
 		return rc;
 	if (!(change = rtnl_link_vxlan_alloc()))
