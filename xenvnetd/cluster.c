@@ -527,7 +527,7 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	if (c->esp)
-		cesp_host(c->esp, &h->addr, false);
+		cesp_host(c->esp, &h->addr, false, 0);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
 	replay_forget(c->replay, &h->addr, realtime_us());
 	if (cvni_forget(&c->vni, &h->addr))
@@ -550,8 +550,9 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	}
 	fresh = !h->hello_seen;
 	h->hello_seen = true;
-	if (fresh && c->esp) /* its SAs before any flood entry points at it */
-		cesp_host(c->esp, &h->addr, true);
+	if (c->esp) /* its SAs before any flood entry points at it; each
+		     * HELLO, for a changed SA generation */
+		cesp_host(c->esp, &h->addr, true, m->esp_gen);
 	h->last_ms = now;
 	h->hold_s = hosts_hold(m->hold_s);
 	/* Direct: this very copy came by multicast from the address the MAC
@@ -732,7 +733,8 @@ static void collect_up(void *arg, const struct vnet_status *st)
 static void send_hello(struct cluster *c)
 {
 	struct vnet_list *l = calloc(1, sizeof(*l));
-	size_t per = PROTO_MAX_VNETS, parts;
+	uint64_t gen = cesp_gen(c->esp);
+	size_t per = PROTO_MAX_VNETS - (gen != 0), parts;
 
 	if (!l)
 		return;
@@ -744,7 +746,7 @@ static void send_hello(struct cluster *c)
 		struct proto_msg m = {
 			.type = PROTO_HELLO, .hold_s = (uint16_t)c->p.hold_s, .part = (uint8_t)p,
 			.parts = (uint8_t)parts, .vnets = l->v + at,
-			.nvnets = l->n - at < per ? l->n - at : per,
+			.nvnets = l->n - at < per ? l->n - at : per, .esp_gen = gen,
 		};
 		send_msg(c, &m, NULL);
 	}

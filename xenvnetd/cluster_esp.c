@@ -1,5 +1,6 @@
 /* SAs per host pair and level, moved from epoch to epoch at boundaries. */
 #include "cluster_esp.h"
+#include "cluster_esp_gen.h"
 #include "cluster_keys.h"
 #include "dp_esp.h"
 #include "log.h"
@@ -30,6 +31,7 @@ struct peer {
 	bool gone;           /* forgotten by the cluster: SAs kept a while */
 	uint64_t gone_ms;
 	uint32_t epoch;
+	uint64_t gen;         /* its SA generation (HELLO): our inbound SAs from it */
 };
 
 struct cesp {
@@ -37,6 +39,7 @@ struct cesp {
 	struct timer tick;
 	struct dp_esp *dp;
 	char dp_err[160];
+	uint64_t gen;        /* ours: every SA we send with */
 	uint8_t ikm[AUTH_KEY_MAX];
 	size_t ikmlen;
 	unsigned rekey_s;
@@ -52,6 +55,8 @@ struct cesp {
 	struct peer *v;
 	size_t n, cap;
 };
+
+static bool running(const struct cesp *e);
 
 static uint32_t epoch_now(const struct cesp *e, uint64_t *ms_to_next)
 {
@@ -80,10 +85,11 @@ static void refused(struct cesp *e, const char *what, const struct peer *p, int 
 	log_err("esp: %s%s%s refused: %s", what, p ? " with " : "", a, nl_geterror(rc));
 }
 
-static int derive(const struct cesp *e, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
-		  const struct dp_esp_addr *dst, struct ckeys_sa *sa)
+/* @gen is the sender's: ours for outbound SAs, the peer's for inbound. */
+static int derive(const struct cesp *e, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
+		  const struct dp_esp_addr *src, const struct dp_esp_addr *dst, struct ckeys_sa *sa)
 {
-	return ckeys_derive(e->ikm, e->ikmlen, lvl, epoch, src->family, src->b, dst->b, sa);
+	return ckeys_derive(e->ikm, e->ikmlen, lvl, epoch, src->family, src->b, dst->b, gen, sa);
 }
 
 /* Seconds from now to the end of the epoch after @epoch: the kernel
@@ -98,12 +104,12 @@ static uint64_t hard_lifetime(const struct cesp *e, uint32_t epoch)
 }
 
 /* Add (or adopt) the SA sent by src to dst in epoch.  -1 when refused. */
-static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
-		  const struct dp_esp_addr *dst)
+static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
+		  const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
 {
 	uint64_t hard_s = hard_lifetime(e, epoch);
 	struct ckeys_sa sa;
-	int rc = derive(e, lvl, epoch, src, dst, &sa) < 0 ? -NLE_FAILURE
+	int rc = derive(e, lvl, epoch, gen, src, dst, &sa) < 0 ? -NLE_FAILURE
 		 : dp_esp_sa_add(e->dp, lvl, src, dst, &sa, hard_s);
 
 	ckeys_wipe(&sa);
@@ -112,22 +118,22 @@ static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t
 	return rc < 0 ? -1 : 0;
 }
 
-static void sa_del(struct cesp *e, enum ckeys_level lvl, uint32_t epoch, const struct dp_esp_addr *src,
-		   const struct dp_esp_addr *dst)
+static void sa_del(struct cesp *e, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
+		   const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
 {
 	struct ckeys_sa sa;
 
-	if (derive(e, lvl, epoch, src, dst, &sa) == 0)
+	if (derive(e, lvl, epoch, gen, src, dst, &sa) == 0)
 		dp_esp_sa_del(e->dp, src, dst, sa.spi);
 	ckeys_wipe(&sa);
 }
 
 /* Remove the level's SAs of epochs from..to-1 (at most SKIP_MAX). */
-static void sa_del_range(struct cesp *e, enum ckeys_level l, uint32_t from, uint32_t to,
+static void sa_del_range(struct cesp *e, enum ckeys_level l, uint32_t from, uint32_t to, uint64_t gen,
 			 const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
 {
 	for (uint32_t x = from, n = 0; x != to && n < SKIP_MAX; x++, n++)
-		sa_del(e, l, x, src, dst);
+		sa_del(e, l, x, gen, src, dst);
 }
 
 /* Bring the peer to epoch ep, make-before-break: inbound SAs of ep-1..ep+1
@@ -148,34 +154,55 @@ static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 		int rc;
 
 		for (uint32_t d = 0; d < 3; d++)
-			ok &= sa_add(e, p, l, ep - 1 + d, &p->a, &e->local) == 0;
-		ok &= sa_add(e, p, l, ep, &e->local, &p->a) == 0;
+			ok &= sa_add(e, p, l, ep - 1 + d, p->gen, &p->a, &e->local) == 0;
+		ok &= sa_add(e, p, l, ep, e->gen, &e->local, &p->a) == 0;
 		if ((rc = dp_esp_policy(e->dp, true, DP_ESP_PAIR_OUT, l, &e->local, &p->a, port)) < 0) {
 			refused(e, "policy", p, rc);
 			ok = false;
 		}
-		sa_del_range(e, l, old - 1, ep, &e->local, &p->a);
-		sa_del_range(e, l, old - 2, ep - 1, &p->a, &e->local);
+		sa_del_range(e, l, old - 1, ep, e->gen, &e->local, &p->a);
+		sa_del_range(e, l, old - 2, ep - 1, p->gen, &p->a, &e->local);
 	}
 	p->installed = ok;
 	p->epoch = ep;
 }
 
 /* The pair policy goes first: the guard then blocks what was sent to the
- * peer, and no frame leaves without an SA. */
+ * peer, and no frame leaves without an SA.  Our outbound SAs stay until
+ * their hard lifetime: the host may come back within the epoch, and an
+ * outbound SA added again would start its sequence numbers over under the
+ * same key (a nonce repeat for conf); found in place, it is adopted. */
 static void peer_uninstall(struct cesp *e, struct peer *p)
 {
 	for (size_t i = 0; i < NLEVELS; i++) {
 		enum ckeys_level l = levels[i];
 
 		dp_esp_policy(e->dp, false, DP_ESP_PAIR_OUT, l, &e->local, &p->a, cesp_port(e->base, (enum vnet_security)l));
-		for (uint32_t d = 0; d < 3; d++) {
-			sa_del(e, l, p->epoch - 1 + d, &e->local, &p->a);
-			sa_del(e, l, p->epoch - 2 + d, &p->a, &e->local);
-		}
-		sa_del(e, l, p->epoch + 1, &p->a, &e->local);
+		for (uint32_t d = 0; d < 4; d++)
+			sa_del(e, l, p->epoch - 2 + d, p->gen, &p->a, &e->local);
 	}
 	p->installed = false;
+}
+
+/* The peer's generation changed (it rebooted): inbound SAs derived from the
+ * new one first, then the old ones go (its kernel no longer has them). */
+static void peer_regen(struct cesp *e, struct peer *p, uint64_t gen)
+{
+	uint64_t old = p->gen;
+	bool ok = true;
+
+	p->gen = gen;
+	if (!running(e) || !p->installed)
+		return;
+	for (size_t i = 0; i < NLEVELS; i++) {
+		enum ckeys_level l = levels[i];
+
+		for (uint32_t d = 0; d < 3; d++)
+			ok &= sa_add(e, p, l, p->epoch - 1 + d, gen, &p->a, &e->local) == 0;
+		for (uint32_t d = 0; d < 4; d++)
+			sa_del(e, l, p->epoch - 2 + d, old, &p->a, &e->local);
+	}
+	p->installed = ok;
 }
 
 static bool running(const struct cesp *e)
@@ -223,9 +250,10 @@ static void uninstall_all(struct cesp *e)
 			peer_uninstall(e, &e->v[i]);
 }
 
-struct cesp *cesp_new(struct loop *l, unsigned rekey_s)
+struct cesp *cesp_new(struct loop *l, unsigned rekey_s, const char *state_dir)
 {
 	struct cesp *e = calloc(1, sizeof(*e));
+	int out;
 
 	if (!e)
 		return NULL;
@@ -233,7 +261,22 @@ struct cesp *cesp_new(struct loop *l, unsigned rekey_s)
 	e->rekey_s = rekey_s ? rekey_s : 3600;
 	timer_init(&e->tick, on_tick, e);
 	e->dp = dp_esp_new(e->dp_err, sizeof(e->dp_err));
+	/* Before any SA is added: are the ones we sent with still there? */
+	out = e->dp ? dp_esp_count_out(e->dp) : 0;
+	if (out < 0)
+		log_err("esp: listing the kernel's SAs: %s", nl_geterror(out));
+	e->gen = cesp_gen_load(state_dir, out > 0);
+	if (!e->gen && e->dp) {
+		dp_esp_free(e->dp);
+		e->dp = NULL;
+		snprintf(e->dp_err, sizeof(e->dp_err), "no random SA generation");
+	}
 	return e;
+}
+
+uint64_t cesp_gen(const struct cesp *e)
+{
+	return e ? e->gen : 0;
 }
 
 void cesp_free(struct cesp *e)
@@ -349,7 +392,7 @@ int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enu
 	return 0;
 }
 
-void cesp_host(struct cesp *e, const struct proto_addr *a, bool present)
+void cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen)
 {
 	struct dp_esp_addr pa;
 	struct in_addr v4;
@@ -363,6 +406,14 @@ void cesp_host(struct cesp *e, const struct proto_addr *a, bool present)
 		;
 	if (present && i < e->n) {
 		e->v[i].gone = false;
+		if (e->v[i].gen != gen) {
+			char s[INET6_ADDRSTRLEN] = "";
+
+			inet_ntop(pa.family, pa.b, s, sizeof(s));
+			log_info("esp: host %s: SA generation %016llx (was %016llx): new inbound SAs", s,
+				 (unsigned long long)gen, (unsigned long long)e->v[i].gen);
+			peer_regen(e, &e->v[i], gen);
+		}
 	} else if (present) {
 		struct peer *v = vnet_grow(e->v, &e->cap, e->n, sizeof(*v), 8);
 
@@ -371,6 +422,7 @@ void cesp_host(struct cesp *e, const struct proto_addr *a, bool present)
 		e->v = v;
 		memset(&v[e->n], 0, sizeof(v[0]));
 		v[e->n].a = pa;
+		v[e->n].gen = gen;
 		e->n++;
 		if (running(e) && pa.family == e->local.family)
 			peer_install(e, &e->v[i], e->epoch);

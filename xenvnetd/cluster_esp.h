@@ -17,7 +17,11 @@
 
 struct cesp;
 
-struct cesp *cesp_new(struct loop *l, unsigned rekey_s);
+/* @state_dir keeps our SA generation across daemon restarts
+ * (cluster_esp_gen.h). */
+struct cesp *cesp_new(struct loop *l, unsigned rekey_s, const char *state_dir);
+/* Our SA generation, announced in every HELLO (0 for NULL). */
+uint64_t cesp_gen(const struct cesp *e);
 /* Leaves the kernel's SAs and policies in place: a restarted daemon
  * derives and adopts the same ones, traffic flows meanwhile. */
 void cesp_free(struct cesp *e);
@@ -38,8 +42,10 @@ uint16_t cesp_port(uint16_t base, enum vnet_security level);
 int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enum vnet_security level,
 	       char *why, size_t whylen);
 
-/* A host of the cluster appeared (HELLO accepted) or went. */
-void cesp_host(struct cesp *e, const struct proto_addr *a, bool present);
+/* A host of the cluster was heard (HELLO accepted, announcing its SA
+ * generation @gen: a change means it lost its SAs, so ours from it are
+ * derived anew) or went (@present false, @gen ignored). */
+void cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen);
 
 struct cesp_status {
 	bool active;         /* some secured vnet asked for ESP */

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define CKEYS_SALT "xenvnet-esp-v1"
+#define CKEYS_SALT "xenvnet-esp-v2"
 
-/* info = level (1) || epoch (4, big-endian) || family (1: 4 or 6) || src || dst */
+/* info = level (1) || epoch (4, big-endian) || family (1: 4 or 6) || src || dst
+ *        || sender's SA generation (8, big-endian) */
 static size_t build_info(uint8_t *info, enum ckeys_level level, uint32_t epoch, int family,
-			 const void *src, const void *dst)
+			 const void *src, const void *dst, uint64_t gen)
 {
 	size_t alen = family == AF_INET ? 4 : 16, n = 0;
 	uint32_t be = htonl(epoch);
@@ -26,7 +27,10 @@ static size_t build_info(uint8_t *info, enum ckeys_level level, uint32_t epoch, 
 	memcpy(info + n, src, alen);
 	n += alen;
 	memcpy(info + n, dst, alen);
-	return n + alen;
+	n += alen;
+	for (int i = 7; i >= 0; i--)
+		info[n++] = (uint8_t)(gen >> (8 * i));
+	return n;
 }
 
 static int hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t infolen, uint8_t *out,
@@ -52,9 +56,9 @@ static int hkdf(const uint8_t *ikm, size_t ikmlen, const uint8_t *info, size_t i
 }
 
 int ckeys_derive(const uint8_t *ikm, size_t ikmlen, enum ckeys_level level, uint32_t epoch, int family,
-		 const void *src, const void *dst, struct ckeys_sa *out)
+		 const void *src, const void *dst, uint64_t gen, struct ckeys_sa *out)
 {
-	uint8_t info[1 + 4 + 1 + 16 + 16], okm[4 + CKEYS_KEY_MAX];
+	uint8_t info[1 + 4 + 1 + 16 + 16 + 8], okm[4 + CKEYS_KEY_MAX];
 	size_t keylen = level == CKEYS_AUTH ? 32 : 20, infolen;
 	int rc = -1;
 
@@ -62,7 +66,7 @@ int ckeys_derive(const uint8_t *ikm, size_t ikmlen, enum ckeys_level level, uint
 	if ((level != CKEYS_AUTH && level != CKEYS_CONF) || (family != AF_INET && family != AF_INET6) ||
 	    !ikm || !ikmlen)
 		return -1;
-	infolen = build_info(info, level, epoch, family, src, dst);
+	infolen = build_info(info, level, epoch, family, src, dst, gen);
 	if (hkdf(ikm, ikmlen, info, infolen, okm, 4 + keylen) == 0) {
 		/* The top bit keeps derived SPIs clear of the reserved 1..255. */
 		out->spi = ((uint32_t)okm[0] << 24 | (uint32_t)okm[1] << 16 | (uint32_t)okm[2] << 8 | okm[3]) |

@@ -5,10 +5,12 @@
 #include "vnet_err.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/xfrm.h>
+#include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/xfrm/lifetime.h>
 #include <netlink/xfrm/sa.h>
@@ -296,4 +298,52 @@ int dp_esp_probe(struct dp_esp *e, const struct dp_esp_addr *local, char *err, s
 					nl_geterror(rc));
 	}
 	return 0;
+}
+
+/* Is a an address of one of this namespace's interfaces? */
+static bool is_local(struct ifaddrs *ifs, struct nl_addr *a)
+{
+	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		const void *b = NULL;
+		size_t n = 0;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != nl_addr_get_family(a))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			b = &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+			n = 4;
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			b = &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr;
+			n = 16;
+		}
+		if (b && nl_addr_get_len(a) == n && memcmp(nl_addr_get_binary_addr(a), b, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+int dp_esp_count_out(struct dp_esp *e)
+{
+	struct nl_cache *cache = NULL;
+	struct ifaddrs *ifs = NULL;
+	int n = 0, rc;
+
+	if ((rc = xfrmnl_sa_alloc_cache(e->sk, &cache)) < 0)
+		return rc;
+	if (getifaddrs(&ifs) < 0) {
+		nl_cache_free(cache);
+		return -NLE_FAILURE;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct xfrmnl_sa *sa = (struct xfrmnl_sa *)o;
+		unsigned reqid = (unsigned)xfrmnl_sa_get_reqid(sa);
+
+		/* ours (the probe's SPI 0xff aside) and sent from here */
+		if ((reqid == DP_ESP_REQID_BASE + CKEYS_AUTH || reqid == DP_ESP_REQID_BASE + CKEYS_CONF) &&
+		    (uint32_t)xfrmnl_sa_get_spi(sa) > 0xffu && is_local(ifs, xfrmnl_sa_get_saddr(sa)))
+			n++;
+	}
+	freeifaddrs(ifs);
+	nl_cache_free(cache);
+	return n;
 }

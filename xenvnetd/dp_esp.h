@@ -56,6 +56,10 @@ int dp_esp_sa_add(struct dp_esp *e, enum ckeys_level level, const struct dp_esp_
 /* Remove the SA of that SPI towards dst (0 when gone or absent). */
 int dp_esp_sa_del(struct dp_esp *e, const struct dp_esp_addr *src, const struct dp_esp_addr *dst,
 		  uint32_t spi);
+/* How many of our SAs (reqid of a level) this kernel holds whose source
+ * is an address of this host: the outbound ones.  >= 0, or a negative
+ * libnl error. */
+int dp_esp_count_out(struct dp_esp *e);
 /* Can this kernel carry ESP?  Adds and removes a throw-away SA of each
  * level's transform.  0, or -1 with the reason. */
 int dp_esp_probe(struct dp_esp *e, const struct dp_esp_addr *local, char *err, size_t errlen);

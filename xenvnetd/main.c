@@ -478,7 +478,7 @@ int main(int argc, char **argv)
 		log_err("start-up: %s", strerror(errno));
 		goto out;
 	}
-	if ((d.esp = cesp_new(d.loop, d.cfg.esp_rekey_s))) {
+	if ((d.esp = cesp_new(d.loop, d.cfg.esp_rekey_s, d.cfg.state_dir))) {
 		reconciler_set_esp(d.rec, d.esp);
 		cluster_set_esp(d.cluster, d.esp);
 	}

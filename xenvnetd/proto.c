@@ -151,6 +151,22 @@ static void put_vnet(uint8_t *p, const struct proto_vnet *v)
 	put16(p + 22, 0); /* reserved: sent as zero, ignored */
 }
 
+/* The generation element: vnet id 1 (reserved: never a vnet), then the
+ * 8-byte generation where a vnet element has VNI, MTU and reserved. */
+static void put_gen(uint8_t *p, uint64_t gen)
+{
+	memset(p, 0, 16);
+	p[15] = 1;
+	put64(p + 16, gen);
+}
+
+static bool is_gen(const uint8_t *p)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return memcmp(p, one, 16) == 0;
+}
+
 static void get_vnet(const uint8_t *p, struct proto_vnet *v)
 {
 	memcpy(v->id.b, p, 16);
@@ -166,19 +182,19 @@ bool proto_entry_ok(uint8_t type, const struct proto_entry *e)
 ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_t *buf, size_t cap)
 {
 	size_t e = elem_len(m->type);
-	bool hello = m->type == PROTO_HELLO;
+	bool hello = m->type == PROTO_HELLO, gen = hello && m->esp_gen;
 	size_t n = hello ? m->nvnets : m->nentries;
 
 	if (e == 0)
 		return PROTO_E_TYPE;
-	if (n > proto_fit(m->type, PROTO_MAX_LEN) || !addr_ok(&m->origin) ||
+	if (n + gen > proto_fit(m->type, PROTO_MAX_LEN) || !addr_ok(&m->origin) ||
 	    (n > 0 && !(hello ? (const void *)m->vnets : (const void *)m->entries)) ||
 	    (hello && (m->parts == 0 || m->part >= m->parts)))
 		return PROTO_E_FORMAT;
 	for (size_t i = 0; i < n; i++)
 		if (hello ? !proto_vnet_ok(&m->vnets[i]) : !proto_entry_ok(m->type, &m->entries[i]))
 			return PROTO_E_FORMAT;
-	size_t len = proto_msg_len(m->type, n);
+	size_t len = proto_msg_len(m->type, n + gen);
 	if (len > cap)
 		return PROTO_E_SPACE;
 
@@ -193,7 +209,7 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 	put64(buf + PROTO_OFF_COUNTER, m->counter);
 	put64(buf + PROTO_OFF_TIME, m->time_us);
 	memcpy(buf + PROTO_OFF_ORIGIN, m->origin.b, 16);
-	put16(buf + PROTO_OFF_COUNT, (uint16_t)n);
+	put16(buf + PROTO_OFF_COUNT, (uint16_t)(n + gen));
 	if (hello) {
 		put16(buf + PROTO_OFF_HOLD, m->hold_s);
 		buf[PROTO_OFF_PART] = m->part;
@@ -206,6 +222,8 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 		else
 			put_entry(p, m->type, &m->entries[i]);
 	}
+	if (gen)
+		put_gen(p, m->esp_gen);
 	if (proto_sign(buf, len, k) != 0)
 		return PROTO_E_CRYPTO;
 	return (ssize_t)len;
@@ -253,13 +271,20 @@ static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 	if (m->type == PROTO_HELLO) {
 		if (n > max_vnets)
 			return PROTO_E_SPACE;
+		size_t gens = 0;
+
 		for (size_t i = 0; i < n; i++, p += e) {
+			if (is_gen(p)) {
+				m->esp_gen = get64(p + 16);
+				gens++;
+				continue;
+			}
 			get_vnet(p, &vnets[kept]);
 			kept += proto_vnet_ok(&vnets[kept]);
 		}
 		m->vnets = vnets;
 		m->nvnets = kept;
-		m->nbad = n - kept;
+		m->nbad = n - kept - gens;
 		return PROTO_OK;
 	}
 	if (n > max_entries)

@@ -57,7 +57,8 @@ enum proto_type {
 #define PROTO_ENTRY_LEN    26     /* vnet 16, MAC 6, seq 4 */
 #define PROTO_ANNOUNCE_LEN 42     /* the same, then host address 16 */
 
-/* How many fit in one PROTO_MAX_LEN message. */
+/* How many fit in one PROTO_MAX_LEN message (HELLO: elements, the
+ * generation element included when esp_gen is set). */
 #define PROTO_MAX_VNETS    55
 #define PROTO_MAX_ENTRIES  50     /* WITHDRAW, REQUEST */
 #define PROTO_MAX_ANNOUNCE 31     /* ANNOUNCE */
@@ -109,6 +110,10 @@ struct proto_msg {
 	uint8_t part, parts;      /* this is part `part` (0-based) of `parts` */
 	size_t nvnets;
 	struct proto_vnet *vnets;
+	/* the origin's ESP SA generation (docs/esp-keys.md); 0: none.  On
+	 * the wire an extra element with vnet id 1, which parsers that do
+	 * not know it drop as invalid (and count) while keeping the rest. */
+	uint64_t esp_gen;
 	/* ANNOUNCE, WITHDRAW, REQUEST only: */
 	size_t nentries;
 	struct proto_entry *entries;

@@ -18,7 +18,7 @@ SCHEMA="$ROOT/xenstore-schema/vnet_id.c $ROOT/xenstore-schema/vnet_err.c $ROOT/x
 # The whole daemon but main.c (fuzz_env.c runs it in a network namespace
 # of its own: root only).
 DAEMON=$(ls "$ROOT"/xenvnetd/*.c | grep -v '/main\.c$')
-LIBS="-lxenstore $(pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3) -lcrypto -lcares $(pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)"
+LIBS="-lxenstore $(pkg-config --libs libnl-route-3.0 libnl-xfrm-3.0 2>/dev/null || echo -lnl-xfrm-3 -lnl-route-3 -lnl-3) -lcrypto -lcares -lnftables -ljson-c $(pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)"
 INC="$INC $(pkg-config --cflags libnl-route-3.0 2>/dev/null)"
 mkdir -p "$OUT"
 

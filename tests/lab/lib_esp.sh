@@ -155,3 +155,36 @@ esp_at_least() {
 esp_joins() {
 	grep -c "host $2: joined" "$LAB_DIR/h$1/daemon.log" || true
 }
+
+# esp_conf_pair CONF: h1 and h2 on one switch, daemons with the cluster key
+# and the config lines CONF (printf format; hold_s 15 added: under
+# emulation a loaded daemon can miss HELLOs for 3 s), a conf vnet 99 on
+# both with domains d5 198.51.100.5 (h1) and d6 198.51.100.6 (h2); returns
+# once d5 reaches d6.
+esp_conf_pair() {
+	lc_key
+	printf '%bhold_s = 15\n' "$1" >"$LAB_DIR/esp.conf"
+	LC_DAEMON_ARGS=(-c "$LAB_DIR/esp.conf")
+	lab_switch
+	lc_host 1
+	lc_host 2
+	for h in 1 2; do xs $h write /vnet/99/bridge vnet99 /vnet/99/security conf; done
+	for h in 1 2; do
+		lab_vnet_up $h 99 20
+		lc_wait_control $h
+	done
+	lab_domain 1 5 198.51.100.5 00:16:3e:00:99:05 vnet99
+	lab_domain 2 6 198.51.100.6 00:16:3e:00:99:06 vnet99
+	lab_wait 20 "d5 reaches d6" d5 ping -n -c 1 -W 1 198.51.100.6 || lab_fail "d5 cannot reach d6 $(esp_dump 1)"
+}
+
+# esp_wire_all_esp CAPTURE PORT MIN: the capture holds no clear datagram to
+# PORT (a secured level's) and more than MIN ESP packets.
+esp_wire_all_esp() {
+	local n
+	n=$(esp_pcap_count "$1" "udp and port $2")
+	[ "$n" = 0 ] || lab_fail "$n clear datagrams to port $2"
+	n=$(esp_pcap_count "$1" 'esp')
+	[ "$n" -gt "$3" ] || lab_fail "only $n ESP packets captured"
+	lab_log "ESP packets on the wire: $n, clear: 0"
+}

@@ -20,21 +20,7 @@ esp_need_kernel
 declare -gA LAB_PINGERS=()
 
 lab_step "a conf vnet on h1 and h2, epochs of 4 s"
-lc_key
-# hold_s 15: under emulation a loaded daemon can miss HELLOs for 3 s
-printf 'esp_rekey_s = 4\nhold_s = 15\n' >"$LAB_DIR/esp.conf"
-LC_DAEMON_ARGS=(-c "$LAB_DIR/esp.conf")
-lab_switch
-lc_host 1
-lc_host 2
-for h in 1 2; do xs $h write /vnet/99/bridge vnet99 /vnet/99/security conf; done
-for h in 1 2; do
-	lab_vnet_up $h 99 20
-	lc_wait_control $h
-done
-lab_domain 1 5 198.51.100.5 00:16:3e:00:99:05 vnet99
-lab_domain 2 6 198.51.100.6 00:16:3e:00:99:06 vnet99
-lab_wait 20 "d5 reaches d6" d5 ping -n -c 1 -W 1 198.51.100.6 || lab_fail "d5 cannot reach d6 $(esp_dump 1)"
+esp_conf_pair 'esp_rekey_s = 4\n'
 
 lab_step "a ping every 10 ms across two epoch boundaries"
 esp_capture wire sw sw0
@@ -80,9 +66,5 @@ lab_log "restart: $(esp_ping_count rot) answers in all; lost across the restart:
 [ -z "$gaps" ] || echo "KNOWN: pings lost across the daemon restart: $gaps"
 
 lab_step "nothing of the conf vnet in clear on the wire meanwhile"
-n=$(esp_pcap_count wire 'udp and port 1801')
-[ "$n" = 0 ] || lab_fail "$n clear datagrams to the conf port"
-n=$(esp_pcap_count wire 'esp')
-[ "$n" -gt 100 ] || lab_fail "only $n ESP packets captured"
-lab_log "ESP packets on the wire: $n, clear: 0"
+esp_wire_all_esp wire 1801 100
 for h in 1 2; do lab_san_check $h; done
