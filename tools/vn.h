@@ -45,5 +45,6 @@ int vn_cmd_monitor(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_metrics(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_evpn(const struct vn_opts *o, int argc, char **argv);
 int vn_cmd_frr_config(const struct vn_opts *o, int argc, char **argv);
+int vn_cmd_key_rotate(const struct vn_opts *o, int argc, char **argv);
 
 #endif

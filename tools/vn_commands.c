@@ -23,6 +23,8 @@ const struct vn_command vn_commands[] = {
 	{ "hosts", NULL, vn_cmd_hosts, "", "list the hosts heard from, with their vnets and bad messages" },
 	{ "peer-add", NULL, vn_cmd_peer_add, "ADDR [-p PORT]", "add a peer host (kept across restarts)" },
 	{ "peer-delete", "peer-del", vn_cmd_peer_delete, "ADDR", "remove a peer host" },
+	{ "key-rotate", NULL, vn_cmd_key_rotate, "",
+	  "move every host to the next ESP key epoch (secured vnets), make-before-break" },
 	{ "varp", NULL, vn_cmd_varp, "[ID]", "show the MAC -> host table" },
 	{ "varp-flush", NULL, vn_cmd_varp_flush, "[ID]", "forget learned MAC -> host entries" },
 	{ "diag", NULL, vn_cmd_diag, "DOMID | MAC",

@@ -527,7 +527,7 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	if (c->esp)
-		cesp_host(c->esp, &h->addr, false, 0);
+		cesp_host(c->esp, &h->addr, false, 0, NULL);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
 	replay_forget(c->replay, &h->addr, realtime_us());
 	if (cvni_forget(&c->vni, &h->addr))
@@ -550,9 +550,12 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	}
 	fresh = !h->hello_seen;
 	h->hello_seen = true;
-	if (c->esp) /* its SAs before any flood entry points at it; each
-		     * HELLO, for a changed SA generation */
-		cesp_host(c->esp, &h->addr, true, m->esp_gen);
+	/* its SAs before any flood entry points at it; each HELLO, for a
+	 * changed SA generation or key epoch offset (a newer one is ours
+	 * too: said at once, so that the rotation spreads and its initiator
+	 * sees it arrive) */
+	if (c->esp && cesp_host(c->esp, &h->addr, true, m->esp_gen, m->has_esp_offset ? &m->esp_offset : NULL))
+		send_hello(c);
 	h->last_ms = now;
 	h->hold_s = hosts_hold(m->hold_s);
 	/* Direct: this very copy came by multicast from the address the MAC
@@ -734,7 +737,8 @@ static void send_hello(struct cluster *c)
 {
 	struct vnet_list *l = calloc(1, sizeof(*l));
 	uint64_t gen = cesp_gen(c->esp);
-	size_t per = PROTO_MAX_VNETS - (gen != 0), parts;
+	/* the offset goes with the generation: both say "ESP here" */
+	size_t per = PROTO_MAX_VNETS - 2 * (gen != 0), parts;
 
 	if (!l)
 		return;
@@ -747,6 +751,7 @@ static void send_hello(struct cluster *c)
 			.type = PROTO_HELLO, .hold_s = (uint16_t)c->p.hold_s, .part = (uint8_t)p,
 			.parts = (uint8_t)parts, .vnets = l->v + at,
 			.nvnets = l->n - at < per ? l->n - at : per, .esp_gen = gen,
+			.has_esp_offset = gen != 0, .esp_offset = cesp_offset(c->esp),
 		};
 		send_msg(c, &m, NULL);
 	}
@@ -1086,6 +1091,12 @@ void cluster_underlay_changed(struct cluster *c)
 	if (u && open_socket(c, err, sizeof(err)) < 0)
 		log_err("control protocol: %s", err);
 	else if (u)
+		send_hello(c);
+}
+
+void cluster_hello_now(struct cluster *c)
+{
+	if (c->running && c->net.fd >= 0)
 		send_hello(c);
 }
 

@@ -77,6 +77,8 @@ void cluster_vnet_secured(struct cluster *c, const struct vnet_id *vnet, bool se
 /* ESP SAs are kept with every host heard (cluster_esp.h). */
 struct cesp;
 void cluster_set_esp(struct cluster *c, struct cesp *esp);
+/* Send our HELLO now (the key epoch offset changed: vn key-rotate). */
+void cluster_hello_now(struct cluster *c);
 /* The peer list changed (names that failed are asked again at once). */
 void cluster_peers_changed(struct cluster *c);
 /* Where peer name stands in the resolver (enum cdns_state; *addr set when

@@ -1,6 +1,7 @@
 /* SAs per host pair and level, moved from epoch to epoch at boundaries. */
 #include "cluster_esp.h"
 #include "cluster_esp_gen.h"
+#include "cluster_esp_rot.h"
 #include "cluster_keys.h"
 #include "dp_esp.h"
 #include "log.h"
@@ -32,6 +33,9 @@ struct peer {
 	uint64_t gone_ms;
 	uint32_t epoch;
 	uint64_t gen;         /* its SA generation (HELLO): our inbound SAs from it */
+	bool has_off;         /* its HELLO announced a key epoch offset: */
+	uint32_t off;
+	uint32_t refused_off; /* the last offset refused from it (logged once) */
 };
 
 struct cesp {
@@ -43,6 +47,8 @@ struct cesp {
 	uint8_t ikm[AUTH_KEY_MAX];
 	size_t ikmlen;
 	unsigned rekey_s;
+	uint32_t offset;     /* cluster-wide, added to the wall-clock epoch */
+	char *state_dir;     /* where the generation and the offset are kept */
 	/* the underlay the guards and SAs are for */
 	struct dp_esp_addr local;
 	uint16_t base;
@@ -61,13 +67,10 @@ static bool running(const struct cesp *e);
 static uint32_t epoch_now(const struct cesp *e, uint64_t *ms_to_next)
 {
 	struct timespec ts;
-	uint64_t ms, period = (uint64_t)e->rekey_s * 1000u;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-	if (ms_to_next)
-		*ms_to_next = period - ms % period;
-	return (uint32_t)(ms / period);
+	return cesp_rot_epoch((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, e->rekey_s,
+			      e->offset, ms_to_next);
 }
 
 uint16_t cesp_port(uint16_t base, enum vnet_security level)
@@ -92,15 +95,14 @@ static int derive(const struct cesp *e, enum ckeys_level lvl, uint32_t epoch, ui
 	return ckeys_derive(e->ikm, e->ikmlen, lvl, epoch, src->family, src->b, dst->b, gen, sa);
 }
 
-/* Seconds from now to the end of the epoch after @epoch: the kernel
- * removes an SA then even when no daemon runs (no SA outlives its use,
- * whatever a crash left behind; a daemon down that long cannot follow
- * the rotation anyway, so the pair drops traffic, never sends clear). */
+/* Seconds from now to the end of the wall-clock period after @epoch's:
+ * the kernel removes an SA then even when no daemon runs (no SA outlives
+ * its use, whatever a crash left behind; a daemon down that long cannot
+ * follow the rotation anyway, so the pair drops traffic, never sends
+ * clear). */
 static uint64_t hard_lifetime(const struct cesp *e, uint32_t epoch)
 {
-	uint64_t end = ((uint64_t)epoch + 2u) * e->rekey_s, now = (uint64_t)time(NULL);
-
-	return end > now ? end - now : 1;
+	return cesp_rot_hard_s(epoch, e->offset, e->rekey_s, (uint64_t)time(NULL));
 }
 
 /* Add (or adopt) the SA sent by src to dst in epoch.  -1 when refused. */
@@ -259,6 +261,11 @@ struct cesp *cesp_new(struct loop *l, unsigned rekey_s, const char *state_dir)
 		return NULL;
 	e->loop = l;
 	e->rekey_s = rekey_s ? rekey_s : 3600;
+	if (!(e->state_dir = strdup(state_dir))) {
+		free(e);
+		return NULL;
+	}
+	e->offset = cesp_offset_load(state_dir);
 	timer_init(&e->tick, on_tick, e);
 	e->dp = dp_esp_new(e->dp_err, sizeof(e->dp_err));
 	/* Before any SA is added: are the ones we sent with still there? */
@@ -286,6 +293,7 @@ void cesp_free(struct cesp *e)
 	loop_timer_cancel(e->loop, &e->tick);
 	dp_esp_free(e->dp);
 	OPENSSL_cleanse(e->ikm, sizeof(e->ikm));
+	free(e->state_dir);
 	free(e->v);
 	free(e);
 }
@@ -392,18 +400,60 @@ int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enu
 	return 0;
 }
 
-void cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen)
+static size_t find_peer(const struct cesp *e, const struct proto_addr *a, struct dp_esp_addr *pa)
 {
-	struct dp_esp_addr pa;
 	struct in_addr v4;
 	size_t i;
 
 	if (proto_addr_to_in(a, &v4))
-		to_esp_addr(AF_INET, &v4, &pa);
+		to_esp_addr(AF_INET, &v4, pa);
 	else
-		to_esp_addr(AF_INET6, a->b, &pa);
-	for (i = 0; i < e->n && !same_addr(&e->v[i].a, &pa); i++)
+		to_esp_addr(AF_INET6, a->b, pa);
+	for (i = 0; i < e->n && !same_addr(&e->v[i].a, pa); i++)
 		;
+	return i;
+}
+
+/* Saved before used: a restarted daemon never goes back to an epoch. */
+static int set_offset(struct cesp *e, uint32_t off)
+{
+	if (cesp_offset_save(e->state_dir, off) < 0)
+		return -1;
+	log_info("esp: key epoch offset %u (was %u)", off, e->offset);
+	e->offset = off;
+	on_tick(e); /* every pair to the new epoch, make-before-break */
+	return 0;
+}
+
+/* A host announced offset @off: the highest wins (cluster_esp_rot.h). */
+static bool peer_offset(struct cesp *e, struct peer *p, uint32_t off)
+{
+	char s[INET6_ADDRSTRLEN] = "";
+
+	p->has_off = true;
+	p->off = off;
+	inet_ntop(p->a.family, p->a.b, s, sizeof(s));
+	switch (cesp_rot_adopt(e->offset, off)) {
+	case CESP_ROT_ADOPT:
+		log_info("esp: host %s is at key epoch offset %u: adopted", s, off);
+		return set_offset(e, off) == 0;
+	case CESP_ROT_REFUSE:
+		if (p->refused_off != off)
+			log_err("esp: host %s announces key epoch offset %u, more than %u ahead of ours (%u): "
+				"refused, secured traffic with it drops", s, off, CESP_ROT_STEP_MAX, e->offset);
+		p->refused_off = off;
+		return false;
+	case CESP_ROT_KEEP:
+		break;
+	}
+	return false;
+}
+
+bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen, const uint32_t *offset)
+{
+	struct dp_esp_addr pa;
+	size_t i = find_peer(e, a, &pa);
+
 	if (present && i < e->n) {
 		e->v[i].gone = false;
 		if (e->v[i].gen != gen) {
@@ -418,7 +468,7 @@ void cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_
 		struct peer *v = vnet_grow(e->v, &e->cap, e->n, sizeof(*v), 8);
 
 		if (!v)
-			return;
+			return false;
 		e->v = v;
 		memset(&v[e->n], 0, sizeof(v[0]));
 		v[e->n].a = pa;
@@ -434,6 +484,64 @@ void cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_
 			e->v[i].gone_ms = loop_now_ms();
 		e->v[i].gone = true;
 	}
+	if (!present || i >= e->n)
+		return false;
+	if (!offset) {
+		e->v[i].has_off = false;
+		return false;
+	}
+	return peer_offset(e, &e->v[i], *offset);
+}
+
+uint32_t cesp_offset(const struct cesp *e)
+{
+	return e ? e->offset : 0;
+}
+
+int cesp_rotate(struct cesp *e, char *why, size_t whylen)
+{
+	char behind[256] = "";
+	size_t len = 0, n = 0;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const struct peer *p = &e->v[i];
+		char s[INET6_ADDRSTRLEN] = "";
+
+		if (p->gone || (p->has_off && p->off == e->offset))
+			continue;
+		inet_ntop(p->a.family, p->a.b, s, sizeof(s));
+		if (n++ >= 4 || len >= sizeof(behind))
+			continue;
+		if (p->has_off)
+			len += (size_t)snprintf(behind + len, sizeof(behind) - len, "%s%s (offset %u)",
+						len ? ", " : "", s, p->off);
+		else
+			len += (size_t)snprintf(behind + len, sizeof(behind) - len, "%s%s (announces none)",
+						len ? ", " : "", s);
+	}
+	if (n)
+		return vnet_err(why, whylen, "the previous rotation has not reached every host: %s%s%s not at "
+				"offset %u; try again once `vn hosts` shows it on each", behind,
+				n > 4 ? " and others" : "", n > 1 ? " are" : " is", e->offset);
+	if (set_offset(e, e->offset + 1) < 0)
+		return vnet_err(why, whylen, "cannot save the key epoch offset in %s", e->state_dir);
+	return 0;
+}
+
+bool cesp_peer(const struct cesp *e, const struct proto_addr *a, struct cesp_peer_info *out)
+{
+	struct dp_esp_addr pa;
+	size_t i = find_peer(e, a, &pa);
+
+	memset(out, 0, sizeof(*out));
+	if (i >= e->n)
+		return false;
+	out->installed = running(e) && e->v[i].installed;
+	out->failed = running(e) && !e->v[i].installed && pa.family == e->local.family;
+	out->epoch = e->v[i].epoch;
+	out->has_off = e->v[i].has_off;
+	out->off = e->v[i].off;
+	return true;
 }
 
 static void read_xfrm_stat(struct cesp_status *st)
@@ -462,7 +570,8 @@ void cesp_status(const struct cesp *e, struct cesp_status *st)
 	memset(st, 0, sizeof(*st));
 	read_xfrm_stat(st);
 	st->active = running(e);
-	st->epoch = e->epoch;
+	st->epoch = running(e) ? e->epoch : epoch_now(e, NULL);
+	st->offset = e->offset;
 	st->hosts = e->n;
 	for (size_t i = 0; i < e->n; i++)
 		st->hosts_ok += e->v[i].installed;

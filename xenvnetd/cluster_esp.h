@@ -44,12 +44,32 @@ int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enu
 
 /* A host of the cluster was heard (HELLO accepted, announcing its SA
  * generation @gen: a change means it lost its SAs, so ours from it are
- * derived anew) or went (@present false, @gen ignored). */
-void cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen);
+ * derived anew; and its key epoch offset, NULL when it announced none) or
+ * went (@present false, @gen and @offset ignored).  True when we adopted
+ * its offset (ours changed: announce it). */
+bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen, const uint32_t *offset);
+
+/* The key epoch offset this host announces in its HELLOs (0 for NULL). */
+uint32_t cesp_offset(const struct cesp *e);
+/* `vn key-rotate`: the offset + 1, saved, and every pair to the next
+ * epoch.  Refused (-1, why) while a host heard has not shown the current
+ * offset yet: its receivers may lack the next epoch's SAs. */
+int cesp_rotate(struct cesp *e, char *why, size_t whylen);
+
+/* What this host has with one host of the cluster (false: unknown). */
+struct cesp_peer_info {
+	bool installed;      /* SAs of `epoch` in place */
+	bool failed;         /* ESP runs, the kernel refused some of them */
+	uint32_t epoch;      /* the epoch of our SAs with it */
+	bool has_off;        /* the offset its HELLOs announce: */
+	uint32_t off;
+};
+bool cesp_peer(const struct cesp *e, const struct proto_addr *a, struct cesp_peer_info *out);
 
 struct cesp_status {
 	bool active;         /* some secured vnet asked for ESP */
 	uint32_t epoch;
+	uint32_t offset;     /* the key epoch offset (vn key-rotate) */
 	size_t hosts, hosts_ok;  /* with SAs installed / without error */
 	uint64_t sa_errors;  /* SAs or policies the kernel refused */
 	/* the kernel's (/proc/net/xfrm_stat, this namespace) */

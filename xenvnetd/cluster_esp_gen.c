@@ -1,4 +1,5 @@
-/* Load, draw and save the SA generation (<state_dir>/esp-generation). */
+/* Load, draw and save the SA generation (<state_dir>/esp-generation) and
+ * the key epoch offset (<state_dir>/esp-offset). */
 #include "cluster_esp_gen.h"
 #include "log.h"
 
@@ -11,25 +12,27 @@
 #include <unistd.h>
 
 #define GEN_FILE "esp-generation"
+#define OFFSET_FILE "esp-offset"
 
-static bool gen_read(const char *path, uint64_t *gen)
+/* A hex number of at most @digits digits, not 0. */
+static bool hex_read(const char *path, int digits, uint64_t *v)
 {
 	FILE *f = fopen(path, "re");
 	bool ok;
 
 	if (!f)
 		return false;
-	ok = fscanf(f, "%16" SCNx64, gen) == 1 && *gen;
+	ok = (digits == 16 ? fscanf(f, "%16" SCNx64, v) : fscanf(f, "%8" SCNx64, v)) == 1 && *v;
 	fclose(f);
 	return ok;
 }
 
 /* Durably: a temp file, fsync, rename, fsync of the directory. */
-static int gen_write(const char *dir, const char *path, uint64_t gen)
+static int hex_write(const char *dir, const char *path, int digits, uint64_t v)
 {
 	char tmp[4200], text[24];
 	int fd, dfd, rc = -1;
-	int len = snprintf(text, sizeof(text), "%016" PRIx64 "\n", gen);
+	int len = snprintf(text, sizeof(text), "%0*" PRIx64 "\n", digits, v);
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
@@ -54,7 +57,7 @@ uint64_t cesp_gen_load(const char *state_dir, bool kernel_has_out)
 	uint64_t gen = 0;
 
 	snprintf(path, sizeof(path), "%s/" GEN_FILE, state_dir);
-	if (kernel_has_out && gen_read(path, &gen)) {
+	if (kernel_has_out && hex_read(path, 16, &gen)) {
 		log_info("esp: SA generation %016" PRIx64 " kept (the kernel holds its SAs)", gen);
 		return gen;
 	}
@@ -64,9 +67,29 @@ uint64_t cesp_gen_load(const char *state_dir, bool kernel_has_out)
 			return 0;
 		}
 	} while (!gen);
-	if (gen_write(state_dir, path, gen) < 0)
+	if (hex_write(state_dir, path, 16, gen) < 0)
 		log_err("esp: saving %s: %s", path, strerror(errno));
 	log_info("esp: SA generation %016" PRIx64 " drawn (%s)", gen,
 		 kernel_has_out ? "none saved" : "no SA of ours in the kernel");
 	return gen;
+}
+
+uint32_t cesp_offset_load(const char *state_dir)
+{
+	char path[4096];
+	uint64_t off = 0;
+
+	snprintf(path, sizeof(path), "%s/" OFFSET_FILE, state_dir);
+	return hex_read(path, 8, &off) ? (uint32_t)off : 0;
+}
+
+int cesp_offset_save(const char *state_dir, uint32_t offset)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/" OFFSET_FILE, state_dir);
+	if (hex_write(state_dir, path, 8, offset) == 0)
+		return 0;
+	log_err("esp: saving %s: %s", path, strerror(errno));
+	return -1;
 }

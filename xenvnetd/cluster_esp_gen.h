@@ -16,4 +16,11 @@
  * start with SAs in the kernel then draws anew (its peers re-derive). */
 uint64_t cesp_gen_load(const char *state_dir, bool kernel_has_out);
 
+/* The key epoch offset saved in @state_dir (cluster_esp_rot.h), 0 when
+ * none is (or it cannot be read: the peers' HELLOs bring it back). */
+uint32_t cesp_offset_load(const char *state_dir);
+/* Save it durably (fsynced) before it is used: a restart never goes back
+ * to an epoch whose outbound SAs it left.  0, or -1 (logged). */
+int cesp_offset_save(const char *state_dir, uint32_t offset);
+
 #endif

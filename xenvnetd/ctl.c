@@ -90,6 +90,7 @@ void ctl_dispatch(const struct ctl_ops *ops, void *arg, const char *buf, size_t 
 	case CTL_DIAG:       CALL(diag, arg, q.has_domid ? (int)q.domid : -1, q.mac, r); break;
 	case CTL_MONITOR:    r->subscribe = true; break;   /* serve() hands the fd over */
 	case CTL_METRICS:    ctl_metrics_reply(ops, arg, r); break;
+	case CTL_KEY_ROTATE: CALL(key_rotate, arg, r); break;
 	default:
 		ctl_reply_fail(r, CTL_E_BAD_REQUEST, "unknown verb");
 		break;

@@ -44,6 +44,9 @@ struct ctl_ops {
 	/* Walk the path of a domain's vifs (domid >= 0) or of a MAC (text,
 	 * not parsed yet): one ctl_emit_check() per check. */
 	void (*diag)(void *arg, int domid, const char *mac, struct ctl_reply *r);
+	/* Move every host to the next ESP key epoch: ctl_emit_record("key",
+	 * epoch, offset), or fail saying why not now. */
+	void (*key_rotate)(void *arg, struct ctl_reply *r);
 	/* Optional: a message for the daemon's log (denied peer, bad request). */
 	void (*log)(void *arg, const char *msg);
 };

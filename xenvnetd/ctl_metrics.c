@@ -142,7 +142,8 @@ static void status_metrics(FILE *o, const struct recs *st)
 	/* Counters that are levels, not running totals. */
 	static const char *const levels[] = { "control-protocol", "hosts", "hosts-multicast",
 					      "macs-local", "macs-remote", "macs-refused",
-					      "esp-active", "esp-epoch", "esp-hosts", "esp-hosts-ok" };
+					      "esp-active", "esp-epoch", "esp-offset", "esp-hosts",
+					      "esp-hosts-ok" };
 
 	for (size_t i = 0; i < st->n; i++) {
 		const struct rec *r = &st->v[i];

@@ -22,6 +22,7 @@ static const char *const verb_names[CTL_NVERBS] = {
 	[CTL_DIAG] = CTL_VERB_DIAG,
 	[CTL_MONITOR] = CTL_VERB_MONITOR,
 	[CTL_METRICS] = CTL_VERB_METRICS,
+	[CTL_KEY_ROTATE] = CTL_VERB_KEY_ROTATE,
 };
 
 static const char *const err_names[CTL_NERRS] = {
@@ -460,6 +461,12 @@ int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h)
 	rc |= field_u64(r, "nvnets", h->nvnets);
 	rc |= field_u64(r, "bad-mac", h->bad_mac);
 	rc |= field_u64(r, "replayed", h->replayed);
+	if (h->esp)
+		rc |= field(r, "esp", h->esp);
+	if (h->has_esp_epoch)
+		rc |= field_u64(r, "esp-epoch", h->esp_epoch);
+	if (h->has_esp_offset)
+		rc |= field_u64(r, "esp-offset", h->esp_offset);
 	return end(r, rc);
 }
 

@@ -39,6 +39,7 @@
 #define CTL_VERB_DIAG       "diag"
 #define CTL_VERB_MONITOR    "monitor"
 #define CTL_VERB_METRICS    "metrics"
+#define CTL_VERB_KEY_ROTATE "key-rotate"
 
 enum ctl_verb {
 	CTL_STATUS,
@@ -53,6 +54,7 @@ enum ctl_verb {
 	CTL_DIAG,
 	CTL_MONITOR,
 	CTL_METRICS,
+	CTL_KEY_ROTATE,
 	CTL_NVERBS
 };
 
@@ -151,6 +153,11 @@ struct ctl_peer {
 struct ctl_host {
 	const char *addr;
 	const char *found;     /* "multicast", "peers", or "none" (never accepted) */
+	const char *esp;       /* "ok", "failed", "none" (no SAs with it); NULL: not said */
+	bool has_esp_epoch;    /* the key epoch of our SAs with it */
+	uint32_t esp_epoch;
+	bool has_esp_offset;   /* the key epoch offset its HELLOs announce */
+	uint32_t esp_offset;
 	uint64_t last_heard_s; /* since its last HELLO, or last dropped message */
 	const struct vnet_id *vnets;
 	size_t nvnets;

@@ -167,6 +167,24 @@ static bool is_gen(const uint8_t *p)
 	return memcmp(p, one, 16) == 0;
 }
 
+/* The key epoch offset element: vnet id 0 (invalid: receivers that do not
+ * know it drop it), the offset, then "xvof" (a vnet 0 without it stays an
+ * invalid element). */
+#define OFFSET_MAGIC 0x78766f66u
+static void put_offset(uint8_t *p, uint32_t off)
+{
+	memset(p, 0, 16);
+	put32(p + 16, off);
+	put32(p + 20, OFFSET_MAGIC);
+}
+
+static bool is_offset(const uint8_t *p)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(p, zero, 16) == 0 && get32(p + 20) == OFFSET_MAGIC;
+}
+
 static void get_vnet(const uint8_t *p, struct proto_vnet *v)
 {
 	memcpy(v->id.b, p, 16);
@@ -182,19 +200,19 @@ bool proto_entry_ok(uint8_t type, const struct proto_entry *e)
 ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_t *buf, size_t cap)
 {
 	size_t e = elem_len(m->type);
-	bool hello = m->type == PROTO_HELLO, gen = hello && m->esp_gen;
-	size_t n = hello ? m->nvnets : m->nentries;
+	bool hello = m->type == PROTO_HELLO, gen = hello && m->esp_gen, off = hello && m->has_esp_offset;
+	size_t n = hello ? m->nvnets : m->nentries, extra = (size_t)gen + off;
 
 	if (e == 0)
 		return PROTO_E_TYPE;
-	if (n + gen > proto_fit(m->type, PROTO_MAX_LEN) || !addr_ok(&m->origin) ||
+	if (n + extra > proto_fit(m->type, PROTO_MAX_LEN) || !addr_ok(&m->origin) ||
 	    (n > 0 && !(hello ? (const void *)m->vnets : (const void *)m->entries)) ||
 	    (hello && (m->parts == 0 || m->part >= m->parts)))
 		return PROTO_E_FORMAT;
 	for (size_t i = 0; i < n; i++)
 		if (hello ? !proto_vnet_ok(&m->vnets[i]) : !proto_entry_ok(m->type, &m->entries[i]))
 			return PROTO_E_FORMAT;
-	size_t len = proto_msg_len(m->type, n + gen);
+	size_t len = proto_msg_len(m->type, n + extra);
 	if (len > cap)
 		return PROTO_E_SPACE;
 
@@ -209,7 +227,7 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 	put64(buf + PROTO_OFF_COUNTER, m->counter);
 	put64(buf + PROTO_OFF_TIME, m->time_us);
 	memcpy(buf + PROTO_OFF_ORIGIN, m->origin.b, 16);
-	put16(buf + PROTO_OFF_COUNT, (uint16_t)(n + gen));
+	put16(buf + PROTO_OFF_COUNT, (uint16_t)(n + extra));
 	if (hello) {
 		put16(buf + PROTO_OFF_HOLD, m->hold_s);
 		buf[PROTO_OFF_PART] = m->part;
@@ -224,6 +242,8 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 	}
 	if (gen)
 		put_gen(p, m->esp_gen);
+	if (off)
+		put_offset(p + (gen ? e : 0), m->esp_offset);
 	if (proto_sign(buf, len, k) != 0)
 		return PROTO_E_CRYPTO;
 	return (ssize_t)len;
@@ -276,6 +296,12 @@ static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 		for (size_t i = 0; i < n; i++, p += e) {
 			if (is_gen(p)) {
 				m->esp_gen = get64(p + 16);
+				gens++;
+				continue;
+			}
+			if (is_offset(p)) {
+				m->has_esp_offset = true;
+				m->esp_offset = get32(p + 16);
 				gens++;
 				continue;
 			}

@@ -58,7 +58,7 @@ enum proto_type {
 #define PROTO_ANNOUNCE_LEN 42     /* the same, then host address 16 */
 
 /* How many fit in one PROTO_MAX_LEN message (HELLO: elements, the
- * generation element included when esp_gen is set). */
+ * generation and offset elements included when they are sent). */
 #define PROTO_MAX_VNETS    55
 #define PROTO_MAX_ENTRIES  50     /* WITHDRAW, REQUEST */
 #define PROTO_MAX_ANNOUNCE 31     /* ANNOUNCE */
@@ -114,6 +114,10 @@ struct proto_msg {
 	 * the wire an extra element with vnet id 1, which parsers that do
 	 * not know it drop as invalid (and count) while keeping the rest. */
 	uint64_t esp_gen;
+	/* the origin's key epoch offset (vn key-rotate), when has_esp_offset;
+	 * on the wire an element with vnet id 0, dropped the same way */
+	bool has_esp_offset;
+	uint32_t esp_offset;
 	/* ANNOUNCE, WITHDRAW, REQUEST only: */
 	size_t nentries;
 	struct proto_entry *entries;

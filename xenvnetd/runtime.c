@@ -228,6 +228,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 		cesp_status(rt->esp, &es);
 	ctl_emit_counter(r, "esp-active", es.active);
 	ctl_emit_counter(r, "esp-epoch", es.epoch);
+	ctl_emit_counter(r, "esp-offset", es.offset);
 	ctl_emit_counter(r, "esp-hosts", es.hosts);
 	ctl_emit_counter(r, "esp-hosts-ok", es.hosts_ok);
 	ctl_emit_counter(r, "esp-refused", es.sa_errors);
@@ -541,8 +542,15 @@ static void rt_peer_del(void *arg, const char *addr, struct ctl_reply *r)
 
 /* ---- hosts ---- */
 
+struct hosts_ctx {
+	struct runtime *rt;
+	struct ctl_reply *r;
+};
+
 static void emit_host(void *arg, const struct cluster_host_info *h)
 {
+	struct hosts_ctx *x = arg;
+	struct cesp_peer_info pi;
 	char a[PROTO_ADDR_STRLEN];
 	struct ctl_host ch = {
 		.addr = a, .found = !h->known ? "none" : h->multicast ? "multicast" : "peers",
@@ -551,15 +559,46 @@ static void emit_host(void *arg, const struct cluster_host_info *h)
 	};
 
 	proto_addr_format(h->addr, a);
-	ctl_emit_host(arg, &ch);
+	if (x->rt->esp && h->known && cesp_peer(x->rt->esp, h->addr, &pi)) {
+		ch.esp = pi.installed ? "ok" : pi.failed ? "failed" : "none";
+		ch.has_esp_epoch = pi.installed || pi.failed;
+		ch.esp_epoch = pi.epoch;
+		ch.has_esp_offset = pi.has_off;
+		ch.esp_offset = pi.off;
+	}
+	ctl_emit_host(x->r, &ch);
 }
 
 static void rt_list_hosts(void *arg, struct ctl_reply *r)
 {
-	struct runtime *rt = arg;
+	struct hosts_ctx x = { arg, r };
 
-	if (cluster_running(rt->cluster))
-		cluster_foreach_host(rt->cluster, emit_host, r);
+	if (cluster_running(x.rt->cluster))
+		cluster_foreach_host(x.rt->cluster, emit_host, &x);
+}
+
+/* ---- key rotation ---- */
+
+static void rt_key_rotate(void *arg, struct ctl_reply *r)
+{
+	struct runtime *rt = arg;
+	char why[512], ep[16], off[16];
+	struct cesp_status es;
+
+	if (!rt->esp || !cluster_running(rt->cluster)) {
+		ctl_reply_fail(r, CTL_E_FAILED, "key rotation needs the control protocol (a cluster key) and ESP");
+		return;
+	}
+	if (cesp_rotate(rt->esp, why, sizeof(why)) < 0) {
+		log_warn("vn key-rotate refused: %s", why);
+		ctl_reply_fail(r, CTL_E_FAILED, "%s", why);
+		return;
+	}
+	cluster_hello_now(rt->cluster); /* the others follow on this HELLO */
+	cesp_status(rt->esp, &es);
+	snprintf(ep, sizeof(ep), "%u", es.epoch);
+	snprintf(off, sizeof(off), "%u", es.offset);
+	ctl_emit_record(r, "key", (const char *const[]){ "epoch", ep, "offset", off, NULL });
 }
 
 static void rt_log(void *arg, const char *msg)
@@ -578,6 +617,7 @@ const struct ctl_ops runtime_ctl_ops = {
 	.peer_add = rt_peer_add,
 	.peer_del = rt_peer_del,
 	.list_hosts = rt_list_hosts,
+	.key_rotate = rt_key_rotate,
 	.diag = ctl_diag,
 	.log = rt_log,
 };
