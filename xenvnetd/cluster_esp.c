@@ -570,7 +570,7 @@ void cesp_status(const struct cesp *e, struct cesp_status *st)
 	memset(st, 0, sizeof(*st));
 	read_xfrm_stat(st);
 	st->active = running(e);
-	st->epoch = running(e) ? e->epoch : epoch_now(e, NULL);
+	st->epoch = e->epoch;
 	st->offset = e->offset;
 	st->hosts = e->n;
 	for (size_t i = 0; i < e->n; i++)

@@ -152,6 +152,9 @@ fail:
 	return NULL;
 }
 
+/* An empty replay bitmap: what a new SA starts with (copied by libnl). */
+static unsigned int replay_bmp[DP_ESP_REPLAY / 32];
+
 struct xfrmnl_sa *dp_esp_build_sa(enum ckeys_level level, const struct dp_esp_addr *src,
 				  const struct dp_esp_addr *dst, const struct ckeys_sa *k, uint64_t hard_s)
 {
@@ -171,7 +174,10 @@ struct xfrmnl_sa *dp_esp_build_sa(enum ckeys_level level, const struct dp_esp_ad
 	xfrmnl_sa_set_spi(sa, k->spi);
 	xfrmnl_sa_set_mode(sa, XFRM_MODE_TRANSPORT);
 	xfrmnl_sa_set_reqid(sa, DP_ESP_REQID_BASE + level);
-	xfrmnl_sa_set_replay_window(sa, DP_ESP_REPLAY);
+	/* the window in the ESN replay state (the legacy field stays 0: the
+	 * kernel refuses both); no ESN flag, sequence numbers stay 32-bit */
+	if (xfrmnl_sa_set_replay_state_esn(sa, 0, 0, 0, 0, DP_ESP_REPLAY, DP_ESP_REPLAY / 32, replay_bmp) < 0)
+		goto out;
 	xfrmnl_sa_set_sel(sa, sel);
 	no_lifetime(lt);
 	xfrmnl_ltime_cfg_set_hard_addexpires(lt, hard_s);

@@ -13,7 +13,10 @@
 #define DP_ESP_REQID_BASE 0x78760000u  /* "xv": reqid = base + level */
 #define DP_ESP_PRIO_PAIR  100u         /* a peer's policy wins over ... */
 #define DP_ESP_PRIO_GUARD 200u         /* ... the level's catch-all */
-#define DP_ESP_REPLAY     32u          /* the kernel's most without ESN */
+/* The replay window: the kernel's bitmap mode (a replay state with the
+ * ESN flag clear), as the legacy 32 bits drop a frame that a loaded host
+ * delivers 32 frames late (seen under emulation, a vCPU held up). */
+#define DP_ESP_REPLAY     1024u
 
 struct xfrmnl_sa;
 struct xfrmnl_sp;

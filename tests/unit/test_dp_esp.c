@@ -117,6 +117,7 @@ static void conf_sa_is_aes_gcm_128(void **state)
 	struct xfrm_usersa_info *si;
 	struct nlattr *a;
 	struct xfrm_algo_aead *alg;
+	struct xfrm_replay_state_esn *esn;
 
 	(void)state;
 	for (int i = 0; i < 20; i++)
@@ -128,7 +129,18 @@ static void conf_sa_is_aes_gcm_128(void **state)
 	assert_memory_equal(&si->saddr, l4.b, 4);
 	assert_int_equal(si->mode, XFRM_MODE_TRANSPORT);
 	assert_int_equal(si->reqid, DP_ESP_REQID_BASE + CKEYS_CONF);
-	assert_int_equal(si->replay_window, DP_ESP_REPLAY);
+	/* the window in a replay state (bitmap mode), the legacy field 0 (the
+	 * kernel refuses both), no ESN */
+	assert_int_equal(si->replay_window, 0);
+	assert_false(si->flags & XFRM_STATE_ESN);
+	a = nlmsg_find_attr(nlmsg_hdr(m), sizeof(*si), XFRMA_REPLAY_ESN_VAL);
+	assert_non_null(a);
+	esn = nla_data(a);
+	assert_int_equal(esn->replay_window, DP_ESP_REPLAY);
+	assert_true(esn->bmp_len * 32 >= DP_ESP_REPLAY);
+	assert_int_equal(nla_len(a), (int)(sizeof(*esn) + esn->bmp_len * sizeof(esn->bmp[0])));
+	assert_int_equal(esn->seq, 0);
+	assert_int_equal(esn->oseq, 0);
 	assert_int_equal(si->lft.hard_add_expires_seconds, 300);
 	/* the SA pins the sender: src/32 dst/32 udp */
 	assert_int_equal(si->sel.prefixlen_s, 32);
