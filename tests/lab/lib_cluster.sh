@@ -151,6 +151,19 @@ lc_vn() {
 		VN_SOCKET="$LAB_DIR/h$n/ctl.sock" "$LC_VN" "$@"
 }
 
+# lc_host_field N ADDR KEY: one JSON field of ADDR's row in `vn -j hosts`
+# on N (lists joined with commas, null empty); lc_host_field_is N ADDR KEY
+# VALUE [OP]: it is VALUE (or OP VALUE, as test takes it).
+lc_host_field() {
+	lc_vn "$1" -j hosts | python3 -c '
+import json, sys
+for h in json.load(sys.stdin):
+    if h["addr"] == sys.argv[1]:
+        v = h[sys.argv[2]]
+        print(",".join(v) if isinstance(v, list) else "" if v is None else v)' "$2" "$3"
+}
+lc_host_field_is() { [ "$(lc_host_field "$1" "$2" "$3")" "${5:-=}" "$4" ]; }
+
 # lc_peer_add N ADDR: vn peer-add on host N; with LC_PEER_PORT set, -p
 # LC_PEER_PORT, else vn's default (the control port, 1799).
 lc_peer_add() {

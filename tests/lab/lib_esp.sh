@@ -156,20 +156,21 @@ esp_joins() {
 	grep -c "host $2: joined" "$LAB_DIR/h$1/daemon.log" || true
 }
 
-# esp_conf_pair CONF: h1 and h2 on one switch, daemons with the cluster key
-# and the config lines CONF (printf format; hold_s 15 added: under
-# emulation a loaded daemon can miss HELLOs for 3 s), a conf vnet 99 on
-# both with domains d5 198.51.100.5 (h1) and d6 198.51.100.6 (h2); returns
-# once d5 reaches d6.
+# esp_conf_pair CONF [N]: h1 and h2 (h1..hN) on one switch, daemons with
+# the cluster key and the config lines CONF (printf format; hold_s 15
+# added: under emulation a loaded daemon can miss HELLOs for 3 s), a conf
+# vnet 99 on each with domains d5 198.51.100.5 (h1) and d6 198.51.100.6
+# (h2); returns once d5 reaches d6.
 esp_conf_pair() {
+	local h hosts
+	hosts=$(seq 1 "${2:-2}")
 	lc_key
 	printf '%bhold_s = 15\n' "$1" >"$LAB_DIR/esp.conf"
 	LC_DAEMON_ARGS=(-c "$LAB_DIR/esp.conf")
 	lab_switch
-	lc_host 1
-	lc_host 2
-	for h in 1 2; do xs $h write /vnet/99/bridge vnet99 /vnet/99/security conf; done
-	for h in 1 2; do
+	for h in $hosts; do lc_host $h; done
+	for h in $hosts; do xs $h write /vnet/99/bridge vnet99 /vnet/99/security conf; done
+	for h in $hosts; do
 		lab_vnet_up $h 99 20
 		lc_wait_control $h
 	done

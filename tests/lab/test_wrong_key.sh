@@ -12,16 +12,6 @@ set -e
 lab_init "$1"
 H2=192.0.2.2
 
-# hosts_field N ADDR KEY: one JSON field of ADDR's row in `vn -j hosts` on N.
-hosts_field() {
-	lc_vn "$1" -j hosts | python3 -c '
-import json, sys
-for h in json.load(sys.stdin):
-    if h["addr"] == sys.argv[1]:
-        v = h[sys.argv[2]]
-        print(",".join(v) if isinstance(v, list) else v)' "$2" "$3"
-}
-hosts_field_is() { [ "$(hosts_field "$1" "$2" "$3")" "${5:-=}" "$4" ]; }
 warnings() { grep -c "host $H2: messages fail authentication: different cluster key?" "$LAB_DIR/h1/daemon.log" || true; }
 warned() { [ "$(warnings)" -ge 1 ]; }
 
@@ -38,10 +28,10 @@ lab_step "h1 warns, naming h2, and counts its bad messages per sender"
 start=$(lab_now_ms)
 lab_wait 15 "the warning on h1" warned || lab_fail "h1 logged no warning naming $H2"
 lc_wait_counter 1 msgs-bad-mac -ge 4 15
-lab_wait 10 "h2's bad messages in vn hosts" hosts_field_is 1 $H2 bad-mac 4 -ge ||
+lab_wait 10 "h2's bad messages in vn hosts" lc_host_field_is 1 $H2 bad-mac 4 -ge ||
 	lab_fail "vn hosts on h1 does not show $H2's bad messages: $(lc_vn 1 hosts)"
 lab_wait 10 "h1 forgets h2 (it left)" lc_counter_is 1 hosts -eq 0 || lab_fail "h1 counts $H2 as a known host"
-[ "$(hosts_field 1 $H2 found)" = none ] || lab_fail "$H2 was accepted: $(lc_vn 1 hosts)"
+[ "$(lc_host_field 1 $H2 found)" = none ] || lab_fail "$H2 was accepted: $(lc_vn 1 hosts)"
 lc_vn 1 hosts | grep -E "^$H2 +none +[0-9]+ +[0-9]+ " >/dev/null || lab_fail "no table row for $H2: $(lc_vn 1 hosts)"
 # Several bad messages, one warning: one per sender per minute.
 n=$(warnings)
@@ -50,15 +40,15 @@ grep -q "warning.*host $H2: messages fail authentication" "$LAB_DIR/h1/daemon.lo
 	lab_fail "the message about $H2 is not a warning: $(grep "host $H2" "$LAB_DIR/h1/daemon.log")"
 
 lab_step "h2 gets key A: h1 knows it, by multicast, carrying vnet 97; its bad count stays"
-bad=$(hosts_field 1 $H2 bad-mac)
+bad=$(lc_host_field 1 $H2 bad-mac)
 lab_daemon_stop 2
 LC_KEY=$KEY_A lc_daemon_start 2
 lc_wait_control 2
-lab_wait 15 "h2 known on h1" hosts_field_is 1 $H2 found multicast || lab_fail "h2 is not known on h1: $(lc_vn 1 hosts)"
-lab_wait 10 "h2's vnets on h1" hosts_field_is 1 $H2 vnets 97 || lab_fail "h2's vnets: $(lc_vn 1 -j hosts)"
-[ "$(hosts_field 1 $H2 bad-mac)" -ge "$bad" ] || lab_fail "h2's bad count went down"
-lab_wait 10 "h1 known on h2" hosts_field_is 2 192.0.2.1 found multicast || lab_fail "h2 does not know h1: $(lc_vn 2 hosts)"
-[ "$(hosts_field 2 192.0.2.1 bad-mac)" = 0 ] || lab_fail "h1's messages counted as bad on h2"
+lab_wait 15 "h2 known on h1" lc_host_field_is 1 $H2 found multicast || lab_fail "h2 is not known on h1: $(lc_vn 1 hosts)"
+lab_wait 10 "h2's vnets on h1" lc_host_field_is 1 $H2 vnets 97 || lab_fail "h2's vnets: $(lc_vn 1 -j hosts)"
+[ "$(lc_host_field 1 $H2 bad-mac)" -ge "$bad" ] || lab_fail "h2's bad count went down"
+lab_wait 10 "h1 known on h2" lc_host_field_is 2 192.0.2.1 found multicast || lab_fail "h2 does not know h1: $(lc_vn 2 hosts)"
+[ "$(lc_host_field 2 192.0.2.1 bad-mac)" = 0 ] || lab_fail "h1's messages counted as bad on h2"
 lab_san_check 1
 lab_san_check 2
 echo "PASS"

@@ -1,0 +1,103 @@
+#!/bin/bash
+# `vn key-rotate` (issue 13): one host asks, every host moves to the next
+# key epoch, make-before-break: a ping every 10 ms loses nothing and no
+# frame of the conf vnet crosses in clear.  A second rotation before the
+# first has reached every host is refused, naming the host behind (h3,
+# deaf to the control protocol a while: it still speaks, so the others
+# keep it, but hears nobody's HELLO).
+#
+#   d5 198.51.100.5 (99, conf)        d6 198.51.100.6 (99, conf)
+#        |                                 |
+#   [vnet99] h1 192.0.2.1 ---- sw0 (tcpdump) ---- 192.0.2.2 h2 [vnet99]
+#                                 |
+#                        192.0.2.3 h3 [vnet99] (deaf a while: nft drops udp 1799 in)
+#
+# esp_rekey_s = 86400: no wall-clock boundary during the test (they fall
+# at 00:00 UTC), so every epoch change is a rotation's.
+set -e
+# shellcheck source=tests/lab/lib_esp.sh
+. "$(dirname "$0")/lib_esp.sh"
+lab_init "$1"
+esp_need_kernel
+declare -gA LAB_PINGERS=()
+H1=192.0.2.1 H2=192.0.2.2 H3=192.0.2.3
+
+# at N ADDR OFFSET EPOCH: host N has its SAs with ADDR in place, at EPOCH,
+# and ADDR's HELLO announced OFFSET.
+at() {
+	lc_host_field_is "$1" "$2" esp ok && lc_host_field_is "$1" "$2" esp-offset "$3" &&
+		lc_host_field_is "$1" "$2" esp-epoch "$4"
+}
+# all_at OFFSET EPOCH: every host sees every other there, and is there.
+all_at() {
+	local a b
+	for a in 1 2 3; do
+		lc_counter_is "$a" esp-offset -eq "$1" && lc_counter_is "$a" esp-epoch -eq "$2" || return 1
+		for b in 1 2 3; do
+			[ "$a" = "$b" ] || at "$a" "192.0.2.$b" "$1" "$2" || return 1
+		done
+	done
+}
+hosts_dump() { for h in 1 2 3; do echo "--- h$h:"; lc_vn "$h" hosts; done; }
+# deaf on|off: h3 hears no control message (its own still go out).
+deaf() {
+	if [ "$1" = on ]; then
+		h3 nft -f - <<<'table inet deaf { chain in { type filter hook input priority 0; udp dport 1799 drop; }; }'
+	else
+		h3 nft delete table inet deaf
+	fi
+}
+
+lab_step "a conf vnet on h1, h2 and h3 (h3 without domains)"
+esp_conf_pair 'esp_rekey_s = 86400\n' 3
+e0=$(lc_counter 1 esp-epoch)
+lab_wait 20 "every pair at offset 0, epoch $e0" all_at 0 "$e0" || lab_fail "not all at epoch $e0 $(hosts_dump)"
+spis12=$(esp_out_spis 1 $H2) spis21=$(esp_out_spis 2 $H1)
+
+lab_step "a ping every 10 ms; h3 deaf; vn key-rotate on h1"
+esp_capture wire sw sw0
+lab_pinger rot 5 198.51.100.6 0.01
+lab_wait 10 "pings before" esp_at_least 50 esp_ping_count rot || lab_fail "no pings"
+deaf on
+out=$(lc_vn 1 key-rotate) || lab_fail "vn key-rotate failed: $out"
+lab_log "h1: $out"
+[ "$out" = "key epoch $((e0 + 1)) (offset 1); the other hosts follow on this host's HELLO" ] ||
+	lab_fail "vn key-rotate said: $out"
+lab_wait 20 "h2 at offset 1" at 1 $H2 1 $((e0 + 1)) || lab_fail "h2 did not follow $(hosts_dump)"
+lab_wait 20 "h1 seen at offset 1 on h2" at 2 $H1 1 $((e0 + 1)) || lab_fail "h2 did not follow $(hosts_dump)"
+[ "$(esp_out_spis 1 $H2)" != "$spis12" ] || lab_fail "h1's SPIs towards h2 did not change: $spis12"
+[ "$(esp_out_spis 2 $H1)" != "$spis21" ] || lab_fail "h2's SPIs towards h1 did not change: $spis21"
+
+lab_step "a second rotation while h3 has not followed: refused, naming h3"
+if out=$(lc_vn 1 key-rotate 2>&1); then
+	lab_fail "a second rotation was accepted while h3 is behind: $out"
+fi
+lab_log "h1: $out"
+case $out in
+*"$H3 (offset 0)"*"not at offset 1"*) ;;
+*) lab_fail "the refusal does not name h3 at offset 0: $out" ;;
+esac
+lc_counter_is 1 esp-offset -eq 1 || lab_fail "the refused rotation moved h1: $(lc_counter 1 esp-offset)"
+
+lab_step "h3 hears again and follows; then vn key-rotate on h2 moves everyone again"
+deaf off
+lab_wait 20 "h3 at offset 1 on h1" at 1 $H3 1 $((e0 + 1)) || lab_fail "h3 did not follow $(hosts_dump)"
+out=$(lc_vn 2 -j key-rotate) || lab_fail "vn key-rotate on h2 failed: $out"
+lab_log "h2: $out"
+[ "$out" = "{\"epoch\":$((e0 + 2)),\"offset\":2}" ] || lab_fail "vn -j key-rotate said: $out"
+lab_wait 30 "every pair at offset 2, epoch $((e0 + 2))" all_at 2 $((e0 + 2)) ||
+	lab_fail "not all at epoch $((e0 + 2)) $(hosts_dump)"
+[ "$(cat "$LAB_DIR/h3/state/esp-offset")" = 00000002 ] ||
+	lab_fail "h3 saved offset '$(cat "$LAB_DIR/h3/state/esp-offset")'"
+
+lab_step "no ping lost, nothing of the conf vnet in clear"
+n=$(esp_ping_count rot)
+lab_wait 10 "pings after the rotations" esp_at_least $((n + 50)) esp_ping_count rot ||
+	lab_fail "pings stopped after the rotations $(esp_dump 1; esp_dump 2)"
+lab_pinger_stop rot
+esp_capture_stop wire
+gaps=$(esp_ping_gaps rot)
+[ -z "$gaps" ] || lab_fail "pings lost across the rotations: $gaps $(esp_dump 1; esp_dump 2)"
+lab_log "$(esp_ping_count rot) answers, none lost; h1 -> h2 SPIs $spis12 -> $(esp_out_spis 1 $H2)"
+esp_wire_all_esp wire 1801 100
+for h in 1 2 3; do lab_san_check $h; done
