@@ -9,7 +9,10 @@
 #           mode: BENCH_CONTROL=evpn builds FRR hosts and a reflector).
 #  migrate  tests/bench/bench_migrate.sh with BENCH_CONTROL=evpn: blackout
 #           and lost pings per migration (the own figures are run-bench's
-#           row (c), same run).
+#           row (c), same run, same script: lost beyond the pause = pings
+#           sent after the target's Connected with no reply, in both;
+#           before_* = those sent before the resume, which only evpn's
+#           pin at plug time costs, and only in the lab).
 #  cost     BENCH_EVPN_COST_HOSTS (16) hosts, and for evpn a route
 #           reflector: control-plane packets and bytes on every host's
 #           underlay (own: UDP 1799; evpn: TCP 179), counted by nftables,
