@@ -29,13 +29,7 @@ LC_MIG_FAR_LOST=$((20 * ${LAB_TIME_SCALE:-1}))
 GM=00:16:3e:00:05:10 GIP=198.51.100.10
 
 lab_step "three EVPN hosts, vnet 97, the guest on h1, the pinger on h3"
-le_cluster 3
-lab_mdomain 1 10 $GIP $GM vnet97
-lab_domain 3 3 198.51.100.3 00:16:3e:00:05:03 vnet97
-d10 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
-le_wait_remote 3 $GM 192.0.2.1
-le_wait_remote 2 $GM 192.0.2.1
-lab_ping 3 $GIP 3
+le_mig_lab $GM $GIP
 
 lab_step "$N migrations h1 <-> h2, d3 pinging the guest every 10 ms"
 le_mig_pinged $GIP "$N" $GM 10 0.3

@@ -22,13 +22,7 @@ lab_init "$1"
 GM=00:16:3e:00:05:20 GIP=198.51.100.10
 
 lab_step "three EVPN hosts, vnet 97, the guest on h1, d3 on h3"
-le_cluster 3
-lab_mdomain 1 10 $GIP $GM vnet97
-lab_domain 3 3 198.51.100.3 00:16:3e:00:08:03 vnet97
-d10 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
-le_wait_remote 3 $GM 192.0.2.1
-le_wait_remote 2 $GM 192.0.2.1
-lab_ping 3 $GIP 3
+le_mig_lab $GM $GIP
 seq0=$(le_mac_field h1 $GM 'd.get("localSequence", -1)')
 
 lab_step "h2 plugs the incoming domain's vif: its zebra advertises the MAC before Connected"
