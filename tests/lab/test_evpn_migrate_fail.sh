@@ -8,7 +8,8 @@
 # its entry) and the guest runs on at the source, which sends nothing
 # here: the source's daemon sees its bridge drop the MAC of a vif still
 # Connected and pins it again (static), and zebra advertises it from the
-# source (under load zebra sometimes restores its own static entry first).  A migration after that goes through.
+# source (under load zebra sometimes restores its own static entry
+# first).  A migration after that goes through.
 #
 #                 guest 198.51.100.10 00:16:3e:00:05:20 (domid 10)
 #                 |  ---- plug, fail ---->  |
