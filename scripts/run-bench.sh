@@ -333,6 +333,10 @@ if [ -x /usr/lib/frr/bgpd ]; then
 	row "evpn/own: lost beyond the pause p99" "$(eres migrate-evpn-ours beyond_p99)" "$(mres ours beyond_p99)" "<= 1" \
 		"$(ok "$(eres migrate-evpn-ours beyond_p99)" "$(eres migrate-evpn-ours unrecovered)")"
 	row "evpn/own: silent guest, lost beyond the pause p99" "$(eres migrate-evpn-silent beyond_p99)" "$(mres silent beyond_p99)" - -
+	# evpn takes the MAC when the target's vif is plugged; the lab's guest
+	# still runs on the source until the resume (xl's is suspended by then)
+	row "evpn/own: lost before the resume p99" "$(eres migrate-evpn-ours before_p99)" "$(mres ours before_p99)" - -
+	row "evpn/own: lost pings per migration p99, in all" "$(eres migrate-evpn-ours lost_p99)" "$(mres ours lost_p99)" - -
 	n=$(eres cost-evpn hosts)
 	row "evpn/own: packets per host per MAC ($n hosts)" "$(eres cost-evpn pkts_host)" "$(eres cost-own pkts_host)" - -
 	row "evpn/own: bytes per host per MAC ($n hosts)" "$(eres cost-evpn bytes_host)" "$(eres cost-own bytes_host)" - -

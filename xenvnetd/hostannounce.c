@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <linux/neighbour.h>
 #include <netlink/netlink.h>
+#include <netlink/route/link.h>
 
 #include "kern.h"
 #include "log.h"
@@ -220,6 +221,7 @@ struct job {
 	int port;              /* the vif's ifindex, once it has a device */
 	int bridge_ifindex;
 	bool tried, pointed, cancelled;
+	bool pin_only;         /* host_announce_pin: stage 0 alone, no ready() */
 	uint8_t tag[HOST_ANNOUNCE_TAG_MAX];
 	size_t taglen;
 	struct job *next;
@@ -298,11 +300,31 @@ static bool point_bridge(struct job *j)
 	return false;
 }
 
+/* A pin-only job's vif is a port of its own bridge: a pin through
+ * NTF_MASTER lands in whatever bridge holds the port. */
+static bool port_of_bridge(const struct job *j)
+{
+	struct rtnl_link *l = NULL;
+	bool ok = rtnl_link_get_kernel(w.k.sk, j->port, NULL, &l) == 0 &&
+		  rtnl_link_get_master(l) == j->bridge_ifindex;
+
+	rtnl_link_put(l);
+	return ok;
+}
+
 /* One stage of a job, unlocked.  False when the job is over. */
 static bool job_step(struct job *j, unsigned stage)
 {
 	if (!j->port && !(j->port = (int)if_nametoindex(j->dev)))
 		return true; /* no device (yet): nothing to do or send for it now */
+	/* Pin-only: done once the device is there (a later stage retries
+	 * until then); one that is no port of the bridge yet is pinned when
+	 * it joins (vifs_link). */
+	if (j->pin_only) {
+		if (port_of_bridge(j) && kern_bridge_fdb_pin(&w.k, j->port, j->mac, w.pin_sticky) == 0)
+			log_debug("vif %s: MAC pinned before its guest connects", j->dev);
+		return false;
+	}
 	if (!j->pointed)
 		j->pointed = point_bridge(j);
 	if (stage == 0)
@@ -395,7 +417,7 @@ static void *announcer(void *arg)
 			more = job_step(j, stage);
 		pthread_mutex_lock(&w.mu);
 		w.busy = NULL;
-		if (stage == 0 && !j->cancelled)
+		if (stage == 0 && !j->cancelled && !j->pin_only)
 			queue_ready(j);
 		if (more && !j->cancelled && stage + 1 < NSTAGES)
 			push(stage + 1, j);
@@ -455,6 +477,30 @@ void host_announce_set_sticky(bool on)
 	w.pin_sticky = on;
 }
 
+/* A job for @dev's MAC on @bridge (ifindex @ifindex); NULL when out of memory. */
+static struct job *job_new(const char *bridge, int ifindex, const char *dev, const uint8_t mac[6])
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
+		snprintf(j->dev, sizeof(j->dev), "%s", dev);
+		memcpy(j->mac, mac, 6);
+		j->bridge_ifindex = ifindex;
+	}
+	return j;
+}
+
+/* Hand @j to the thread, due now. */
+static void enqueue(struct job *j)
+{
+	j->t0 = loop_now_ms();
+	pthread_mutex_lock(&w.mu);
+	push(0, j);
+	pthread_cond_signal(&w.cv);
+	pthread_mutex_unlock(&w.mu);
+}
+
 void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
 			    const char *ips, const void *tag, size_t taglen)
 {
@@ -462,7 +508,7 @@ void host_announce_schedule(const char *bridge, const char *dev, const char *vne
 	int ifindex = (int)if_nametoindex(bridge); /* on the loop: cheap, no RTNL */
 
 	if (w.running && ifindex && taglen <= HOST_ANNOUNCE_TAG_MAX)
-		j = calloc(1, sizeof(*j));
+		j = job_new(bridge, ifindex, dev, mac);
 	if (!j) {
 		/* Nothing to send from (a bridge without a device): nothing
 		 * to wait for either. */
@@ -470,19 +516,22 @@ void host_announce_schedule(const char *bridge, const char *dev, const char *vne
 			w.ready_cb(w.ctx, tag);
 		return;
 	}
-	snprintf(j->bridge, sizeof(j->bridge), "%s", bridge);
-	snprintf(j->dev, sizeof(j->dev), "%s", dev);
 	snprintf(j->vnetif, sizeof(j->vnetif), "%s", vnetif ? vnetif : "");
-	memcpy(j->mac, mac, 6);
 	j->ips = ips && *ips ? strdup(ips) : NULL;
-	j->bridge_ifindex = ifindex;
 	memcpy(j->tag, tag, taglen);
 	j->taglen = taglen;
-	j->t0 = loop_now_ms();
-	pthread_mutex_lock(&w.mu);
-	push(0, j);
-	pthread_cond_signal(&w.cv);
-	pthread_mutex_unlock(&w.mu);
+	enqueue(j);
+}
+
+void host_announce_pin(const char *bridge, const char *dev, const uint8_t mac[6])
+{
+	int ifindex = (int)if_nametoindex(bridge);
+	struct job *j = w.running && ifindex ? job_new(bridge, ifindex, dev, mac) : NULL;
+
+	if (j) {
+		j->pin_only = true;
+		enqueue(j);
+	}
 }
 
 void host_announce_cancel(const char *dev)

@@ -52,6 +52,14 @@ int host_announce_start(struct loop *l, host_announce_ready ready, void *ctx, ch
  * one (then ready() comes at once). */
 void host_announce_schedule(const char *bridge, const char *dev, const char *vnetif, const uint8_t mac[6],
 			    const char *ips, const void *tag, size_t taglen);
+/* control = evpn: point the bridge's entry for @mac at vif @dev now, if
+ * @dev is a port of @bridge; the pin alone (static, as
+ * host_announce_set_sticky says): no frames, no ready().  For a migration
+ * target's vif, plugged while the guest is paused: zebra advertises the
+ * entry at once, so BGP's hand-over (~0.12 s) overlaps the guest's pause
+ * instead of following it (the announcement at Connected still comes);
+ * and for a connected vif whose entry the bridge dropped (main.c). */
+void host_announce_pin(const char *bridge, const char *dev, const uint8_t mac[6]);
 /* Forget what is pending for vif @dev (it left), ready() included. */
 void host_announce_cancel(const char *dev);
 /* Stop the thread, forget everything pending, close the sockets (at exit). */

@@ -21,6 +21,7 @@
 #include "vifs.h"
 #include "auth.h"
 #include "cluster.h"
+#include "cluster_evpn.h"
 #include "cluster_esp.h"
 #include "hostannounce.h"
 #include "ctl.h"
@@ -240,11 +241,24 @@ static void member_changed(void *arg, const struct vif *v, bool present)
 		 v->mac[5]);
 }
 
+/* control = evpn: a migration target's vif is plugged while the guest is
+ * paused (xl's order); pinning its MAC there now lets zebra advertise the
+ * move during the pause, not after Connected (host_announce_pin).  Our
+ * protocol moves the MAC at Connected, in a few ms: nothing to do early. */
+static void member_plugged(void *arg, const struct vif *v)
+{
+	struct daemon *d = arg;
+
+	if (d->cfg.control == CONTROL_EVPN)
+		host_announce_pin(v->bridge, v->dev, v->mac);
+}
+
 static void member_expected(void *arg, const struct vif *v)
 {
 	struct daemon *d = arg;
 
 	cluster_prime(d->cluster, &v->vnet, v->mac);
+	member_plugged(d, v); /* its device may be a port already */
 }
 
 static void member_attach(void *arg, const struct vif *v)
@@ -282,12 +296,40 @@ static void member_lock(void *arg, const struct vif *v, bool on)
 		dp_lock_clear(d->lock, emu);
 }
 
+/* control = evpn: a bridge here dropped a MAC (cluster_evpn_watch_start).
+ * A connected member's: pin it again, the pin alone (no frames: a source
+ * being torn down must not teach other bridges that its guest is here). */
+struct fdb_gone_ctx {
+	int bridge;
+	const uint8_t *mac;
+};
+
+static void repin_member(void *arg, const struct vif *v)
+{
+	const struct fdb_gone_ctx *g = arg;
+
+	if (!v->announced || memcmp(v->mac, g->mac, 6) != 0 || (int)if_nametoindex(v->bridge) != g->bridge)
+		return;
+	log_info("vif %s (domain %u): %s dropped its MAC while it is connected: pinning it again", v->port,
+		 v->domid, v->bridge);
+	host_announce_pin(v->bridge, v->port, v->mac);
+}
+
+static void fdb_gone(void *arg, int bridge, const uint8_t mac[6])
+{
+	struct daemon *d = arg;
+	struct fdb_gone_ctx g = { .bridge = bridge, .mac = mac };
+
+	vifs_foreach(d->vifs, repin_member, &g);
+}
+
 static const struct vifs_ops vif_ops = {
 	.vnet_of_bridge = vnet_of_bridge,
 	.member = member_changed,
 	.prime = member_expected,
 	.attach = member_attach,
 	.pin = member_pin,
+	.plugged = member_plugged,
 	.lock = member_lock,
 };
 
@@ -500,6 +542,8 @@ int main(int argc, char **argv)
 	host_announce_set_sticky(d.cfg.control != CONTROL_EVPN);
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
 		log_err("%s: no host-side announcements after migrations", err);
+	if (d.cfg.control == CONTROL_EVPN && cluster_evpn_watch_start(d.loop, fdb_gone, &d, err, sizeof(err)) < 0)
+		log_err("%s: after a failed migration the source takes its MAC back only from its frames", err);
 	log_info("xenvnetd %s: data plane %s, port %u, state in %s", VERSION, dp->kind,
 		 d.cfg.port, d.cfg.state_dir);
 	xsconn_start(d.xs);
@@ -510,6 +554,7 @@ out:
 	ctl_monitor_stop();
 	ctl_close(d.ctl);
 	host_announce_stop();
+	cluster_evpn_watch_stop();
 	cluster_free(d.cluster);
 	cesp_free(d.esp); /* SAs and policies stay, like the devices */
 	xsconn_free(d.xs);

@@ -309,6 +309,7 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 	fresh.locked = v->locked;
 	memcpy(fresh.port, v->port, sizeof(fresh.port));
 	fresh.port_master = v->port_master;
+	fresh.plug_master = v->plug_master;
 	fresh.member = v->member;
 	fresh.vnet = v->vnet;
 	fresh.announced = v->announced;
@@ -432,6 +433,10 @@ void vifs_link(struct vifs *s, const char *name, int master, bool deleted)
 			if (!deleted && master && master != v->port_master)
 				s->ops->pin(s->arg, v);
 			v->port_master = deleted ? 0 : master;
+		} else if (!v->announced && v->member && strcmp(v->dev, name) == 0) {
+			if (!deleted && master && master != v->plug_master)
+				s->ops->plugged(s->arg, v);
+			v->plug_master = deleted ? 0 : master;
 		}
 		if (!emu_tap || v->dev_bad || strncmp(v->dev, name, len - 4) != 0 || v->dev[len - 4])
 			continue;

@@ -34,6 +34,7 @@ struct vif {
 	char port[IFNAMSIZ];      /* the device the guest's frames come from: dev,
 				   * or the -emu tap while netback is not connected */
 	int port_master;          /* port's bridge when last heard of (rtnetlink) */
+	int plug_master;          /* dev's bridge, the same, before it is announced */
 	int state;                /* xenbus state of the backend */
 	bool online;
 	/* membership, decided against the vnets that are up */
@@ -57,6 +58,9 @@ struct vifs_ops {
 	/* A connected member's device joined a bridge after it was announced
 	 * (the hotplug script was late): pin its MAC there. */
 	void (*pin)(void *arg, const struct vif *v);
+	/* A member not connected yet (a migration target, paused) has its
+	 * device in a bridge now (the hotplug script plugged it). */
+	void (*plugged)(void *arg, const struct vif *v);
 	/* Lock (or no longer lock) a member's devices to its MAC and `ip`. */
 	void (*lock)(void *arg, const struct vif *v, bool on);
 };
@@ -79,8 +83,9 @@ void vifs_recheck(struct vifs *s);
 void vifs_set_lock_default(struct vifs *s, bool on);
 
 /* A link appeared, changed or went (rtnetlink; @master its bridge): an
- * HVM guest's -emu tap decides which device is the member's, and a
- * member's device that joins a bridge gets its MAC pinned there. */
+ * HVM guest's -emu tap decides which device is the member's, a
+ * member's device that joins a bridge gets its MAC pinned there, and one
+ * that joins before its guest connects is reported (vifs_ops.plugged). */
 void vifs_link(struct vifs *s, const char *name, int master, bool deleted);
 
 /* Vifs whose `mac` is there but unfit (unparsable, multicast, zero). */

@@ -7,9 +7,16 @@
 #           bridge: state=4 -> the MAC in every other host's kernel FDB,
 #           p50/p99 (tests/bench/bench_cluster.sh part (1), run once per
 #           mode: BENCH_CONTROL=evpn builds FRR hosts and a reflector).
+#           evpn advertises a MAC from the plug on (the device is in the
+#           bridge when bench_cluster_vifs writes state 2, GAP_MS/2 =
+#           50 ms before the state=4 the figure starts from): a head start
+#           that own, which announces at Connected, does not take.
 #  migrate  tests/bench/bench_migrate.sh with BENCH_CONTROL=evpn: blackout
 #           and lost pings per migration (the own figures are run-bench's
-#           row (c), same run).
+#           row (c), same run, same script: lost beyond the pause = pings
+#           sent after the target's Connected with no reply, in both;
+#           before_* = those sent before the resume, which only evpn's
+#           pin at plug time costs, and only in the lab).
 #  cost     BENCH_EVPN_COST_HOSTS (16) hosts, and for evpn a route
 #           reflector: control-plane packets and bytes on every host's
 #           underlay (own: UDP 1799; evpn: TCP 179), counted by nftables,

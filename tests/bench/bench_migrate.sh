@@ -13,12 +13,15 @@
 # first after (the longest gap in the window), lost = icmp_seq holes.
 # Prints "RESULT case=NAME n=.. lost_p50=.. lost_p99=.. lost_max=..
 # bo_p50=.. bo_p99=.. bo_max=.. conn_p50=.. conn_p99=.. beyond_p50=..
-# beyond_p99=.. beyond_max=.. pause_p50=.. unrecovered=.."
+# beyond_p99=.. beyond_max=.. before_p50=.. before_p99=.. pause_p50=..
+# unrecovered=.."
 # conn_* = ms from Connected to the first reply.  The migrations go in
 # xl's order (lab_migrate): the source is destroyed before the target's
 # netfront reconnects; the guest's pause (resume -> Connected, pause_*
 # in ms) costs pings whatever the daemon does, beyond_* counts the lost
-# pings sent after Connected (lab_blackouts' LOST_AFTER_CONN).
+# pings sent after Connected (lab_blackouts' LOST_AFTER_CONN), before_*
+# those sent before the resume (LOST_BEFORE_MOVE: the lab's guest runs on
+# the source until then; nonzero when the target takes the MAC early).
 #
 #   guests G, S (vnet97), F (refbr)  <-- migrate -->
 #   h1 192.0.2.1            h2 192.0.2.2            h3 192.0.2.3: d3 (vnet97), d4 (refbr)
@@ -96,15 +99,15 @@ for n in g s f; do lab_pinger_stop $n; done
 
 lab_step "results"
 result() {
-	local name=$1 log=$2 dom=$3 lost=() bo=() conn=() beyond=() pause=() un=0 l b a la d tm tc
-	while read -r l b a _ _ la; do
+	local name=$1 log=$2 dom=$3 lost=() bo=() conn=() beyond=() before=() pause=() un=0 l b a la lb d tm tc
+	while read -r l b a _ _ la lb; do
 		if [ "$l" = - ]; then un=$((un + 1)); continue; fi
-		lost+=("$l") bo+=("$b") conn+=("$a") beyond+=("$la")
+		lost+=("$l") bo+=("$b") conn+=("$a") beyond+=("$la") before+=("$lb")
 	done < <(lab_blackouts "$log" "$dom")
 	while read -r d _ _ _ _ tm tc; do
 		[ "$d" = "$dom" ] && pause+=("$(((tc - tm) / 1000))")
 	done <"$LAB_DIR/migrations"
-	echo "RESULT case=$name n=$((${#lost[@]} + un)) lost_p50=$(lab_pct 50 "${lost[@]}") lost_p99=$(lab_pct 99 "${lost[@]}") lost_max=$(lab_pct 100 "${lost[@]}") bo_p50=$(lab_pct 50 "${bo[@]}") bo_p99=$(lab_pct 99 "${bo[@]}") bo_max=$(lab_pct 100 "${bo[@]}") conn_p50=$(lab_pct 50 "${conn[@]}") conn_p99=$(lab_pct 99 "${conn[@]}") beyond_p50=$(lab_pct 50 "${beyond[@]}") beyond_p99=$(lab_pct 99 "${beyond[@]}") beyond_max=$(lab_pct 100 "${beyond[@]}") pause_p50=$(lab_pct 50 "${pause[@]}") unrecovered=$un"
+	echo "RESULT case=$name n=$((${#lost[@]} + un)) lost_p50=$(lab_pct 50 "${lost[@]}") lost_p99=$(lab_pct 99 "${lost[@]}") lost_max=$(lab_pct 100 "${lost[@]}") bo_p50=$(lab_pct 50 "${bo[@]}") bo_p99=$(lab_pct 99 "${bo[@]}") bo_max=$(lab_pct 100 "${bo[@]}") conn_p50=$(lab_pct 50 "${conn[@]}") conn_p99=$(lab_pct 99 "${conn[@]}") beyond_p50=$(lab_pct 50 "${beyond[@]}") beyond_p99=$(lab_pct 99 "${beyond[@]}") beyond_max=$(lab_pct 100 "${beyond[@]}") before_p50=$(lab_pct 50 "${before[@]}") before_p99=$(lab_pct 99 "${before[@]}") pause_p50=$(lab_pct 50 "${pause[@]}") unrecovered=$un"
 }
 result ours "$LAB_DIR/ping.g" d100
 result silent "$LAB_DIR/ping.s" d200

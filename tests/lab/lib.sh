@@ -886,7 +886,11 @@ while os.read(f, 256):
 # A sixth field, LOST_AFTER_CONN, counts the lost pings sent after T_CONN
 # (send times from each reply's time less its rtt, spaced evenly between
 # replies): what the migration costs beyond the guest's own pause, the
-# time from T_MOVE to T_CONN in which its NIC is not connected.
+# time from T_MOVE to T_CONN in which its NIC is not connected.  A
+# seventh, LOST_BEFORE_MOVE, counts those sent before T_MOVE: the lab's
+# guest still runs on the source until then (real xl suspends it before
+# the target's vif is plugged), so a target that takes the MAC at plug
+# time (control = evpn) shows its cost here.
 lab_blackouts() {
 	awk -v migs="$LAB_DIR/migrations" -v dom="$2" '
 	/icmp_seq=/ {
@@ -908,16 +912,19 @@ lab_blackouts() {
 			while (lo < hi) { mid = int((lo + hi) / 2); if (ts[mid] < tm) lo = mid + 1; else hi = mid }
 			if (lo == 1) continue
 			if (lo > n || ts[n] < tc) { printf "- - - %s %s\n", m[2], m[3]; continue }
-			a = lo - 1; lost = 0; gap = 0; first = 0; la = 0
+			a = lo - 1; lost = 0; gap = 0; first = 0; la = 0; lb = 0
 			for (k = a; k < n && (ts[k + 1] <= tc + 200 || k == a); k++) {
 				lost += sq[k + 1] - sq[k] - 1
-				for (h = sq[k] + 1; h < sq[k + 1]; h++)
-					if (snd[k] + (h - sq[k]) * (snd[k + 1] - snd[k]) / (sq[k + 1] - sq[k]) > tc) la++
+				for (h = sq[k] + 1; h < sq[k + 1]; h++) {
+					st = snd[k] + (h - sq[k]) * (snd[k + 1] - snd[k]) / (sq[k + 1] - sq[k])
+					if (st > tc) la++
+					if (st < tm) lb++
+				}
 				if (ts[k + 1] - ts[k] > gap) gap = ts[k + 1] - ts[k]
 				if (!first && ts[k + 1] > tc) first = k + 1
 			}
 			if (!first) for (first = k; first <= n && ts[first] <= tc; first++) ;
-			printf "%d %.1f %.1f %s %s %d\n", lost, gap, ts[first] - tc, m[2], m[3], la
+			printf "%d %.1f %.1f %s %s %d %d\n", lost, gap, ts[first] - tc, m[2], m[3], la, lb
 		}
 	}' "$1"
 }

@@ -381,7 +381,7 @@ lc_mig_check() {
 	[ "${#res[@]}" = "$n" ] || lab_fail "measured ${#res[@]} of $n migrations: $(tail -3 "$log")"
 	[ "$reach_ms" != - ] || reach_ms=$LC_MIG_FAR_MS
 	for r in "${res[@]}"; do
-		read -r l b a o nw la <<<"$r"
+		read -r l b a o nw la _ <<<"$r"
 		[ "$l" != - ] || lab_fail "no reply after migration $o -> $nw"
 		lost+=("$l") beyond+=("$la") reach+=("$a") bo+=("$b")
 		if ((la > 1)) || awk -v a="$a" -v m="$reach_ms" 'BEGIN { exit !(a > m) }'; then

@@ -240,6 +240,19 @@ d=json.load(sys.stdin); sys.exit(0 if d.get(sys.argv[1],{}).get("inKernel")=="Tr
 
 # ---------------------------------------------------------------- migration
 
+# le_mig_lab GM GIP: the migration tests' lab: 3 EVPN hosts with vnet 97,
+# migratable guest d10 (GM, GIP; no IPv6) on h1, d3 198.51.100.3 on h3,
+# every host sending GM to h1, d3 reaching it.
+le_mig_lab() {
+	le_cluster 3
+	lab_mdomain 1 10 "$2" "$1" vnet97
+	lab_domain 3 3 198.51.100.3 00:16:3e:00:05:03 vnet97
+	d10 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+	le_wait_remote 3 "$1" 192.0.2.1
+	le_wait_remote 2 "$1" 192.0.2.1
+	lab_ping 3 "$2" 3
+}
+
 # le_mig_pinged IP N GM DOM PAUSE_S: lc_mig_pinged on EVPN (guest moving
 # between h1 and h2): each move is waited for until h3's tunnel and the old
 # host's send GM to the new host (zebra's entry).  The old host too: a move

@@ -1,14 +1,17 @@
 #!/bin/bash
 # Live migration on BGP EVPN (issue #15): the guest moves h1 <-> h2 with
 # the lab's xl-migrate sequence while d3 pings it every 10 ms.  The new
-# host pins the MAC on the new vif at Connected (a `bridge fdb replace`),
-# zebra advertises it with the next MAC mobility sequence number, the old
-# host's zebra takes the remote route over its local entry; the host still
-# sends RARP/GARP for the guest.  Every migration gets replies, none far
-# off (lc_mig_check); every host has the same sequence number (in xl's
-# order the source withdraws first, so it need not climb); no host marks
+# host pins the MAC on the new vif as soon as it is plugged, while the
+# guest is paused (a `bridge fdb replace`; again at Connected), zebra
+# advertises it with the next MAC mobility sequence number during the
+# pause, the old host's zebra takes the remote route over its local
+# entry; the host still sends RARP/GARP for the guest at Connected.
+# Every migration gets replies, none losing more than LC_MIG_FAR_LOST
+# pings beyond the guest's pause (lc_mig_check; the bench measures the
+# tight figure); every host has the same sequence number; no host marks
 # the MAC duplicate (4 moves: under FRR's 5 in 180 s, RFC 7432 15.1, which
-# flags a MAC that really flaps).
+# flags a MAC that really flaps).  test_evpn_migrate_fail: the plug-time
+# advertisement itself, and a migration that fails after it.
 #
 #                 guest 198.51.100.10 00:16:3e:00:05:10 (domid 10, 11, ...)
 #                 |  <---- migrates ---->  |
@@ -20,16 +23,13 @@ set -e
 . "$(dirname "$0")/lib_evpn.sh"
 lab_init "$1"
 N=${MIG_COUNT:-4}
+# BGP's hand-over (~0.12 s) runs in the guest's pause: allow 0.2 s beyond
+# it (make bench: p99 <= 1); the lab's default allows 0.5 s.
+LC_MIG_FAR_LOST=$((20 * ${LAB_TIME_SCALE:-1}))
 GM=00:16:3e:00:05:10 GIP=198.51.100.10
 
 lab_step "three EVPN hosts, vnet 97, the guest on h1, the pinger on h3"
-le_cluster 3
-lab_mdomain 1 10 $GIP $GM vnet97
-lab_domain 3 3 198.51.100.3 00:16:3e:00:05:03 vnet97
-d10 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
-le_wait_remote 3 $GM 192.0.2.1
-le_wait_remote 2 $GM 192.0.2.1
-lab_ping 3 $GIP 3
+le_mig_lab $GM $GIP
 
 lab_step "$N migrations h1 <-> h2, d3 pinging the guest every 10 ms"
 le_mig_pinged $GIP "$N" $GM 10 0.3
@@ -39,11 +39,13 @@ lab_step "lost pings per migration"
 lc_mig_check "$LAB_DIR/ping.g" d10 "$N" - guest
 
 lab_step "MAC mobility: every host agrees on the sequence number, no duplicate"
-# lab_migrate goes in xl's order (issue 12): the source withdraws the MAC
-# before the target connects, so the target's route is a new one, not a
-# move over a live route (RFC 7432 15: the number climbs only then).
+# The target advertises at plug time, while the source's route is still
+# live: each migration is a move, and the number climbs (RFC 7432 15).
 seq_of() { le_mac_field "$1" $GM "max(d.get('localSequence', -1), d.get('remoteSequence', -1))"; }
 seq=$(seq_of "h$src")
+# (N - 1: on a starved machine one pin may come after the source's
+# withdrawal reached the target, then that move starts afresh)
+((seq >= N - 1)) || lab_fail "h$src: sequence $seq after $N moves: $(le_mac_json "h$src" $GM)"
 seq_is() { [ "$(seq_of "$1")" = "$seq" ]; }
 for h in 1 2 3; do
 	lab_wait 10 "h$h: seq $seq" seq_is "h$h" || lab_fail "h$h: zebra has $GM at $(le_mac_json "h$h" $GM), wanted seq $seq"
