@@ -40,6 +40,10 @@ le_wait_established h2
 le_wait_remote 1 "${M[2]}" 192.0.2.2 20
 le_wait_remote 3 "${M[2]}" 192.0.2.2 20
 lab_wait 10 "h1 floods to h2 again" lc_flood_has 1 192.0.2.2 || lab_fail "h1: no flood entry to h2"
+# The replies need h2's side too: its zebra relearns the others' routes
+# after the restart, later than theirs learn h2's.
+le_wait_remote 2 "${M[1]}" 192.0.2.1 20
+le_wait_remote 2 "${M[3]}" 192.0.2.3 20
 lab_ping 1 198.51.100.2
 lab_ping 3 198.51.100.2
 
