@@ -85,7 +85,8 @@ LAB_DP=${LAB_DATAPLANE:-vxlan}
 LAB_DP_LOADED=
 
 lab_dp_init() {
-	local ko=$LAB_BUILD/kmod/$(uname -r)/vnet.ko m err
+	local ko m err
+	ko=$LAB_BUILD/kmod/$(uname -r)/vnet.ko
 	case $LAB_DP in
 	vxlan) return 0 ;;
 	vnet) ;;

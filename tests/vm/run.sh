@@ -69,14 +69,14 @@ fi
 # A test's own variables: "NAME@TAG VAR=X..." (the tag keeps its name apart).
 for i in "${!TESTS[@]}"; do
 	# shellcheck disable=SC2206 # a line's words
-	w=(${TESTS[i]})
-	TESTS[i]=${w[0]}
-	[ ${#w[@]} -gt 1 ] || continue
-	[[ ${w[0]} == *@* ]] || { echo "run.sh: ${w[0]}: variables need a NAME@TAG" >&2; exit 2; }
-	for e in "${w[@]:1}"; do
-		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "run.sh: ${w[0]}: bad variable $e" >&2; exit 2; }
+	words=(${TESTS[i]})
+	TESTS[i]=${words[0]}
+	[ ${#words[@]} -gt 1 ] || continue
+	[[ ${words[0]} == *@* ]] || { echo "run.sh: ${words[0]}: variables need a NAME@TAG" >&2; exit 2; }
+	for e in "${words[@]:1}"; do
+		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "run.sh: ${words[0]}: bad variable $e" >&2; exit 2; }
 	done
-	TENV[${w[0]}]=${w[*]:1}
+	TENV[${words[0]}]=${words[*]:1}
 done
 
 now() { echo "${EPOCHREALTIME/[,]/.}"; }
@@ -159,15 +159,16 @@ install -m 0755 "$VM_DIR/init" "$r/init"
 [ ${#kos[@]} = 0 ] || cp "${kos[@]}" "$r/vm/modules/"
 for n in "${names[@]}"; do
 	[[ $n == *@* ]] || continue
-	w=$r/xenvnet/${SCRIPT[$n]}
-	mkdir -p "$(dirname "$w")"
+	wrap=$r/xenvnet/${SCRIPT[$n]}
+	mkdir -p "$(dirname "$wrap")"
 	{
 		echo '#!/bin/bash'
 		echo "# tests/vm/run.sh: $n"
 		for e in ${TENV[$n]}; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done
+		# shellcheck disable=SC2016 # the wrapper's own $0 and $@
 		printf 'exec "$(dirname "$0")/%s" "$@"\n' "$(basename "${SCRIPT[$n]%@*}").sh"
-	} >"$w"
-	chmod 0755 "$w"
+	} >"$wrap"
+	chmod 0755 "$wrap"
 done
 scripts=()
 for n in "${names[@]}"; do scripts+=("${SCRIPT[$n]}"); done
