@@ -82,6 +82,11 @@ $(O)/kmod/$(KVER)/vnet.ko: $(KMOD_SRC)
 	@# our O= (build dir) must not reach kbuild, where O= is its output tree
 	env -u MAKEFLAGS -u MAKEOVERRIDES $(MAKE) -C /lib/modules/$(KVER)/build M=$(CURDIR)/$(dir $@) modules
 
+# Kernel style of kmod/ (checkpatch.pl --strict, from linux-source-*).
+.PHONY: kmod-check
+kmod-check:
+	scripts/checkpatch.sh
+
 # The shim is preloaded into xenstored, never built with sanitizers.
 $(SHIM): tests/xs-shim/xs_shim.c
 	@mkdir -p $(dir $@)

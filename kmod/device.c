@@ -118,6 +118,15 @@ static ssize_t tx_no_fdb_show(struct device *d,
 }
 static DEVICE_ATTR_RO(tx_no_fdb);
 
+static ssize_t tx_too_big_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	struct vnet_dev *vnet = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%lu\n", atomic_long_read(&vnet->tx_too_big));
+}
+static DEVICE_ATTR_RO(tx_too_big);
+
 static ssize_t id_show(struct device *d, struct device_attribute *attr,
 		       char *buf)
 {
@@ -127,11 +136,23 @@ static ssize_t id_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(id);
 
+/* The underlay's address, for the vif hook (hotplug/vif-post.d). */
+static ssize_t local_show(struct device *d, struct device_attribute *attr,
+			  char *buf)
+{
+	struct vnet_dev *vnet = netdev_priv(to_net_dev(d));
+
+	return sysfs_emit(buf, "%pISc\n", &vnet->cfg.local.sa);
+}
+static DEVICE_ATTR_RO(local);
+
 static struct attribute *vnet_attrs[] = {
 	&dev_attr_id.attr,
+	&dev_attr_local.attr,
 	&dev_attr_rx_unknown_id.attr,
 	&dev_attr_rx_bad_header.attr,
 	&dev_attr_tx_no_fdb.attr,
+	&dev_attr_tx_too_big.attr,
 	NULL,
 };
 
@@ -185,8 +206,9 @@ static bool vnet_id_taken(struct vnet_net *vn, const struct vnet_cfg *cfg)
 	return false;
 }
 
-/* Under RTNL, before register_netdevice(): take @cfg, size the MTU to
- * the underlay (unless @keep_mtu) and add the group as the flood
+/* Under RTNL, before register_netdevice(): take @cfg, take the
+ * underlay's MTU (unless @keep_mtu: frames too big once wrapped are
+ * answered or fragmented, see send.c) and add the group as the flood
  * destination.
  */
 int vnet_configure(struct net_device *dev, const struct vnet_cfg *cfg,
@@ -216,7 +238,7 @@ int vnet_configure(struct net_device *dev, const struct vnet_cfg *cfg,
 	vnet->cfg = *cfg;
 	dev->needed_headroom = over - ETH_HLEN + LL_MAX_HEADER;
 	if (!keep_mtu)
-		dev->mtu = max_t(int, lower_mtu - over, ETH_MIN_MTU);
+		dev->mtu = lower_mtu;
 	if (cfg->group.sa.sa_family != AF_UNSPEC) {
 		static const u8 zero[ETH_ALEN];
 

@@ -27,6 +27,44 @@ static void vnet_push_hdr(struct vnet_dev *vnet, struct sk_buff *skb)
 	skb_set_inner_protocol(skb, htons(ETH_P_TEB));
 }
 
+/* Our own frame-too-big answer (see vnet_pmtu) as if it had come in on
+ * the device: the bridge takes it back to the sender.
+ */
+static void vnet_loop_back(struct vnet_dev *vnet, struct sk_buff *skb)
+{
+	struct net_device *dev = vnet->dev;
+	unsigned int len;
+
+	skb->encapsulation = 0;
+	skb_gso_reset(skb);	/* it was a TCP super-frame maybe, now ICMP */
+	skb->protocol = eth_type_trans(skb, dev);
+	len = skb->len;
+	if (netif_rx(skb) == NET_RX_SUCCESS)
+		dev_sw_netstats_rx_add(dev, len);
+	else
+		dev_core_stats_rx_dropped_inc(dev);
+}
+
+/* The device's MTU is the underlay's, so a frame may not fit the path
+ * once wrapped in @over bytes.  A bridged device answers one with DF (or
+ * any IPv6 one) by "fragmentation needed" / "packet too big" with the
+ * path's MTU, sent to the guest from the address it wrote to, as the
+ * kernel's own UDP tunnels do; other frames go out and the outer IPv4
+ * header is fragmented.  1: @skb became that answer, and is consumed.
+ */
+static int vnet_pmtu(struct vnet_dev *vnet, struct sk_buff *skb,
+		     struct dst_entry *dst, unsigned int over)
+{
+	int err = skb_tunnel_check_pmtu(skb, dst, over,
+					netif_is_any_bridge_port(vnet->dev));
+
+	if (err <= 0)
+		return err;
+	atomic_long_inc(&vnet->tx_too_big);
+	vnet_loop_back(vnet, skb);
+	return 1;
+}
+
 static u8 vnet_ttl(struct vnet_dev *vnet, const struct vnet_rdst *rd)
 {
 	if (vnet->cfg.ttl)
@@ -65,6 +103,11 @@ static int vnet_xmit4(struct vnet_dev *vnet, struct vnet_sock *vs,
 		}
 		saddr = fl4.saddr;
 		dst_cache_set_ip4(&rd->dst_cache, &rt->dst, saddr);
+	}
+	err = vnet_pmtu(vnet, skb, &rt->dst, VNET_OVERHEAD4);
+	if (err) {
+		ip_rt_put(rt);
+		return min(err, 0);
 	}
 	err = skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
 			   rt->dst.header_len + sizeof(struct iphdr) + VNET_HLEN);
@@ -115,6 +158,11 @@ static int vnet_xmit6(struct vnet_dev *vnet, struct vnet_sock *vs,
 		}
 		saddr = fl6.saddr;
 		dst_cache_set_ip6(&rd->dst_cache, ndst, &saddr);
+	}
+	err = vnet_pmtu(vnet, skb, ndst, VNET_OVERHEAD6);
+	if (err) {
+		dst_release(ndst);
+		return min(err, 0);
 	}
 	err = skb_cow_head(skb, LL_RESERVED_SPACE(ndst->dev) +
 			   ndst->header_len + sizeof(struct ipv6hdr) + VNET_HLEN);

@@ -88,6 +88,7 @@ struct vnet_dev {
 	struct timer_list gc_timer;
 
 	atomic_long_t tx_no_fdb;
+	atomic_long_t tx_too_big;	/* answered: does not fit the path */
 };
 
 struct vnet_net {

@@ -35,6 +35,10 @@
 #  (g) TCP guest to guest over vnet.ko vs the kernel's VXLAN vs plain L2
 #      (kmod/tests/bench.sh in one emulated host, tests/vm): median of
 #      BENCH_ROUNDS per-round ratios.  Targets: >= 1.0x VXLAN, >= 0.95x plain.
+#      Then (e) on vnet.ko in the emulated host (LAB_DATAPLANE=vnet):
+#      BENCH_VNET_SCALE (default 4096) vnets with random 128-bit ids, all
+#      up, every link's id distinct and the one defined, the host memory
+#      they took, and the restart.
 #  (f) control = evpn against own (tests/bench/bench_evpn.sh, labs of its
 #      own with FRR, issue #15): attach -> the 7 other hosts' FDB (8 hosts),
 #      migration blackout and lost pings (own: row (c)), control-plane
@@ -314,6 +318,22 @@ bench_kmod_rows() {
 		"ratio $(kres vnet_plain) >= 0.95" "$(awk -v v="$(kres vnet_plain)" 'BEGIN { print (v != "" && v >= 0.95) ? "ok" : "no" }')"
 }
 bench_kmod_rows
+# (g) (e) on vnet.ko: random 128-bit ids, in the emulated host.
+bench_vnet_scale_rows() {
+	local out b=${LAB_BUILD#"$LAB_ROOT"/} n=${BENCH_VNET_SCALE:-4096}
+	lab_step "(g) $n vnets with random 128-bit ids on vnet.ko, in the emulated host"
+	command -v qemu-system-x86_64 >/dev/null || return 0
+	out=$(VM_TIMEOUT=${VM_TIMEOUT:-1800} tests/vm/run.sh "$LAB_BUILD" --timeout 1800 --env LAB_DATAPLANE=vnet \
+		--env BENCH_SCALE_VNETS="$n" --env BENCH_SCALE_RESTARTS=1 --cmd "tests/bench/bench_scale.sh $b" 2>&1) ||
+		echo "$out" | tail -20 | sed 's/^/  /'
+	echo "$out" | grep -E '^(RESULT|  )' | sed 's/^/  /'
+	vres() { echo "$out" | sed -n "s/^RESULT case=$1 .* $2=\([^ ]*\).*/\1/p"; }
+	row "vnet.ko (VM): $n random ids, all up (ms)" "$(vres bulk ours_ms)" - "distinct $(vres vnet_ids distinct) of $n" \
+		"$([ "$(vres vnet_ids distinct)" = "$n" ] && echo ok || echo no)"
+	row "vnet.ko (VM): host memory for them (MB)" "$(awk -v k="$(vres vnet_ids host_kb)" 'BEGIN { if (k != "") printf "%.1f", k / 1024 }')" - - -
+	row "vnet.ko (VM): restart, all up again (ms)" "$(vres restart ms_p50)" - - -
+}
+bench_vnet_scale_rows
 
 # ---------------------------------------------------------------- (f)
 # control = evpn against our protocol (issue #15): tests/bench/bench_evpn.sh

@@ -49,7 +49,8 @@ static int vnet_create(struct kern *k, const struct vnet_def *def, const struct 
 	return vnet_link_create(k->sk, def->vnetif, &v, KERN_GROUP, mtu, master, true);
 }
 
-static const struct dp_kind vnet_kind = { "vnet", vnet_create, vnet_matches, NULL, false };
+/* pmtu: vnet.ko answers a bridged link's too-big frames itself (kmod/send.c). */
+static const struct dp_kind vnet_kind = { "vnet", vnet_create, vnet_matches, NULL, true };
 
 static int vnet_apply(struct kern *k, const char *key, const struct vnet_def *def, const struct kern_underlay *u,
 		      const struct dp_params *p, char *err, size_t errlen)

@@ -71,7 +71,7 @@ mod_unload() { ! mod_loaded || rmmod vnet; }
 
 cleanup() {
 	set +e
-	for ns in $h1 $h2 $h3 $w; do ip netns del "$ns" 2>/dev/null; done
+	for ns in ${P}gp $h1 $h2 $h3 $w; do ip netns del "$ns" 2>/dev/null; done
 	ip link del "vntdummy$$" 2>/dev/null
 	mod_unload 2>/dev/null
 }
@@ -105,7 +105,7 @@ for h in $h1 $h2 $h3; do
 done
 ping_ok "$h1" 192.0.2.2
 
-step "a vnet link: attributes read back, mtu from the underlay"
+step "a vnet link: attributes read back, the underlay's mtu"
 for i in 1 2 3; do
 	h=${P}h$i
 	vl "$h" add vn97 id "$ID97" local "192.0.2.$i" dev eth0 learning on
@@ -117,8 +117,9 @@ got=$(vl "$h1" show vn97)
 [ "$got" = "id $ID97 port 1798 local 192.0.2.1 link 2 ttl 0 learning on" ] ||
 	[[ $got == "id $ID97 port 1798 local 192.0.2.1 link "*" ttl 0 learning on" ]] || die "show: $got"
 mtu=$(n "$h1" cat /sys/class/net/vn97/mtu)
-[ "$mtu" = 1438 ] || die "mtu $mtu, not 1500 - 62"
+[ "$mtu" = 1500 ] || die "mtu $mtu, not the underlay's 1500"
 [ "$(n "$h1" cat /sys/class/net/vn97/vnet/id)" = 00000000000000000000000000000097 ] || die "sysfs id"
+[ "$(n "$h1" cat /sys/class/net/vn97/vnet/local)" = 192.0.2.1 ] || die "sysfs local"
 if vl "$h1" add vn97b id "$ID97" 2>/dev/null; then die "a second link with the same id was accepted"; fi
 
 step "no FDB entry: frames are dropped and counted"
@@ -168,6 +169,39 @@ if n "$h1" bridge fdb add 02:00:00:00:97:03 dev vn97 dst 2001:db8::3 2>/dev/null
 	die "an IPv6 dst on an IPv4 vnet was accepted"
 fi
 
+step "full-size frames: a bridged guest's DF ones get mtu 1438, the rest go in fragments"
+# h1: guest gp (MTU 1500) on bridge brp with vnp; h2: vnp with an address.
+gp=${P}gp
+ip netns add "$gp"
+ip link add eth0 netns "$gp" type veth peer name gp netns "$h1"
+n "$h1" ip link add brp type bridge
+n "$h1" ip link set gp master brp up
+vl "$h1" add vnp id 0000:0000:0000:0000:0000:0000:0000:009a local 192.0.2.1 dev eth0
+vl "$h2" add vnp id 0000:0000:0000:0000:0000:0000:0000:009a local 192.0.2.2 dev eth0
+n "$h1" ip link set vnp master brp up
+n "$h1" ip link set brp up
+n "$h2" ip addr add 198.51.100.162/28 dev vnp
+n "$h2" ip link set vnp up
+n "$gp" ip addr add 198.51.100.161/28 dev eth0
+n "$gp" ip link set eth0 up
+n "$h1" bridge fdb append $ZERO dev vnp dst 192.0.2.2
+n "$h2" bridge fdb append $ZERO dev vnp dst 192.0.2.1
+ping_ok "$gp" 198.51.100.162
+big=$(counter "$h1" vnp tx_too_big)
+# dfping NS DF SIZE DST: one ping (-M DF) and its output; fails as ping does
+dfping() { n "$1" ping -n -c 1 -W 2 -M "$2" -s "$3" "$4" 2>&1; }
+out=$(dfping "$gp" "do" 1472 198.51.100.162) && die "a 1500-byte DF frame crossed: $out"
+[[ $out == *"mtu = 1438"* ]] || die "no frag-needed with mtu 1438: $out"
+[ "$(counter "$h1" vnp tx_too_big)" -gt "$big" ] || die "tx_too_big did not count"
+out=$(n "$gp" ip route get 198.51.100.162)
+[[ $out == *"mtu 1438"* ]] || die "the guest keeps no PMTU: $out"
+dfping "$gp" "do" 1410 198.51.100.162 >/dev/null || die "1438-byte DF frames lost"
+dfping "$gp" dont 1472 198.51.100.162 >/dev/null || die "1500-byte frames without DF lost"
+# h2's vnp is no bridge port: its own DF traffic gets the route's PMTU
+dfping "$h2" "do" 1472 198.51.100.161 >/dev/null || true
+out=$(n "$h2" ip route get 198.51.100.161)
+[[ $out == *"mtu 1438"* ]] || die "h2 keeps no PMTU: $out"
+
 step "a multicast group carries broadcasts, no FDB programming"
 for i in 1 2; do
 	h=${P}h$i
@@ -188,7 +222,8 @@ for i in 1 2; do
 done
 n "$h1" bridge fdb append $ZERO dev vn6 dst 2001:db8::2
 n "$h2" bridge fdb append $ZERO dev vn6 dst 2001:db8::1
-[ "$(n "$h1" cat /sys/class/net/vn6/mtu)" = 1418 ] || die "IPv6 mtu is not 1500 - 82"
+[ "$(n "$h1" cat /sys/class/net/vn6/mtu)" = 1500 ] || die "IPv6 link mtu is not the underlay's"
+[ "$(n "$h1" cat /sys/class/net/vn6/vnet/local)" = 2001:db8::1 ] || die "sysfs local (IPv6)"
 ping_ok "$h1" 203.0.113.2
 n "$h2" bridge fdb show dev vn6 | grep -q "dst 2001:db8::1 self" || die "no IPv6 learning"
 

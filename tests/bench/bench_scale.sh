@@ -16,6 +16,12 @@
 #   RESULT case=bulk n=.. ours_ms=.. ref_ms=.. ours_cpu_ms=.. ref_cpu_ms=.. ratio=..
 # (ratio of the elapsed times; *_cpu_ms: CPU time the daemon, and ip, used)
 #   RESULT case=restart n=.. ms_p50=.. ms_max=.. rss_kb_max=.. kept=yes
+# LAB_DATAPLANE=vnet (vnet.ko, in the emulated host): random 128-bit ids,
+# no ip -batch reference (iproute2 makes no vnet links), and
+#   RESULT case=vnet_ids n=.. distinct=.. host_kb=..
+# every link's id read back from sysfs, all N distinct and the ones
+# defined (no collision), and the memory the host (kernel, daemon,
+# xenstored) gave for them.
 #
 #   h1 192.0.2.1 (xenvnetd)        h2 192.0.2.2 (ip -batch, no daemon)
 #            |                        |
@@ -58,7 +64,7 @@ wait_all_up() {
 }
 
 # cpu_ms PID: user + system CPU time the process has used so far.
-cpu_ms() { awk -v t="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/stat"; }
+cpu_ms() { awk -v t="$(getconf CLK_TCK 2>/dev/null || echo 100)" '{ print int(($14 + $15) * 1000 / t) }' "/proc/$1/stat"; }
 
 # children_cpu_ms: into $LAB_DIR/cpu, the same for this shell's waited-for children (times
 # must run in this shell, not in a $(...) subshell).
@@ -73,7 +79,22 @@ our_devices() {
 	ip -n "${LAB_PREFIX}h1" -o link show | awk -F': ' '$2 ~ /^vn(et|if)/ { sub(/@.*/, "", $2); print $1, $2 }' | sort -k2
 }
 
+# The vnets' keys: 0x1000... (short ids), or random 128-bit ones on vnet.ko
+# with their bridge and vnetif named by index.
+if [ "$LAB_DP" = vnet ]; then
+	# one pipeline: a process per key costs minutes under emulation
+	mapfile -t keys < <(od -An -v -tx1 -N$((16 * N)) /dev/urandom | tr -d ' \n' | fold -w 32 |
+		sed 's/..../&-/g; s/-$//')
+else
+	mapfile -t keys < <(for ((i = 0; i < N; i++)); do printf '%x\n' $((FIRST + i)); done)
+fi
+# memavail_kb: what the host could still give, for the kernel's share.
+memavail_kb() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+
 # ------------------------------------------------------------ bulk create
+if [ "$LAB_DP" = vnet ]; then
+	ref_ms=- ref_cpu=-
+else
 lab_step "bulk: ip -batch, $N bridges + $N VXLAN devices in h2"
 batch=$LAB_DIR/ref.batch
 for ((i = 0; i < N; i++)); do
@@ -98,13 +119,20 @@ ref_ms=$(($(lab_now_ms) - t0))
 children_cpu_ms
 ref_cpu=$(($(<"$LAB_DIR/cpu") - c0))
 lab_log "ip -batch: $ref_ms ms, $ref_cpu ms CPU"
+fi
 
 lab_step "bulk: $N vnets written to h1's xenstore in one transaction"
 args=()
 for ((i = 0; i < N; i++)); do
-	key=$(printf %x $((FIRST + i)))
-	args+=("/vnet/$key/bridge" "vnet$key")
+	key=${keys[i]}
+	if [ "$LAB_DP" = vnet ]; then
+		printf -v idx %04x "$i"
+		args+=("/vnet/$key/bridge" "vnet$idx" "/vnet/$key/vnetif" "vnif$idx")
+	else
+		args+=("/vnet/$key/bridge" "vnet$key")
+	fi
 done
+mem0=$(memavail_kb)
 pid=$(lab_daemon_pid 1)
 c0=$(cpu_ms "$pid")
 tw=$(lab_now_ms)
@@ -117,6 +145,16 @@ ours_ms=$(($(lab_now_ms) - t0))
 ours_cpu=$(($(cpu_ms "$pid") - c0))
 lab_log "xenstore-write: $((t0 - tw)) ms; then xenvnetd: $ours_ms ms, $ours_cpu ms CPU"
 [ "$(our_devices | wc -l)" = $((2 * N)) ] || lab_fail "h1 has $(our_devices | wc -l) devices, want $((2 * N))"
+if [ "$LAB_DP" = vnet ]; then
+	host_kb=$((mem0 - $(memavail_kb)))
+	# Each link's own id, as the module has it, against the ids defined.
+	h1 sh -c 'cat /sys/class/net/vnif*/vnet/id' | sort >"$LAB_DIR/ids.kernel"
+	printf '%s\n' "${keys[@]}" | tr -d - | sort >"$LAB_DIR/ids.defined"
+	distinct=$(sort -u "$LAB_DIR/ids.kernel" | wc -l)
+	cmp -s "$LAB_DIR/ids.kernel" "$LAB_DIR/ids.defined" && [ "$distinct" = "$N" ] ||
+		lab_fail "vnet.ko's ids are not the $N defined ($distinct distinct): $(diff "$LAB_DIR/ids.defined" "$LAB_DIR/ids.kernel" | head -5)"
+	echo "RESULT case=vnet_ids n=$N distinct=$distinct host_kb=$host_kb"
+fi
 # The two made the same devices.
 # devopts HOST DEV: a device as `ip -d` shows it, without what differs by
 # host (addresses, MAC, bridge ids).
@@ -124,11 +162,11 @@ devopts() {
 	ip -n "${LAB_PREFIX}h$1" -d -o link show dev "$2" |
 		sed -E 's/^[0-9]+: [^ ]* //; s/(link\/ether|brd|local|[a-z_]*bridge_id|designated_[a-z]*|[a-z_]*timer +) [^ ]*//g'
 }
-for dev in "vnet$(printf %x $FIRST)" "vnif$(printf %x $FIRST)"; do
+[ "$LAB_DP" = vnet ] || for dev in "vnet$(printf %x $FIRST)" "vnif$(printf %x $FIRST)"; do
 	[ "$(devopts 1 "$dev")" = "$(devopts 2 "$dev")" ] ||
 		lab_log "WARNING: $dev differs: ours '$(devopts 1 "$dev")' ip -batch '$(devopts 2 "$dev")'"
 done
-echo "RESULT case=bulk n=$N ours_ms=$ours_ms ref_ms=$ref_ms ours_cpu_ms=$ours_cpu ref_cpu_ms=$ref_cpu ratio=$(awk -v a="$ours_ms" -v b="$ref_ms" 'BEGIN { printf "%.2f", a / b }')"
+echo "RESULT case=bulk n=$N ours_ms=$ours_ms ref_ms=$ref_ms ours_cpu_ms=$ours_cpu ref_cpu_ms=$ref_cpu ratio=$(awk -v a="$ours_ms" -v b="$ref_ms" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 
 # ------------------------------------------------------------ restart
 lab_step "restart: kill -9 and start, $RESTARTS times"

@@ -64,11 +64,13 @@ lc_vnet() {
 
 # lc_config N KEY=VALUE...: write a config file for host N's daemon
 # ($LAB_DIR/hN/xenvnetd.conf) and echo its path.  Passed as a second -c it
-# replaces lib.sh's "-c /dev/null" (the last -c wins).
+# replaces lib.sh's (the last -c wins), so it says LAB_DATAPLANE too
+# unless a KEY does.
 lc_config() {
 	local n=$1 f=$LAB_DIR/h$1/xenvnetd.conf kv
 	shift
 	: >"$f"
+	[[ " $* " == *" dataplane="* ]] || [ "$LAB_DP" = vxlan ] || echo "dataplane = $LAB_DP" >>"$f"
 	for kv in "$@"; do
 		echo "${kv%%=*} = ${kv#*=}" >>"$f"
 	done

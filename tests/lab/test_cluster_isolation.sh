@@ -29,7 +29,8 @@ for h in 1 2; do
 	lab_vnet_up $h 98
 	lc_wait_control $h
 done
-[ "$(lab_count_vxlan 1 151)" = 1 ] && [ "$(lab_count_vxlan 1 152)" = 1 ] || lab_fail "h1: VNIs 151/152 not one each"
+[ "$(lab_count_tunnels 1 97 151)" = 1 ] && [ "$(lab_count_tunnels 1 98 152)" = 1 ] ||
+	lab_fail "h1: tunnels of vnets 97/98 (VNIs 151/152) not one each"
 lab_domain 1 1 198.51.100.1 $M1 vnet97
 lab_domain 1 3 198.51.100.3 $M3 vnet98
 lab_domain 2 2 198.51.100.2 $M2 vnet97

@@ -57,11 +57,11 @@ got=$(echo "$summary" | awk '{print $4}')
 lab_step "no doubled or recreated devices"
 devs_after=$(for d in vnet97 vnif97 vnet98 vnif98; do echo "$d $(lab_ifindex 1 $d)"; done)
 [ "$devs_before" = "$devs_after" ] || lab_fail "devices were recreated: before '$devs_before' after '$devs_after'"
-[ "$(lab_links 1 vxlan | tr '\n' ' ')" = "vnif97 vnif98 " ] ||
-	lab_fail "vxlan devices on h1: $(lab_links 1 vxlan | tr '\n' ' ')"
+[ "$(lab_tunnels 1 | tr '\n' ' ')" = "vnif97 vnif98 " ] ||
+	lab_fail "$LAB_DP devices on h1: $(lab_tunnels 1 | tr '\n' ' ')"
 [ "$(lab_links 1 bridge | tr '\n' ' ')" = "vnet97 vnet98 " ] ||
 	lab_fail "bridges on h1: $(lab_links 1 bridge | tr '\n' ' ')"
-[ "$(lab_count_vxlan 1 151)" = 1 ] || lab_fail "not exactly one tunnel with VNI 151"
+[ "$(lab_count_tunnels 1 97 151)" = 1 ] || lab_fail "not exactly one tunnel of vnet 97"
 h1 ip -o link show dev vif1.0 | grep -q "master vnet97" || lab_fail "vif1.0 left vnet97"
 lab_ping 1 198.51.100.2
 lab_log "ok"

@@ -10,7 +10,9 @@
 #
 # TEST: a lab test's name as run-tests.sh prints it (lab/test_ping_across)
 # or a script's path from the top of the tree (kmod/tests/netns.sh).
-# Without TESTs: the list tests/vm/kernel-tests.txt.
+# Without TESTs: the list tests/vm/kernel-tests.txt.  "NAME@TAG VAR=X..."
+# (a list's line, or one quoted TEST) runs NAME with those variables set
+# for it alone, named NAME@TAG (lab/test_ping_across@vnet).
 #
 #   --modules "M..."  load these modules at boot: names (with dependencies)
 #                     or paths to out-of-tree .ko files
@@ -35,6 +37,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 MODULES="" FILTER="" LIST="" KEEP="" CMD="" SMP=${VM_SMP:-2} MEM=${VM_MEM:-2048}
 PER_TEST=${LAB_TIMEOUT:-600} SCALE=${VM_TIME_SCALE:-10}
 TESTS=() ENVS=()
+declare -A TENV=()   # NAME@TAG -> its own "VAR=X..."
 while [ $# -gt 0 ]; do
 	case $1 in
 	--modules) MODULES="$MODULES $2"; shift 2 ;;
@@ -59,10 +62,22 @@ if [ -n "$LIST" ]; then
 		case $line in
 		modules:*) MODULES="$MODULES ${line#modules:}" ;;
 		env:*) ENVS+=(${line#env:}) ;;
-		*[![:space:]]*) TESTS+=($line) ;;
+		*[![:space:]]*) TESTS+=("$line") ;;
 		esac
 	done <"$LIST"
 fi
+# A test's own variables: "NAME@TAG VAR=X..." (the tag keeps its name apart).
+for i in "${!TESTS[@]}"; do
+	# shellcheck disable=SC2206 # a line's words
+	words=(${TESTS[i]})
+	TESTS[i]=${words[0]}
+	[ ${#words[@]} -gt 1 ] || continue
+	[[ ${words[0]} == *@* ]] || { echo "run.sh: ${words[0]}: variables need a NAME@TAG" >&2; exit 2; }
+	for e in "${words[@]:1}"; do
+		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || { echo "run.sh: ${words[0]}: bad variable $e" >&2; exit 2; }
+	done
+	TENV[${words[0]}]=${words[*]:1}
+done
 
 now() { echo "${EPOCHREALTIME/[,]/.}"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -73,14 +88,17 @@ declare -A SCRIPT=()
 names=() bad=()
 for t in "${TESTS[@]}"; do
 	[ -z "$FILTER" ] || [[ vm/$t =~ $FILTER ]] || continue
-	if [ -f "$ROOT/tests/$t.sh" ]; then
-		SCRIPT[$t]=tests/$t.sh
-	elif [ -f "$ROOT/$t" ]; then
-		SCRIPT[$t]=$t
+	b=${t%%@*}
+	if [ -f "$ROOT/tests/$b.sh" ]; then
+		SCRIPT[$t]=tests/$b.sh
+	elif [ -f "$ROOT/$b" ]; then
+		SCRIPT[$t]=$b
 	else
 		bad+=("$t")
 		continue
 	fi
+	# NAME@TAG: a wrapper beside the script (this run's archive) sets its variables
+	[ "$b" = "$t" ] || SCRIPT[$t]=${SCRIPT[$t]%.sh}@${t#*@}.sh
 	names+=("$t")
 done
 if [ ${#names[@]} = 0 ] && [ ${#bad[@]} = 0 ] && [ -z "$CMD" ]; then
@@ -139,6 +157,19 @@ r=$RUN/root
 mkdir -p "$r/vm/modules"
 install -m 0755 "$VM_DIR/init" "$r/init"
 [ ${#kos[@]} = 0 ] || cp "${kos[@]}" "$r/vm/modules/"
+for n in "${names[@]}"; do
+	[[ $n == *@* ]] || continue
+	wrap=$r/xenvnet/${SCRIPT[$n]}
+	mkdir -p "$(dirname "$wrap")"
+	{
+		echo '#!/bin/bash'
+		echo "# tests/vm/run.sh: $n"
+		for e in ${TENV[$n]}; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done
+		# shellcheck disable=SC2016 # the wrapper's own $0 and $@
+		printf 'exec "$(dirname "$0")/%s" "$@"\n' "$(basename "${SCRIPT[$n]%@*}").sh"
+	} >"$wrap"
+	chmod 0755 "$wrap"
+done
 scripts=()
 for n in "${names[@]}"; do scripts+=("${SCRIPT[$n]}"); done
 {
