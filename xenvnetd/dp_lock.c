@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <net/if.h>
-#include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dp_lock_nft.h"
 #include "log.h"
 #include "vnet_grow.h"
 
@@ -29,13 +29,17 @@ struct port {
 	bool want;       /* locked, as far as we know of the vif */
 	bool installed;  /* its chain is in the kernel */
 	bool dirty;      /* want or the rules changed since written */
-	bool batched;    /* in the write under way */
+	bool batched;    /* in the write under way ... */
+	bool batch_want; /* ... as wanted then */
+	bool redo;       /* changed while that write was under way */
 };
 
 struct dp_lock {
 	struct loop *loop;
 	struct timer timer;
-	struct nft_ctx *nft;
+	struct dp_nft *nft;  /* the writer thread */
+	bool full;           /* the write under way replaces the table */
+	uint64_t write_t0;
 	struct port *v;
 	size_t n, cap;
 	bool synced;     /* the table in the kernel is ours, as written */
@@ -201,6 +205,7 @@ static void sb_full(struct dp_lock *lk, struct sbuf *b)
 		  "add rule " T " in iifname vmap @vifs\n");
 	for (size_t i = 0; i < lk->n; i++) {
 		lk->v[i].batched = true;
+		lk->v[i].batch_want = lk->v[i].want;
 		if (lk->v[i].want)
 			sb_port(b, &lk->v[i], false);
 	}
@@ -215,6 +220,7 @@ static void sb_changes(struct dp_lock *lk, struct sbuf *b)
 		if (!p->dirty)
 			continue;
 		p->batched = true;
+		p->batch_want = p->want;
 		n++;
 		if (p->want)
 			sb_port(b, p, p->installed);
@@ -239,10 +245,10 @@ static bool written(struct dp_lock *lk, bool ok)
 	for (size_t i = 0; i < lk->n; i++) {
 		struct port *p = &lk->v[i];
 		if (p->batched && ok) {
-			p->dirty = false;
-			p->installed = p->want;
+			p->dirty = p->redo;
+			p->installed = p->batch_want;
 		}
-		p->batched = false;
+		p->batched = p->redo = false;
 		more |= p->dirty;
 		if (p->want || p->dirty || p->installed)
 			lk->v[j++] = *p;
@@ -281,25 +287,22 @@ static bool nft_kernel_ok(struct dp_lock *lk)
 	return false;
 }
 
+static void write_done(void *arg, int rc, const char *err);
+
 static void flush(void *arg)
 {
 	struct dp_lock *lk = arg;
 	struct sbuf b = { 0 };
-	bool full = !lk->synced;
-	const char *err;
+	char why[128];
 
+	if (dp_nft_busy(lk->nft))
+		return; /* write_done() arms the timer again */
 	if (!nft_kernel_ok(lk)) {
 		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
 		return;
 	}
-	if (!lk->nft && !(lk->nft = nft_ctx_new(NFT_CTX_DEFAULT))) {
-		log_err("vif locks: no nftables context; retrying");
-		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
-		return;
-	}
-	nft_ctx_buffer_output(lk->nft);
-	nft_ctx_buffer_error(lk->nft);
-	if (full)
+	lk->full = !lk->synced;
+	if (lk->full)
 		sb_full(lk, &b);
 	else
 		sb_changes(lk, &b);
@@ -309,12 +312,28 @@ static void flush(void *arg)
 		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
 		return;
 	}
-	uint64_t t0 = loop_now_ms();
-	int rc = b.s ? nft_run_cmd_from_buffer(lk->nft, b.s) : 0;
+	if (!b.s) { /* nothing to write (ports that never were in) */
+		if (written(lk, true))
+			arm(lk);
+		return;
+	}
+	lk->write_t0 = loop_now_ms();
+	if (dp_nft_write(lk->nft, b.s, why, sizeof(why)) < 0) {
+		written(lk, false);
+		log_err("vif locks: nftables writer: %s; retrying", why);
+		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
+	}
+}
+
+/* On the loop, when the writer thread is done with the batch. */
+static void write_done(void *arg, int rc, const char *err)
+{
+	struct dp_lock *lk = arg;
+
 	lk->last_end_ms = loop_now_ms();
-	lk->last_cost_ms = lk->last_end_ms - t0;
+	lk->last_cost_ms = lk->last_end_ms - lk->write_t0;
 	if (rc == 0) {
-		if (full) {
+		if (lk->full) {
 			size_t locked = 0;
 			for (size_t i = 0; i < lk->n; i++)
 				locked += lk->v[i].want;
@@ -328,17 +347,14 @@ static void flush(void *arg)
 		written(lk, false);
 		/* Someone changed our table, or the kernel refused: write it
 		 * whole again (the rules in force stay until then). */
-		err = nft_ctx_get_error_buffer(lk->nft);
-		if (strncmp(lk->last_err, err ? err : "", sizeof(lk->last_err) - 1) != 0) {
-			snprintf(lk->last_err, sizeof(lk->last_err), "%s", err ? err : "");
-			log_err("vif locks: nftables refused the %s: %s", full ? "table" : "changes",
-				err && *err ? err : "(no reason given)");
+		if (strncmp(lk->last_err, err, sizeof(lk->last_err) - 1) != 0) {
+			snprintf(lk->last_err, sizeof(lk->last_err), "%s", err);
+			log_err("vif locks: nftables refused the %s: %s", lk->full ? "table" : "changes",
+				*err ? err : "(no reason given)");
 		}
 		lk->synced = false;
 		loop_timer_arm(lk->loop, &lk->timer, RETRY_MS);
 	}
-	nft_ctx_get_output_buffer(lk->nft); /* drop what it printed */
-	free(b.s);
 }
 
 struct dp_lock *dp_lock_new(struct loop *l)
@@ -349,6 +365,10 @@ struct dp_lock *dp_lock_new(struct loop *l)
 		return NULL;
 	lk->loop = l;
 	timer_init(&lk->timer, flush, lk);
+	if (!(lk->nft = dp_nft_new(l, write_done, lk))) {
+		free(lk);
+		return NULL;
+	}
 	return lk;
 }
 
@@ -360,8 +380,7 @@ void dp_lock_free(struct dp_lock *lk)
 	for (size_t i = 0; i < lk->n; i++)
 		port_free(&lk->v[i]);
 	free(lk->v);
-	if (lk->nft)
-		nft_ctx_free(lk->nft);
+	dp_nft_free(lk->nft); /* a write under way finishes first */
 	free(lk);
 }
 
@@ -380,6 +399,7 @@ static struct port *find(struct dp_lock *lk, const char *dev)
 static void changed(struct dp_lock *lk, struct port *p)
 {
 	p->dirty = true;
+	p->redo |= p->batched;
 	arm(lk);
 }
 

@@ -356,26 +356,36 @@ static void queue_ready(const struct job *j)
 		log_warn("announcer: eventfd: %s", strerror(errno));
 }
 
-/* On the loop: tell the owner of every job past its first stage. */
+/* At most this long per loop turn in ready(): a burst of vifs hands back
+ * a thousand at once, each an announcement to build and send. */
+#define READY_BUDGET_MS 10
+
+/* On the loop: tell the owner of jobs past their first stage, oldest
+ * first, for READY_BUDGET_MS; the rest on the next turn. */
 static void on_ready(void *arg, uint32_t events)
 {
-	uint64_t n;
+	uint64_t n, end = loop_now_ms() + READY_BUDGET_MS;
 	struct ready_ent *r;
 
 	(void)arg;
 	(void)events;
 	if (read(w.efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("announcer: eventfd: %s", strerror(errno));
-	pthread_mutex_lock(&w.mu);
-	r = w.ready;
-	w.ready = NULL;
-	w.ready_tail = &w.ready;
-	pthread_mutex_unlock(&w.mu);
-	while (r) {
-		struct ready_ent *next = r->next;
+	for (;;) {
+		pthread_mutex_lock(&w.mu);
+		if ((r = w.ready) != NULL && loop_now_ms() >= end) {
+			n = 1; /* keep the eventfd readable: another turn */
+			if (write(w.efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+				log_warn("announcer: eventfd: %s", strerror(errno));
+			r = NULL;
+		} else if (r && !(w.ready = r->next)) {
+			w.ready_tail = &w.ready;
+		}
+		pthread_mutex_unlock(&w.mu);
+		if (!r)
+			return;
 		w.ready_cb(w.ctx, r->tag);
 		free(r);
-		r = next;
 	}
 }
 

@@ -513,7 +513,7 @@ int main(int argc, char **argv)
 		vifs_set_lock_default(d.vifs, d.cfg.lock_vifs);
 	d.xs = xsconn_new(d.loop, &xs_ops, &d);
 	d.cluster = d.rec ? cluster_new(d.loop, &d.kern, dp, d.rec, &d.peers) : NULL;
-	if (!d.rec || !d.lock || !d.vifs || !d.xs || !d.cluster ||
+	if (!d.rec || !d.lock || !d.vifs || !d.xs || !d.cluster || vifs_set_xs(d.vifs, d.xs) < 0 ||
 	    xsconn_watch(d.xs, VNET_XS_ROOT, "vnet") < 0 || xsconn_watch(d.xs, VIFS_XS_ROOT, "vif") < 0 ||
 	    loop_add_fd(d.loop, kern_event_fd(&d.kern), on_kernel, &d) < 0 ||
 	    loop_add_fd(d.loop, kern_batch_fd(&d.kern), on_batch_errors, &d) < 0) {

@@ -2,6 +2,7 @@
 #include "ctl_monitor.h"
 #include "log.h"
 #include "proto.h"
+#include "xs_keys.h"
 
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -16,6 +17,7 @@
 struct vifs {
 	const struct vifs_ops *ops;
 	void *arg;
+	struct xs_keys *keys;     /* the loop's reads (vifs_set_xs) */
 	bool lock_default;
 	struct vif *v;
 	size_t n, cap;
@@ -108,6 +110,7 @@ struct vifs *vifs_new(const struct vifs_ops *ops, void *arg)
 void vifs_free(struct vifs *s)
 {
 	if (s) {
+		xs_keys_free(s->keys);
 		free(s->v);
 		free(s);
 	}
@@ -199,83 +202,80 @@ static void remove_at(struct vifs *s, struct vif *v)
 	*v = s->v[--s->n];
 }
 
-static char *read_key(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *key)
-{
-	char path[256];
-	unsigned len;
+/* A backend's keys, in this order (xs_keys_done's vals). */
+enum { K_MAC, K_BRIDGE, K_STATE, K_ONLINE, K_NAME, K_IP, K_LOCK, NKEYS };
+static const char *const vif_keys[NKEYS] = { "mac", "bridge", "state", "online", "vifname", "ip", "xenvnet-lock" };
 
-	snprintf(path, sizeof(path), "%s/%s", dir, key);
-	return xs_read(h, t, path, &len);
+/* A vif from its keys' values (NULL: absent): 0, or 1 when it does not
+ * exist. */
+static int fill_vif(struct vif *v, unsigned domid, unsigned devid, char *const k[NKEYS])
+{
+	if (!k[K_MAC] && !k[K_BRIDGE] && !k[K_STATE] && !k[K_ONLINE])
+		return 1;
+	memset(v, 0, sizeof(*v));
+	v->domid = domid;
+	v->devid = devid;
+	v->mac_err = mac_check(k[K_MAC], v->mac);
+	v->mac_ok = !v->mac_err;
+	snprintf(v->mac_text, sizeof(v->mac_text), "%s", k[K_MAC] ? k[K_MAC] : "");
+	snprintf(v->bridge, sizeof(v->bridge), "%s", k[K_BRIDGE] ? k[K_BRIDGE] : "");
+	v->state = k[K_STATE] ? atoi(k[K_STATE]) : 0;
+	v->online = k[K_ONLINE] && strcmp(k[K_ONLINE], "1") == 0;
+	if (k[K_NAME] && *k[K_NAME])
+		snprintf(v->dev, sizeof(v->dev), "%s", k[K_NAME]);
+	else
+		snprintf(v->dev, sizeof(v->dev), "vif%u.%u", domid, devid);
+	v->dev_bad = dev_check(v->dev, domid, devid, v->dev_why, sizeof(v->dev_why));
+	snprintf(v->ip, sizeof(v->ip), "%s", k[K_IP] ? k[K_IP] : "");
+	v->lock = !k[K_LOCK] ? -1 : strcmp(k[K_LOCK], "0") == 0 ? 0 : 1; /* anything but 0 locks */
+	v->emu = !v->dev_bad && emu_exists(v->dev);
+	return 0;
 }
 
 /* Read one vif's keys into @v; 0, 1 when it does not exist, -1 on failure. */
 static int read_vif(struct xs_handle *h, unsigned domid, unsigned devid, struct vif *v)
 {
-	char dir[128];
+	char dir[128], path[192];
 	xs_transaction_t t;
-	char *mac, *bridge, *state, *online, *name, *ip, *lock;
-	int rc = 0;
+	char *k[NKEYS];
+	int rc;
 
 	snprintf(dir, sizeof(dir), VIFS_XS_ROOT "/%u/%u", domid, devid);
 	for (int tries = 0; tries < 8; tries++) {
+		unsigned len;
+		int err = 0;
 		if ((t = xs_transaction_start(h)) == XBT_NULL)
 			return -1;
-		mac = read_key(h, t, dir, "mac");
-		bridge = read_key(h, t, dir, "bridge");
-		state = read_key(h, t, dir, "state");
-		online = read_key(h, t, dir, "online");
-		name = read_key(h, t, dir, "vifname");
-		ip = read_key(h, t, dir, "ip");
-		lock = read_key(h, t, dir, "xenvnet-lock");
-		int err = errno;
-		bool exists = mac || bridge || state || online;
-		if (!xs_transaction_end(h, t, false)) {
-			free(mac); free(bridge); free(state); free(online); free(name); free(ip); free(lock);
-			if (errno == EAGAIN)
-				continue;
-			return -1;
+		for (int i = 0; i < NKEYS; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir, vif_keys[i]);
+			if (!(k[i] = xs_read(h, t, path, &len)))
+				err = errno;
 		}
-		if (!exists && err != ENOENT)
+		bool ended = xs_transaction_end(h, t, false);
+		int end_err = errno;
+		rc = !ended ? -1 : fill_vif(v, domid, devid, k);
+		if (rc == 1 && err != ENOENT)
 			rc = -1;
-		else if (!exists)
-			rc = 1;
-		else {
-			memset(v, 0, sizeof(*v));
-			v->domid = domid;
-			v->devid = devid;
-			v->mac_err = mac_check(mac, v->mac);
-			v->mac_ok = !v->mac_err;
-			snprintf(v->mac_text, sizeof(v->mac_text), "%s", mac ? mac : "");
-			snprintf(v->bridge, sizeof(v->bridge), "%s", bridge ? bridge : "");
-			v->state = state ? atoi(state) : 0;
-			v->online = online && strcmp(online, "1") == 0;
-			if (name && *name)
-				snprintf(v->dev, sizeof(v->dev), "%s", name);
-			else
-				snprintf(v->dev, sizeof(v->dev), "vif%u.%u", domid, devid);
-			v->dev_bad = dev_check(v->dev, domid, devid, v->dev_why, sizeof(v->dev_why));
-			snprintf(v->ip, sizeof(v->ip), "%s", ip ? ip : "");
-			v->lock = !lock ? -1 : strcmp(lock, "0") == 0 ? 0 : 1; /* anything but 0 locks */
-			v->emu = !v->dev_bad && emu_exists(v->dev);
+		for (int i = 0; i < NKEYS; i++)
+			free(k[i]);
+		if (ended || end_err != EAGAIN) {
+			errno = ended ? err : end_err;
+			return rc;
 		}
-		free(mac); free(bridge); free(state); free(online); free(name); free(ip); free(lock);
-		return rc;
 	}
 	errno = EAGAIN;
 	return -1;
 }
 
-static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned devid)
+/* What was read of a vif (rc 1: it is gone) replaces what we knew. */
+static void apply(struct vifs *s, unsigned domid, unsigned devid, int rc, struct vif *fresh_in)
 {
-	struct vif fresh, *v = find(s, domid, devid);
-	int rc = read_vif(h, domid, devid, &fresh);
+	struct vif fresh = *fresh_in, *v = find(s, domid, devid);
 
-	if (rc < 0)
-		return -1;
 	if (rc == 1) {
 		if (v)
 			remove_at(s, v);
-		return 0;
+		return;
 	}
 	/* Once per bad value, not on every watch event of the vif. */
 	if (fresh.mac_err && fresh.mac_text[0] && (!v || strcmp(v->mac_text, fresh.mac_text) != 0))
@@ -289,7 +289,7 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 			size_t cap = s->cap ? s->cap * 2 : 32;
 			struct vif *nv = realloc(s->v, cap * sizeof(*nv));
 			if (!nv)
-				return 0;
+				return;
 			s->v = nv;
 			s->cap = cap;
 		}
@@ -316,8 +316,36 @@ static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned de
 	fresh.primed = v->primed;
 	*v = fresh;
 	decide(s, v, false);
+}
+
+static int load(struct vifs *s, struct xs_handle *h, unsigned domid, unsigned devid)
+{
+	struct vif fresh;
+	int rc = read_vif(h, domid, devid, &fresh);
+
+	if (rc < 0)
+		return -1;
+	apply(s, domid, devid, rc, &fresh);
 	return 0;
 }
+
+/* The answers to xs_keys_read (the loop's reads, vifs_watch). */
+static void keys_read(void *arg, const char *dir, char *const *vals)
+{
+	struct vifs *s = arg;
+	unsigned domid, devid;
+	struct vif fresh;
+
+	if (sscanf(dir, VIFS_XS_ROOT "/%u/%u", &domid, &devid) == 2)
+		apply(s, domid, devid, fill_vif(&fresh, domid, devid, vals), &fresh);
+}
+
+int vifs_set_xs(struct vifs *s, struct xsconn *c)
+{
+	s->keys = xs_keys_new(c, vif_keys, NKEYS, keys_read, s);
+	return s->keys ? 0 : -1;
+}
+
 
 /* Read every vif of domain @dom (a directory name below VIFS_XS_ROOT). */
 static int load_domain(struct vifs *s, struct xs_handle *h, const char *dom)
@@ -396,8 +424,14 @@ int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path)
 	int used = 0;
 
 	if (sscanf(path, VIFS_XS_ROOT "/%u/%u%n", &domid, &devid, &used) == 2 &&
-	    (path[used] == '\0' || path[used] == '/'))
-		return load(s, h, domid, devid);
+	    (path[used] == '\0' || path[used] == '/')) {
+		char dir[64];
+		if (!s->keys)
+			return load(s, h, domid, devid);
+		snprintf(dir, sizeof(dir), VIFS_XS_ROOT "/%u/%u", domid, devid);
+		xs_keys_read(s->keys, dir); /* without waiting for xenstored */
+		return 0;
+	}
 	if (sscanf(path, VIFS_XS_ROOT "/%u%n", &domid, &used) == 1 && path[used] == '\0')
 		return rescan_domain(s, h, domid); /* a domain came or went */
 	/* The root went: read everything again. */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <xenstore.h>
 #include "vnet_id.h"
+#include "xs.h"
 
 #define VIFS_XS_ROOT "/local/domain/0/backend/vif"
 #define XENBUS_CONNECTED 4
@@ -72,8 +73,13 @@ void vifs_free(struct vifs *s);
 
 /* Add the watch (token "vif") and read every vif.  -1: xenstore failed. */
 int vifs_connected(struct vifs *s, struct xs_handle *h);
-/* A watch event under VIFS_XS_ROOT.  -1: xenstore failed. */
+/* A watch event under VIFS_XS_ROOT.  -1: xenstore failed.  With
+ * vifs_set_xs, a vif's own keys are read without blocking (xs_keys.h):
+ * its membership changes when the answers come. */
 int vifs_watch(struct vifs *s, struct xs_handle *h, const char *path);
+/* Read vifs on @c's probe connection from now on (0, or -1: no memory).
+ * Free @c before the vifs. */
+int vifs_set_xs(struct vifs *s, struct xsconn *c);
 /* Vnets came up or went: decide membership again for every vif, and
  * plug members back into bridges that were recreated. */
 void vifs_recheck(struct vifs *s);

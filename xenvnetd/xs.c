@@ -95,9 +95,11 @@ static void drop(struct xsconn *c)
 {
 	loop_timer_cancel(c->loop, &c->probe);
 	if (c->p) {
-		loop_del_fd(c->loop, xs_probe_fd(c->p));
-		xs_probe_close(c->p);
+		struct xs_probe *p = c->p;
+		/* Closing cancels its reads, whose owners must find no probe. */
 		c->p = NULL;
+		loop_del_fd(c->loop, xs_probe_fd(p));
+		xs_probe_close(p);
 	}
 	if (c->h) {
 		xs_close(c->h);
@@ -211,6 +213,45 @@ static void on_event(void *arg, const char *path, const char *token)
 		c->ops->watch(c->arg, path, token);
 	if (loop_now_ms() >= c->turn_end_ms && c->p)
 		xs_probe_pause(c->p);
+}
+
+/* An answer to xsconn_read: the owner's, then the turn's budget. */
+struct read_req {
+	struct xsconn *c;
+	xs_probe_answer_fn *fn;
+	void *arg;
+};
+
+static void on_answer(void *arg, const char *value, int err)
+{
+	struct read_req q = *(struct read_req *)arg;
+
+	free(arg);
+	if (err != ECANCELED)
+		q.c->heard_ms = loop_now_ms();
+	q.fn(q.arg, value, err);
+	if (err != ECANCELED && q.c->p && loop_now_ms() >= q.c->turn_end_ms)
+		xs_probe_pause(q.c->p);
+}
+
+int xsconn_read(struct xsconn *c, const char *path, xs_probe_answer_fn *fn, void *arg)
+{
+	struct read_req *q;
+
+	if (!xsconn_handle(c) || !c->p) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	if (!(q = malloc(sizeof(*q))))
+		return -1;
+	*q = (struct read_req){ c, fn, arg };
+	if (xs_probe_read_key(c->p, path, on_answer, q) < 0) {
+		int e = errno;
+		free(q);
+		errno = e ? e : EIO;
+		return -1;
+	}
+	return 0;
 }
 
 /* libxenstore keeps its socket to itself (xs_fileno is the pipe its

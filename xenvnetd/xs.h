@@ -20,6 +20,7 @@
 
 #include <xenstore.h>
 #include "loop.h"
+#include "xs_probe.h"
 
 struct xsconn_ops {
 	void (*connected)(void *arg, struct xs_handle *h); /* add watches, rescan */
@@ -44,6 +45,13 @@ void xsconn_start(struct xsconn *c);
 struct xs_handle *xsconn_handle(const struct xsconn *c);
 /* "connected" or "lost", for vn status. */
 const char *xsconn_state(const struct xsconn *c);
+
+/* Read @path on the probe's connection, without blocking: fn(arg, value,
+ * 0) on the loop when xenstored answers, fn(arg, NULL, errno) when it
+ * refuses, fn(arg, NULL, ECANCELED) when the connection goes first (see
+ * xs_probe_read_key; keep what is in flight small).  -1 with errno when
+ * not connected or the request could not be sent. */
+int xsconn_read(struct xsconn *c, const char *path, xs_probe_answer_fn *fn, void *arg);
 
 /* A request failed with errno err: if that means the connection is gone
  * (or the call timed out: libxenstore closed its socket), drop it and

@@ -16,6 +16,15 @@
 #define ANSWER_MAX 65536
 /* Watch requests have ids of their own, apart from the questions'. */
 #define WATCH_ID 0x80000000u
+/* So do reads (xs_probe_read_key). */
+#define READ_ID 0x40000000u
+
+/* A read waiting for its answer; xenstored answers in order. */
+struct pending_read {
+	uint32_t req_id;
+	xs_probe_answer_fn *fn;
+	void *arg;
+};
 
 struct xs_probe {
 	int fd;
@@ -24,6 +33,9 @@ struct xs_probe {
 	bool paused;              /* xs_probe_pause(): stop after this message */
 	xs_probe_event_fn *event;
 	void *event_arg;
+	uint32_t read_id;
+	struct pending_read *reads; /* a ring, oldest at head */
+	size_t rhead, nreads, rcap;
 	struct xsd_sockmsg hdr;   /* the answer being read */
 	size_t got;               /* bytes of it so far: header, then body */
 	char body[ANSWER_MAX + 1];
@@ -79,6 +91,14 @@ void xs_probe_close(struct xs_probe *p)
 	if (!p)
 		return;
 	close(p->fd);
+	/* Their answers never come: the owners forget them. */
+	while (p->nreads) {
+		struct pending_read r = p->reads[p->rhead];
+		p->rhead = (p->rhead + 1) % p->rcap;
+		p->nreads--;
+		r.fn(r.arg, NULL, ECANCELED);
+	}
+	free(p->reads);
 	free(p);
 }
 
@@ -126,7 +146,7 @@ int xs_probe_ask(struct xs_probe *p)
 {
 	if (p->waiting)
 		return 0;
-	if (request(p, XS_DIRECTORY, ++p->req_id & ~WATCH_ID, "/", 2, NULL, 0) < 0)
+	if (request(p, XS_DIRECTORY, ++p->req_id & ~(WATCH_ID | READ_ID), "/", 2, NULL, 0) < 0)
 		return -1;
 	p->waiting = true;
 	return 0;
@@ -138,12 +158,69 @@ int xs_probe_watch(struct xs_probe *p, const char *path, const char *token)
 		       path, strlen(path) + 1, token, strlen(token) + 1);
 }
 
-/* A whole message has arrived: 1 when it answers the question. */
+int xs_probe_read_key(struct xs_probe *p, const char *path, xs_probe_answer_fn *fn, void *arg)
+{
+	uint32_t id = READ_ID | (++p->read_id & (READ_ID - 1));
+
+	if (p->nreads == p->rcap) {
+		size_t cap = p->rcap ? 2 * p->rcap : 64;
+		struct pending_read *r = malloc(cap * sizeof(*r));
+		if (!r)
+			return -1;
+		for (size_t i = 0; i < p->nreads; i++)
+			r[i] = p->reads[(p->rhead + i) % p->rcap];
+		free(p->reads);
+		p->reads = r;
+		p->rhead = 0;
+		p->rcap = cap;
+	}
+	if (request(p, XS_READ, id, path, strlen(path) + 1, NULL, 0) < 0)
+		return -1;
+	p->reads[(p->rhead + p->nreads++) % p->rcap] = (struct pending_read){ id, fn, arg };
+	return 0;
+}
+
+size_t xs_probe_reads(const struct xs_probe *p)
+{
+	return p->nreads;
+}
+
+/* xenstored's name for an error ("ENOENT") as an errno. */
+static int wire_errno(const char *name)
+{
+	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+		if (strcmp(name, xsd_errors[i].errstring) == 0)
+			return xsd_errors[i].errnum;
+	return EIO;
+}
+
+/* The answer to the oldest read: 0, or -1 when it is not (nonsense). */
+static int answer(struct xs_probe *p)
+{
+	const struct xsd_sockmsg *h = &p->hdr;
+	struct pending_read r;
+
+	if (!p->nreads || p->reads[p->rhead].req_id != h->req_id)
+		return -1;
+	r = p->reads[p->rhead];
+	p->rhead = (p->rhead + 1) % p->rcap;
+	p->nreads--;
+	if (h->type == XS_ERROR)
+		r.fn(r.arg, NULL, wire_errno(p->body));
+	else
+		r.fn(r.arg, p->body, 0);
+	return 0;
+}
+
+/* A whole message has arrived: 1 when it answers the question, -1 when
+ * it is nonsense. */
 static int complete(struct xs_probe *p)
 {
 	const struct xsd_sockmsg *h = &p->hdr;
 
 	p->body[h->len] = '\0';
+	if (!(h->req_id & WATCH_ID) && (h->req_id & READ_ID) && h->type != XS_WATCH_EVENT)
+		return answer(p);
 	if (h->type == XS_WATCH_EVENT) {
 		size_t plen = strnlen(p->body, h->len);
 		if (p->event && plen + 1 < h->len)
@@ -155,7 +232,7 @@ static int complete(struct xs_probe *p)
 			p->event(p->event_arg, NULL, p->body);
 		return 0;
 	}
-	if (p->waiting && h->req_id == (p->req_id & ~WATCH_ID)) {
+	if (p->waiting && h->req_id == (p->req_id & ~(WATCH_ID | READ_ID))) {
 		p->waiting = false;
 		return 1;
 	}
@@ -187,8 +264,9 @@ int xs_probe_read(struct xs_probe *p)
 			return -1;
 		if (p->got >= hl && p->got == hl + p->hdr.len) {
 			p->got = 0;
-			if (complete(p))
-				return 1;
+			int rc = complete(p);
+			if (rc)
+				return rc;
 			if (p->paused) {
 				p->paused = false;
 				return 0;

@@ -8,11 +8,13 @@
  * store answers, when it has not answered for a while, and when it is
  * gone.  The daemon's watches live on this connection too, so that
  * libxenstore never starts its reader thread (whose waits have no
- * deadline, see xs.h). */
+ * deadline, see xs.h).  Reads go on it too (xs_probe_read_key): answered
+ * in order through the loop, they never block it on a busy store. */
 #ifndef XENVNETD_XS_PROBE_H
 #define XENVNETD_XS_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct xs_probe;
 
@@ -37,7 +39,18 @@ int xs_probe_watch(struct xs_probe *p, const char *path, const char *token);
 typedef void xs_probe_event_fn(void *arg, const char *path, const char *token);
 void xs_probe_on_event(struct xs_probe *p, xs_probe_event_fn *fn, void *arg);
 
-/* Called from an event callback: xs_probe_read returns 0 after this
+/* Read @path, without a transaction: fn(arg, value, 0) with the value
+ * (NUL-terminated) when it comes, fn(arg, NULL, errno) when xenstored
+ * refuses (ENOENT: no such key), fn(arg, NULL, ECANCELED) when the
+ * connection is closed first.  Reads are answered in order, between the
+ * watch events.  0, or -1 when the request could not be sent (the
+ * connection is gone, or its buffer full: keep what is in flight small). */
+typedef void xs_probe_answer_fn(void *arg, const char *value, int err);
+int xs_probe_read_key(struct xs_probe *p, const char *path, xs_probe_answer_fn *fn, void *arg);
+/* How many reads are waiting for their answers. */
+size_t xs_probe_reads(const struct xs_probe *p);
+
+/* Called from an event or answer callback: xs_probe_read returns 0 after this
  * message, leaving the rest in the socket (still readable) for later. */
 void xs_probe_pause(struct xs_probe *p);
 

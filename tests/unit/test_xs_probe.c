@@ -1,7 +1,9 @@
 /* The xenstore liveness probe against a listening unix socket that plays
  * xenstored: the question on the wire, answers in pieces, answers to
  * other questions, a silent store, a closed one, nonsense; the watches it
- * carries (the request, events, a refusal). */
+ * carries (the request, events, a refusal); reads (answered in order,
+ * refused, out of order, cancelled by closing). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -268,6 +270,97 @@ static void a_refused_watch_is_told(void **state)
 	assert_int_equal(xs_probe_read(s->p), 1);
 }
 
+/* What the answer callback saw, in order. */
+struct answers {
+	unsigned n;
+	char val[4][32]; /* "" for none */
+	int err[4];
+};
+
+static void got_answer(void *arg, const char *value, int err)
+{
+	struct answers *a = arg;
+
+	if (a->n < 4) {
+		snprintf(a->val[a->n], sizeof(a->val[0]), "%s", value ? value : "");
+		a->err[a->n] = err;
+	}
+	a->n++;
+}
+
+/* Read the probe's read request for @path; returns its req_id. */
+static uint32_t read_request(struct store *s, const char *path)
+{
+	struct xsd_sockmsg h;
+	char body[64];
+
+	assert_int_equal(read(s->fd, &h, sizeof(h)), sizeof(h));
+	assert_int_equal(h.type, XS_READ);
+	assert_int_equal(h.tx_id, 0);
+	assert_int_equal(h.len, strlen(path) + 1);
+	assert_int_equal(read(s->fd, body, h.len), (ssize_t)h.len);
+	assert_string_equal(body, path);
+	return h.req_id;
+}
+
+static void reads_are_answered_in_order(void **state)
+{
+	struct store *s = *state;
+	struct answers a = { 0 };
+	struct seen w = { 0 };
+	uint32_t r1, r2, id;
+
+	xs_probe_on_event(s->p, record, &w);
+	assert_int_equal(xs_probe_read_key(s->p, "/a/mac", got_answer, &a), 0);
+	assert_int_equal(xs_probe_read_key(s->p, "/a/ip", got_answer, &a), 0);
+	assert_int_equal(xs_probe_ask(s->p), 0);
+	r1 = read_request(s, "/a/mac");
+	r2 = read_request(s, "/a/ip");
+	id = question(s);
+	assert_int_not_equal(r1, r2);
+	assert_int_not_equal(r1, id);
+	assert_int_equal(xs_probe_reads(s->p), 2);
+	/* A value, an event in between, a refusal, then the question's answer. */
+	answer(s, XS_READ, r1, "00:16:3e:00:00:01", 17);
+	answer(s, XS_WATCH_EVENT, 0, "/a/ip\0vif", 10);
+	answer(s, XS_ERROR, r2, "ENOENT", 7);
+	answer(s, XS_DIRECTORY, id, "", 0);
+	assert_int_equal(xs_probe_read(s->p), 1);
+	assert_int_equal(a.n, 2);
+	assert_string_equal(a.val[0], "00:16:3e:00:00:01"); /* NUL-terminated */
+	assert_int_equal(a.err[0], 0);
+	assert_int_equal(a.err[1], ENOENT);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(xs_probe_reads(s->p), 0);
+}
+
+static void an_answer_to_no_read_is_nonsense(void **state)
+{
+	struct store *s = *state;
+	struct answers a = { 0 };
+	uint32_t r;
+
+	assert_int_equal(xs_probe_read_key(s->p, "/a/mac", got_answer, &a), 0);
+	r = read_request(s, "/a/mac");
+	answer(s, XS_READ, r + 1, "x", 1); /* out of order */
+	assert_int_equal(xs_probe_read(s->p), -1);
+	assert_int_equal(a.n, 0);
+}
+
+static void closing_cancels_the_reads(void **state)
+{
+	struct store *s = *state;
+	struct answers a = { 0 };
+
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(xs_probe_read_key(s->p, "/a/state", got_answer, &a), 0);
+	xs_probe_close(s->p);
+	s->p = NULL;
+	assert_int_equal(a.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(a.err[i], ECANCELED);
+}
+
 static void no_store_no_probe(void **state)
 {
 	(void)state;
@@ -287,6 +380,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nonsense_is_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(watches_and_their_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_refused_watch_is_told, setup, teardown),
+		cmocka_unit_test_setup_teardown(reads_are_answered_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_answer_to_no_read_is_nonsense, setup, teardown),
+		cmocka_unit_test_setup_teardown(closing_cancels_the_reads, setup, teardown),
 		cmocka_unit_test(no_store_no_probe),
 	};
 
