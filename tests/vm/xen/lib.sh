@@ -161,25 +161,26 @@ xh_new_segv() {
 		[ -f "$XH_DIR/h$n.port" ] || continue
 		XH_READ_T=60 xh "$n" "dmesg | grep -E 'segfault at|traps: '" 2>/dev/null |
 			grep -v '^h[0-9]: ' >"$XH_DIR/segv.h$n.now"
-		touch "$XH_DIR/segv.h$n"
-		if comm -13 <(sort "$XH_DIR/segv.h$n") <(sort "$XH_DIR/segv.h$n.now") | grep . | sed "s/^/h$n dom0 kernel: /"; then
-			new=0
-		fi
-		sort -u "$XH_DIR/segv.h$n" "$XH_DIR/segv.h$n.now" -o "$XH_DIR/segv.h$n"
+		xh_segv_seen "h$n" && new=0
 	done
 	# guests named in XH_SEGV_GUESTS (HOST:D ...): a PV guest's processes
 	# are exposed the same way (the pinger, the agent relaying commands)
 	for g in $XH_SEGV_GUESTS; do
-		n=d${g#*:}
 		XH_READ_T=60 xd "${g%%:*}" "${g#*:}" "dmesg | grep -E 'segfault at|traps: '" 2>/dev/null |
-			grep -v '^h[0-9]: ' >"$XH_DIR/segv.$n.now"
-		touch "$XH_DIR/segv.$n"
-		if comm -13 <(sort "$XH_DIR/segv.$n") <(sort "$XH_DIR/segv.$n.now") | grep . | sed "s/^/$n kernel: /"; then
-			new=0
-		fi
-		sort -u "$XH_DIR/segv.$n" "$XH_DIR/segv.$n.now" -o "$XH_DIR/segv.$n"
+			grep -v '^h[0-9]: ' >"$XH_DIR/segv.d${g#*:}.now"
+		xh_segv_seen "d${g#*:}" && new=0
 	done
 	return "$new"
+}
+
+# xh_segv_seen NAME: NAME's crash lines (XH_DIR/segv.NAME.now) not seen
+# before, printed; true when there are any.  All are remembered.
+xh_segv_seen() {
+	local f=$XH_DIR/segv.$1 out
+	touch "$f"
+	out=$(comm -13 <(sort "$f") <(sort "$f.now") | grep . | sed "s/^/$1 kernel: /")
+	sort -u "$f" "$f.now" -o "$f"
+	[ -n "$out" ] && echo "$out"
 }
 
 # xh_segv_report: every crashed dom0 process of the run, per host.
