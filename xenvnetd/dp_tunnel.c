@@ -179,9 +179,15 @@ int dp_fdb_set(struct kern *k, int tunnel, const uint8_t mac[6], const struct dp
 	return kern_fdb_queue(k, KERN_FDB_REPLACE, tunnel, mac, host->family, &host->addr);
 }
 
+/* The tunnel's entry, and what the bridge learned of the MAC behind the
+ * tunnel (its port): else the bridge sends the MAC's frames into the
+ * tunnel until that ages out (300 s), a stale entry after the guest went
+ * or came here. */
 int dp_fdb_del(struct kern *k, int tunnel, const uint8_t mac[6])
 {
-	return kern_fdb_queue(k, KERN_FDB_DELETE, tunnel, mac, 0, NULL);
+	int rc = kern_fdb_queue(k, KERN_FDB_DELETE, tunnel, mac, 0, NULL);
+
+	return rc < 0 ? rc : kern_fdb_queue(k, KERN_FDB_FORGET, tunnel, mac, 0, NULL);
 }
 
 /* Head-end replication: more destinations on the all-zero entry. */

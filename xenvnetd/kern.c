@@ -90,13 +90,17 @@ int kern_fdb_queue_via(struct kern *k, enum kern_fdb_op op, int ifindex, const u
 	size_t off = NLMSG_HDRLEN;
 	struct ndmsg nd = { .ndm_family = AF_BRIDGE, .ndm_ifindex = ifindex,
 			    .ndm_state = NUD_NOARP | NUD_PERMANENT, .ndm_flags = NTF_SELF };
-	struct nlmsghdr h = { .nlmsg_type = op == KERN_FDB_DELETE ? RTM_DELNEIGH : RTM_NEWNEIGH,
+	struct nlmsghdr h = { .nlmsg_type = op == KERN_FDB_DELETE || op == KERN_FDB_FORGET ? RTM_DELNEIGH : RTM_NEWNEIGH,
 			      .nlmsg_flags = NLM_F_REQUEST };
 
 	if (k->qlen + KERN_FDB_MSG_MAX > KERN_QUEUE_MAX) {
 		int rc = kern_fdb_flush(k);
 		if (rc < 0)
 			return rc;
+	}
+	if (op == KERN_FDB_FORGET) {
+		nd.ndm_flags = NTF_MASTER;
+		nd.ndm_state = 0;
 	}
 	if (op == KERN_FDB_REPLACE)
 		h.nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;

@@ -174,7 +174,14 @@ int kern_bridge_fdb_pin(struct kern *k, int port, const uint8_t mac[6], bool sti
  * kern_batch_read_errors() drain them and tell the kern_fdb_on_refused()
  * callback which write failed, without ever waiting.  @dst (family
  * AF_INET/AF_INET6) may be NULL on deletes. */
-enum kern_fdb_op { KERN_FDB_REPLACE, KERN_FDB_APPEND, KERN_FDB_DELETE };
+enum kern_fdb_op {
+	KERN_FDB_REPLACE, KERN_FDB_APPEND, KERN_FDB_DELETE,
+	/* Delete the bridge's own entry (NTF_MASTER) for the MAC on port
+	 * @ifindex, whatever its state: what the bridge learned behind a
+	 * tunnel.  Refused (ENOENT) when there is none or it is on another
+	 * port; refusals come back as KERN_FDB_DELETE. */
+	KERN_FDB_FORGET,
+};
 
 /* One refused FDB write (from the request its error echoes), or lost: the
  * error reports themselves were lost (the socket's buffer overflowed), so

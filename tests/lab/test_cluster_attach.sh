@@ -49,6 +49,10 @@ t0=$(lab_now_ms)
 xs 2 rm /local/domain/0/backend/vif/2
 lc_wait_fdb_gone 1 $M2 "$WAIT"
 lab_log "gone from h1 in $(($(lab_now_ms) - t0)) ms"
+# ...and so is the bridge's own entry, learned from d2's frames behind the
+# tunnel: it would point d2's MAC at the tunnel until it aged out (300 s).
+lab_wait "$WAIT" "h1's bridge to forget $M2 behind the tunnel" eval "! lc_fdb 1 | grep -q '^$M2 master'" ||
+	lab_fail "h1's bridge still has $M2 behind the tunnel: $(lc_fdb 1 | grep "^$M2" | tr '\n' ';')"
 lc_wait_counter 1 macs-remote -eq 0
 lc_wait_counter 2 macs-local -eq 0
 # d1's entry on h2 is untouched.

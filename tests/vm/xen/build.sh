@@ -84,8 +84,12 @@ vm_pack "$work/domu" "$OUT/domu.cpio"
 # ---- dom0 ----
 r=$work/dom0
 common_root "$r"
+# nf_tables + the bridge family's own expressions (meta, reject): the
+# daemon's vif locks are a bridge table.  kmod's modprobe, not busybox's:
+# the kernel loads nf_tables' expression modules on demand by alias.
 vm_add_modules "$r" "$K" xenfs xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xen-netback \
-	bridge vxlan virtio_pci virtio_net nf_tables
+	bridge vxlan virtio_pci virtio_net nf_tables nft_meta_bridge nft_reject_bridge
+vm_add_pkg "$r" kmod nftables
 for f in "$XENBIN"/*; do
 	case ${f##*/} in xl|xenstored|oxenstored|xenconsoled|xenconsole|xen-init-dom0|libxl-save-helper|xen-diag) add_bin "$r" "$f" ;; esac
 done

@@ -161,6 +161,19 @@ xenstore-ls -f /local/domain/0/backend/vif | grep -E '/(mtu|hotplug-status|state
 "
 }
 
+# The daemon's vif lock: a bridge-family nftables table in dom0's kernel,
+# a chain per vif that drops frames from any other MAC.
+locked() {
+	local me
+	me=$([ "$1" = 1 ] && echo $D1MAC || echo $D2MAC)
+	wait_in "$1" 30 "a lock on $me in dom0's nftables" \
+		"nft list table bridge xenvnet | grep -q 'ether saddr != $me drop'" || {
+		xh "$1" "grep 'vif lock' /var/log/xenvnetd.log | tail -3; lsmod | grep nf"
+		return 1
+	}
+	xh "$1" "grep 'vif lock' /var/log/xenvnetd.log | tail -1; nft list table bridge xenvnet"
+}
+
 # ---- 3. domU <-> domU with the guests at their default MTU ---------------------
 traffic() {
 	xd 2 2 "
@@ -185,73 +198,115 @@ echo '== iperf3 UDP, 1472-byte datagrams'; iperf3 -c 198.51.100.1 -u -b 20M -l 1
 
 # ---- 4. xl migrate while d2 pings the guest every 10 ms: ours and flood-and-learn
 # d1 (vnet97, ours) and d3 (fl97, flood-and-learn) migrate in turn, in the
-# same run; each migration's line: MIG k PATH lost N blackout_s B
-# guest_pause_s P clock_skew_s S skew_rtt_s R xl_migrate_s X.
-# guest_clk D: the guest's suspended time (d1 through d2, d3 from its host)
+# same run, one step each (a flake retries that migration alone); each
+# migration's line: MIG k PATH lost N blackout_s B guest_pause_s P
+# beyond_pause_s B-P ping_interval_ms I clock_skew_s S skew_rtt_s R
+# xl_migrate_s X.  Blackout: the longest gap between two answers (ping
+# -D's stamps).  Pause: the jump of the guest's CLOCK_BOOTTIME -
+# CLOCK_MONOTONIC (a Xen guest counts its suspension as sleep, from the
+# source's wall clock at suspend to the target's at resume) less the
+# target's clock minus the source's (clk skew).  I: the pinger's mean
+# interval (under emulation a guest cannot keep to 10 ms: lost pings
+# count what it sent).
+# guest_clk D N: the guest's suspended time (d1 through d2, d3 from its host N)
 guest_clk() {
 	if [ "$1" = d1 ]; then xd1 clk; else xd "$2" 3 clk; fi
 }
 
+# where DOM: the host that runs DOM (its paused --incoming copy does not count)
+where() {
+	local n
+	for n in 1 2; do
+		xh "$n" "xl domid $1" >/dev/null 2>&1 && { echo "$n"; return 0; }
+	done
+	echo "$1 runs on no host"
+	return 1
+}
+
+# migrate K DOM: DOM to the other host while d2 pings it every 10 ms.
 migrate() {
-	local k=$1 dom=$2 src=$3 dst=$4 ip path skew c0 c1 mig out
+	local k=$1 dom=$2 src dst ip path skew c0 c1 mig out
 	case $dom in d1) ip=198.51.100.1; path=ours ;; d3) ip=198.51.100.131; path=flood ;; esac
+	src=$(where "$dom") || { echo "$src"; return 1; }
+	dst=$((3 - src))
+	# a retry: what a failed try may have left (the target's paused copy,
+	# its listener, the pinger)
+	xh "$dst" "xl destroy $dom--incoming >/dev/null 2>&1
+[ -f /run/mig-recv.pid ] && kill \$(cat /run/mig-recv.pid) 2>/dev/null; rm -f /run/mig-recv.pid; true" >/dev/null
+	xd 2 2 "kill \$(pidof ping) 2>/dev/null; true" >/dev/null
+	echo "$dom ($path): h$src -> h$dst"
 	# a failure's output is shown: a flake in it (a segfault) gets the step retried
 	skew=$(xh "$src" "clk skew 192.0.2.$dst 1797") || { echo "$skew"; return 1; }
 	c0=$(guest_clk "$dom" "$src") || { echo "$c0"; return 1; }
 	xd 2 2 "rm -f /tmp/p; ping -D -i 0.01 -W 1 $ip >/tmp/p 2>&1 &
 sleep 1" >/dev/null || return 1
 	xh "$dst" "socat TCP-LISTEN:8002,reuseaddr EXEC:'xl migrate-receive' >/var/log/xen/migrate-receive.log 2>&1 &
+echo \$! >/run/mig-recv.pid
 sleep 0.5" >/dev/null || return 1
+	# xl's own lines stamped (seconds from its start): when the guest was
+	# suspended, the transfer ended and the target started it
 	mig=$(xh "$src" "$REC
-t0=\$EPOCHREALTIME
+# centiseconds since t0, without a process (one costs ~0.2 s in dom0)
+cs() { local t=\${EPOCHREALTIME/[.,]/}; d=\$(( (t - t0) / 10000 )); printf '%d.%02d' \$((d / 100)) \$((d % 100)); }
+t0=\${EPOCHREALTIME/[.,]/}
 rec migrate-start $dom to h$dst
-xl migrate -s '' $dom 'socat - TCP:192.0.2.$dst:8002' 2>&1 | tail -3
+xl migrate -s '' $dom 'socat - TCP:192.0.2.$dst:8002' 2>&1 |
+	while IFS= read -r l; do echo \"  \$(cs) \$l\"; done
 rc=\${PIPESTATUS[0]}
 rec migrate-end $dom to h$dst
-echo \"xl-migrate-s \$(echo \"\$EPOCHREALTIME - \$t0\" | bc)\"
-exit \$rc") || { echo "$mig"; xh "$dst" "cat /var/log/xen/migrate-receive.log"; return 1; }
-	echo "$mig"
+echo \"xl-t0 \$((t0 / 1000000)).\$(printf %06d \$((t0 % 1000000)))\"
+echo \"xl-migrate-s \$(cs)\"
+exit \$rc") || { echo "$mig"; xh "$dst" "cat /var/log/xen/migrate-receive.log; tail -20 /var/log/xen/xen-hotplug.log"; return 1; }
+	echo "$mig" | grep -vE 'xc: info: Saving|Bitmap|Frames|Memory|^ *[0-9.]+ *$' | tail -25
 	# d2 stops pinging once the guest answers again
 	out=$(xd 2 2 "
 for i in \$(seq 240); do
-	[ \$(tail -n 3 /tmp/p | grep -c 'bytes from') -ge 2 ] && break
+	n=\$(tail -n 3 /tmp/p | grep -c 'bytes from')
+	[ \"\${n:-0}\" -ge 2 ] && break
 	sleep 0.5
 done
 sleep 1
 kill -INT \$(pidof ping) 2>/dev/null; sleep 1
-awk '/bytes from/ { gsub(/[][]/, \"\", \$1); if (last != \"\" && \$1 - last > gap) gap = \$1 - last; last = \$1 }
-/packets transmitted/ { tx = \$1; rx = \$4 }
-END { printf \"lost %d blackout %.3f\\n\", tx - rx, gap }' /tmp/p") || return 1
+grep -q 'packets transmitted' /tmp/p || { echo 'the pinger died'; tail -3 /tmp/p; exit 1; }
+awk '/bytes from/ { gsub(/[][]/, \"\", \$1); if (last != \"\" && \$1 - last > gap) { gap = \$1 - last; g0 = last; g1 = \$1 }; last = \$1 }
+/packets transmitted/ { tx = \$1; rx = \$4; ms = \$NF; sub(/ms/, \"\", ms) }
+END { printf \"lost %d blackout %.3f interval_ms %.1f gap_from %.3f gap_to %.3f\\n\", tx - rx, gap, ms / tx, g0, g1 }' /tmp/p") || { echo "$out"; return 1; }
 	echo "pings: $out"
+	# (a flake in d2 may add a line: a crashed grep's shell error)
+	out=$(echo "$out" | grep '^lost ' | tail -n 1)
+	[ -n "$out" ] || return 1
+	# the timeline, each host on its own clock (d2's is h2's): what the
+	# daemons did with the MAC around the gap
+	echo "timeline: xl migrate started at $(echo "$mig" | awk '$1 == "xl-t0" { print $2 }') (h$src), h$dst - h$src = ${skew%% *} s"
+	if [ "$dom" = d1 ]; then
+		for n in 1 2; do
+			xh "$n" "grep -h '$D1MAC' /var/log/xenvnetd.log | tail -4" | sed "s/^/  h$n xenvnetd: /"
+		done
+	fi
 	c1=$(guest_clk "$dom" "$dst") || { echo "$c1"; return 1; }
 	read -r off rtt <<<"$skew"
 	awk -v k="$k" -v p="$path" -v a="$c0" -v b="$c1" -v off="$off" -v rtt="$rtt" -v mig="$mig" -v out="$out" 'BEGIN {
 		split(out, w, " "); n = split(mig, m, " ")
-		printf "MIG %d %s lost %d blackout_s %.3f guest_pause_s %.3f clock_skew_s %.3f skew_rtt_s %.3f xl_migrate_s %s\n", k, p, w[2], w[4], b - a - off, off, rtt, m[n]
-	}'
+		pause = b - a - off
+		printf "MIG %d %s lost %d blackout_s %.3f guest_pause_s %.3f beyond_pause_s %.3f ping_interval_ms %s clock_skew_s %.3f skew_rtt_s %.3f xl_migrate_s %s\n", k, p, w[2], w[4], pause, w[4] - pause, w[6], off, rtt, m[n]
+	}' | tee -a "$XH_DIR/mig.log"
 	# ours: the MAC moved, the source's FDB and vn varp point at the target
 	[ "$dom" = d1 ] || return 0
 	wait_in "$src" 60 "d1's MAC at 192.0.2.$dst on h$src" \
 		"vn varp | grep -q '$D1MAC.*192.0.2.$dst' && bridge fdb show dev vnif97 | grep -q '$D1MAC.*dst 192.0.2.$dst'"
 }
 
-migrations() {
-	local k
-	xl_create 1 d3 pvh 3 fl97 || return 1
-	D1HOST=1
-	D3HOST=1
-	for ((k = 1; k <= XH_MIGRATIONS; k++)); do
-		migrate "$k" d1 "$D1HOST" $((3 - D1HOST)) || return 1
-		D1HOST=$((3 - D1HOST))
-		migrate "$k" d3 "$D3HOST" $((3 - D3HOST)) || return 1
-		D3HOST=$((3 - D3HOST))
-	done
-	xh "$D3HOST" "xl destroy d3"
+destroy_d3() {
+	local n
+	n=$(where d3) || { echo "$n"; return 1; }
+	xh "$n" "xl destroy d3"
 }
 
 # ---- 5. nothing stale; the refused delete; a vif waiting for its vnet ----------
 delete_refused() {
-	xh "${D1HOST:-1}" "
+	local n
+	n=$(where d1) || { echo "$n"; return 1; }
+	xh "$n" "
 vn vnet-delete 97; rc=\$?
 echo \"vn vnet-delete 97 with d1 attached: status \$rc\"
 [ \$rc != 0 ] && xenstore-read /vnet/97/bridge && vn vnet-list | grep -q '^97 .* up'
@@ -259,7 +314,9 @@ echo \"vn vnet-delete 97 with d1 attached: status \$rc\"
 }
 
 teardown() {
-	xh "${D1HOST:-1}" "$REC; rec destroy-start d1; xl destroy d1 && echo destroyed d1; rec destroy-end d1" &&
+	local n
+	n=$(where d1) || { echo "$n"; return 1; }
+	xh "$n" "$REC; rec destroy-start d1; xl destroy d1 && echo destroyed d1; rec destroy-end d1" &&
 		xh 2 "$REC; rec shutdown-start d2; xl shutdown -w d2 && echo shut down d2; rec shutdown-end d2"
 }
 
@@ -304,6 +361,8 @@ hosts_counts() {
 # A failed step ends the run; what was recorded for the fixture is kept.
 fail() {
 	[ -z "$XH_FIXTURE" ] || rec_collect >/dev/null 2>&1
+	xh_segv_report
+	[ ! -s "$XH_DIR/mig.log" ] || { echo "migrations:"; cat "$XH_DIR/mig.log"; }
 	exit 1
 }
 xh_step "boot h1 and h2 (Xen 4.17 + dom0)" boot || exit 1
@@ -311,19 +370,30 @@ xh_step "1. /vnet/97/bridge written -> vnet97 up on h1 and h2" both vnet_up || f
 # one host at a time: each hotplug script gets the CPU the other VM leaves
 xh_step "2. xl create d1 (PVH, vif-bridge + hook) on h1" create 1 || fail
 xh_step "2. xl create d2 (PV, vif-vnet) on h2, xl network-attach its eth1 on fl97" create 2 || fail
+# d2 (PV) shares a pCPU with the other guests: its crashes count as flakes too
+XH_SEGV_GUESTS="2:2"
 xh_step "2. vn vifs, vn varp and remote FDB entries on both hosts" both attached || fail
+xh_step "2. the vifs locked in dom0's nftables (bridge table xenvnet) on both hosts" both locked || true  # the state is intact
 xh_step "3. d2 -> d1 across hosts$([ -z "$XH_REDUCED$XH_BENCH" ] && echo ": ping, ping -s 1472, iperf3 TCP/UDP") (guests at MTU 1500)" traffic || true  # the state is intact: go on to 4 and 5
 if [ -z "$XH_REDUCED" ]; then
-	xh_step "4. xl migrate d1 (PVH, ours) and d3 (PVH, flood-and-learn) x$XH_MIGRATIONS while d2 pings them every 10 ms" migrations || fail
+	xh_step "4. xl create d3 (PVH, fl97: the flood-and-learn twin of d1) on h1" xl_create 1 d3 pvh 3 fl97 || fail
+	for ((k = 1; k <= XH_MIGRATIONS; k++)); do
+		xh_step "4. migration $k of d1 (ours) while d2 pings it every 10 ms" migrate "$k" d1 || fail
+		xh_step "4. migration $k of d3 (flood-and-learn) while d2 pings it every 10 ms" migrate "$k" d3 || fail
+	done
+	xh_step "4. xl destroy d3" destroy_d3 || fail
 fi
 xh_step "5. vn vnet-delete 97 with d1 attached refuses" delete_refused || fail
 xh_step "5. xl destroy d1, xl shutdown d2" teardown || fail
+XH_SEGV_GUESTS=""
 xh_step "5. nothing stale on h1 and h2 (vifs, FDB, vn varp, backend keys)" both clean || fail
 if [ -z "$XH_REDUCED$XH_BENCH" ]; then
 	xh_step "5. a vif whose vnet is defined a moment after xl create is attached (vif-vnet waits)" late_vnet || fail
 fi
 xh_step "bad-MAC counts (vn hosts)" both hosts_counts || fail
 [ -z "$XH_FIXTURE" ] || xh_step "fixture: the recordings of both hosts" rec_collect || exit 1
+xh_segv_report
+[ ! -s "$XH_DIR/mig.log" ] || { echo "migrations:"; cat "$XH_DIR/mig.log"; }
 printf 'xen scenario: %d failed, %d emulation-flake retries, %.0f s in all\n' "$XH_FAILS" "$XH_FLAKES" \
 	"$(echo "$(date +%s.%N) - $XH_T0" | bc)"
 [ "$XH_FAILS" = 0 ]
