@@ -30,6 +30,11 @@ int dp_group_entry(struct kern *k, int tunnel, int family, const void *group, in
 	return rc;
 }
 
+int dp_group_entry_queue(struct kern *k, int tunnel, int family, const void *group, int via)
+{
+	return kern_fdb_queue_via(k, KERN_FDB_APPEND, tunnel, all_zero_mac, family, group, via);
+}
+
 /* One membership for the daemon: the group is the same for every vnet. */
 static struct {
 	int fd;

@@ -16,6 +16,11 @@
  * (@family's length), out of @via.  Synchronous.  0 or a libnl error. */
 int dp_group_entry(struct kern *k, int tunnel, int family, const void *group, int via);
 
+/* The same entry queued on @k's FDB batch (kern_fdb_queue_via), not waited
+ * for: an adopted tunnel's, at a restart, where a round trip each costs
+ * seconds per thousand vnets.  0 or a negative error. */
+int dp_group_entry_queue(struct kern *k, int tunnel, int family, const void *group, int via);
+
 /* Make the underlay @u a member of @group; a no-op when it is already (by
  * us), a new membership when the underlay or group changed.  0, or -1
  * with a reason. */

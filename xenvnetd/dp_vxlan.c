@@ -6,8 +6,6 @@
 #include <net/if.h>
 #include <netlink/route/link/vxlan.h>
 
-static const uint8_t all_zero_mac[6];
-
 static struct nl_addr *underlay_addr(const struct kern_underlay *u)
 {
 	return nl_addr_build(u->family, &u->addr, u->family == AF_INET ? 4 : 16);
@@ -109,8 +107,8 @@ static int vxlan_fix(struct kern *k, struct rtnl_link *vx, const struct kern_und
 	 * a round trip each cost seconds per thousand vnets on a busy host
 	 * (appending an entry that is there already changes nothing). */
 	if (rc == 0 && group)
-		rc = kern_fdb_queue_via(k, KERN_FDB_APPEND, rtnl_link_get_ifindex(vx), all_zero_mac, u->family,
-					nl_addr_get_binary_addr(group), u->ifindex);
+		rc = dp_group_entry_queue(k, rtnl_link_get_ifindex(vx), u->family, nl_addr_get_binary_addr(group),
+					  u->ifindex);
 	nl_addr_put(group);
 	nl_addr_put(local);
 	/* (a link from the restart's snapshot carries learning too: else each
