@@ -45,6 +45,10 @@ lab_ping 2 198.51.100.1 3
 [ "$(lc_counter 1 msgs-bad-mac)" = 0 ] || lab_fail "h1 counted bad MACs between hosts with one key"
 
 lab_step "d2's backend keys go: h1 drops the static entry"
+# d2 falls silent first, as a destroyed guest does: a frame of its still in
+# flight after the withdrawal would teach h1's bridge the MAC again (seen
+# once on vnet.ko in the VM).
+ip -n "${LAB_PREFIX}d2" link set eth0 down
 t0=$(lab_now_ms)
 xs 2 rm /local/domain/0/backend/vif/2
 lc_wait_fdb_gone 1 $M2 "$WAIT"
@@ -59,6 +63,7 @@ lc_wait_counter 2 macs-local -eq 0
 lc_fdb_has 2 $M1 192.0.2.1 || lab_fail "h2 lost d1's entry: $(lc_fdb 2 | tr '\n' ';')"
 
 lab_step "the keys come back: the entry comes back"
+ip -n "${LAB_PREFIX}d2" link set eth0 up
 lab_domain_keys 2 2 $M2 vnet97
 lc_wait_fdb 1 $M2 192.0.2.2 "$WAIT"
 lab_ping 1 198.51.100.2 2
