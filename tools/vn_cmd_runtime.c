@@ -196,6 +196,7 @@ int vn_cmd_hosts(const struct vn_opts *o, int argc, char **argv)
 		{ "LAST-HEARD", "last-heard", VN_COL_NUM },
 		{ "BAD-MAC", "bad-mac", VN_COL_NUM },
 		{ "REPLAYED", "replayed", VN_COL_NUM },
+		{ "KEY", "key", VN_COL_STR },
 		{ "ESP", "esp", VN_COL_STR },
 		{ "EPOCH", "esp-epoch", VN_COL_NUM },
 		{ "OFFSET", "esp-offset", VN_COL_NUM },

@@ -262,3 +262,14 @@ int auth_verify(const struct auth_key *k, const struct auth_span *s, size_t n,
 		return -1;
 	return CRYPTO_memcmp(want, mac, AUTH_MAC_LEN) == 0 ? 0 : -1;
 }
+
+uint32_t auth_key_id(const struct auth_key *k)
+{
+	static const char label[] = "xenvnet-key-id";
+	struct auth_span s = { label, sizeof(label) - 1 };
+	uint8_t mac[AUTH_MAC_LEN];
+
+	if (!k->len || auth_mac(k, &s, 1, mac) != 0)
+		return 0;
+	return (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+}

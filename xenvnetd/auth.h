@@ -58,4 +58,11 @@ int auth_mac(const struct auth_key *k, const struct auth_span *s, size_t n,
 int auth_verify(const struct auth_key *k, const struct auth_span *s, size_t n,
 		const uint8_t mac[AUTH_MAC_LEN]);
 
+/* The key's public name, announced in HELLOs so that hosts can tell which
+ * keys the others hold during a key change (docs/control-wire.md, "Key
+ * change"): the first 4 bytes, big-endian, of HMAC-SHA-256 under the key
+ * of the 14 bytes "xenvnet-key-id".  Says nothing about the key but
+ * whether two hosts hold the same one.  0 for a key not set. */
+uint32_t auth_key_id(const struct auth_key *k);
+
 #endif

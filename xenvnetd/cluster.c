@@ -1,6 +1,7 @@
 #include "cluster.h"
 #include "cluster_dns.h"
 #include "cluster_esp.h"
+#include "cluster_keychange.h"
 #include "cluster_fdb.h"
 #include "cluster_hosts.h"
 #include "cluster_net.h"
@@ -32,7 +33,8 @@ struct cluster {
 	struct reconciler *rec;
 	struct peers *peers;
 	struct cdns *dns;          /* the peers' host names */
-	const struct auth_key *key;
+	struct keyring *keys;     /* the daemon's; the previous key goes here */
+	struct ckc keychange;
 	struct cluster_params p;
 	char group[64];
 	bool running;
@@ -108,7 +110,7 @@ static void send_msg(struct cluster *c, struct proto_msg *m, const struct proto_
 	m->origin = c->self;
 	m->counter = ++c->counter;
 	m->time_us = realtime_us();
-	len = proto_encode(m, c->key, buf, sizeof(buf));
+	len = proto_encode(m, ckc_signer(&c->keychange, c->keys), buf, sizeof(buf));
 	if (len < 0) {
 		log_err("control: cannot encode %s: %s", proto_type_name(m->type), proto_err_name((int)len));
 		return;
@@ -527,12 +529,30 @@ static void host_remove(struct cluster *c, struct host *h, const char *why)
 	for (size_t i = 0; i < h->nvnets; i++)
 		host_flood(c, h, &h->vnets[i], false);
 	if (c->esp)
-		cesp_host(c->esp, &h->addr, false, 0, NULL);
+		cesp_host(c->esp, &h->addr, false, NULL);
 	mactab_foreach(&c->tab, forget_mac_of, &f);
 	replay_forget(c->replay, &h->addr, realtime_us());
 	if (cvni_forget(&c->vni, &h->addr))
 		cvni_apply(&c->vni, c->rec);
 	hosts_del(&c->hosts, h);
+}
+
+/* A key change moves on as the hosts announce the new key (cluster_keychange.h). */
+static void keychange_update(struct cluster *c, uint64_t now)
+{
+	bool all = c->keychange.all;
+
+	if (!keyring_changing(c->keys))
+		return;
+	ckc_update(&c->keychange, c->keys, &c->hosts, now);
+	if (c->keychange.all && !all)
+		log_info("key change: every host holds the new cluster key; signing with it");
+	if (!ckc_done(&c->keychange, c->keys, now, (uint64_t)c->p.hold_s * 1000u))
+		return;
+	log_info("key change complete: the previous cluster key is forgotten");
+	keyring_drop_prev(c->keys);
+	if (c->esp)
+		cesp_set_keys(c->esp, c->keys);
 }
 
 static void on_hello(struct cluster *c, const struct proto_msg *m, const struct cnet_rx *rx)
@@ -550,11 +570,16 @@ static void on_hello(struct cluster *c, const struct proto_msg *m, const struct 
 	}
 	fresh = !h->hello_seen;
 	h->hello_seen = true;
+	h->has_key_id = m->has_key_id;
+	h->key_id = m->key_id;
+	keychange_update(c, now);
 	/* its SAs before any flood entry points at it; each HELLO, for a
-	 * changed SA generation or key epoch offset (a newer one is ours
-	 * too: said at once, so that the rotation spreads and its initiator
-	 * sees it arrive) */
-	if (c->esp && cesp_host(c->esp, &h->addr, true, m->esp_gen, m->has_esp_offset ? &m->esp_offset : NULL))
+	 * changed SA generation, key epoch offset or key (a newer offset is
+	 * ours too: said at once, so that the rotation spreads and its
+	 * initiator sees it arrive) */
+	struct cesp_hello eh = { m->esp_gen, m->has_esp_offset ? &m->esp_offset : NULL,
+				 m->has_key_id ? &m->key_id : NULL };
+	if (c->esp && cesp_host(c->esp, &h->addr, true, &eh))
 		send_hello(c);
 	h->last_ms = now;
 	h->hold_s = hosts_hold(m->hold_s);
@@ -627,8 +652,14 @@ static void note_dropped(struct cluster *c, const struct cnet_rx *rx, const stru
 static void handle(struct cluster *c, const struct cnet_rx *rx)
 {
 	struct proto_msg m;
-	int rc = proto_decode(c->rx, rx->len, c->key, &m, c->rx_vnets, PROTO_MAX_VNETS, c->rx_entries,
+	int rc = proto_decode(c->rx, rx->len, &c->keys->cur, &m, c->rx_vnets, PROTO_MAX_VNETS, c->rx_entries,
 			      PROTO_MAX_ENTRIES);
+
+	/* during a key change, hosts that have not reloaded yet sign with
+	 * the previous key, and so do we until every host has the new one */
+	if (rc == PROTO_E_MAC && keyring_changing(c->keys))
+		rc = proto_decode(c->rx, rx->len, &c->keys->prev, &m, c->rx_vnets, PROTO_MAX_VNETS,
+				  c->rx_entries, PROTO_MAX_ENTRIES);
 
 	struct proto_stats before = c->stats;
 
@@ -737,8 +768,9 @@ static void send_hello(struct cluster *c)
 {
 	struct vnet_list *l = calloc(1, sizeof(*l));
 	uint64_t gen = cesp_gen(c->esp);
-	/* the offset goes with the generation: both say "ESP here" */
-	size_t per = PROTO_MAX_VNETS - 2 * (gen != 0), parts;
+	/* the offset goes with the generation: both say "ESP here"; the
+	 * key id always */
+	size_t per = PROTO_MAX_VNETS - 2 * (gen != 0) - 1, parts;
 
 	if (!l)
 		return;
@@ -752,6 +784,7 @@ static void send_hello(struct cluster *c)
 			.parts = (uint8_t)parts, .vnets = l->v + at,
 			.nvnets = l->n - at < per ? l->n - at : per, .esp_gen = gen,
 			.has_esp_offset = gen != 0, .esp_offset = cesp_offset(c->esp),
+			.has_key_id = true, .key_id = c->keys->cur_id,
 		};
 		send_msg(c, &m, NULL);
 	}
@@ -834,6 +867,7 @@ static void hello_tick(void *arg)
 		host_update_flood(c, h);
 		i++;
 	}
+	keychange_update(c, now);
 	tombstones_tick(c, now);
 	/* Every tick, not only on news: our own definitions change too. */
 	cvni_expire(&c->vni, now);
@@ -1055,11 +1089,14 @@ static void close_socket(struct cluster *c)
 	cnet_close(&c->net);
 }
 
-int cluster_start(struct cluster *c, const struct auth_key *key, const struct cluster_params *p,
+int cluster_start(struct cluster *c, struct keyring *keys, const struct cluster_params *p,
 		  char *err, size_t errlen)
 {
-	c->key = key;
+	c->keys = keys;
 	c->p = *p;
+	/* a new key: nobody is known to hold it yet */
+	c->keychange = (struct ckc){ 0 };
+	keychange_update(c, loop_now_ms());
 	/* A reload may lower them: hosts beyond stay, no new ones come. */
 	c->hosts.max = p->max_hosts;
 	c->hosts.max_vnets = p->max_vnets_per_host;
@@ -1103,6 +1140,11 @@ void cluster_hello_now(struct cluster *c)
 bool cluster_running(const struct cluster *c)
 {
 	return c->running;
+}
+
+bool cluster_key_changing(const struct cluster *c)
+{
+	return c->running && keyring_changing(c->keys);
 }
 
 void cluster_stop(struct cluster *c)
@@ -1168,6 +1210,8 @@ void cluster_foreach_host(struct cluster *c, void (*cb)(void *arg, const struct 
 			.addr = &h->addr, .known = true, .multicast = host_direct(h, now),
 			.vnets = ids, .age_ms = now - h->last_ms,
 			.bad_mac = s ? s->bad_mac : 0, .replayed = s ? s->replayed : 0,
+			.key = !h->has_key_id ? "none" : h->key_id == c->keys->cur_id ? "current"
+			       : keyring_changing(c->keys) && h->key_id == c->keys->prev_id ? "previous" : "other",
 		};
 		for (size_t j = 0; ids && j < h->nvnets; j++)
 			if (h->vnets[j].expires_ms > now)

@@ -45,6 +45,8 @@ struct cluster_host_info {
 	uint64_t age_ms;      /* since its last HELLO, or its last dropped message */
 	uint64_t bad_mac;     /* messages from it that failed authentication */
 	uint64_t replayed;    /* and that were replays */
+	const char *key;      /* the cluster key its HELLOs announce: "current",
+			       * "previous" (during a key change), "other", "none" */
 };
 
 struct cluster;
@@ -53,11 +55,16 @@ struct cluster *cluster_new(struct loop *l, struct kern *k, const struct datapla
 			    struct reconciler *rec, struct peers *peers);
 void cluster_free(struct cluster *c);
 
-/* Start speaking the protocol on the reconciler's underlay; the key must
- * stay valid while running.  Returns 0 or -1 with a reason. */
-int cluster_start(struct cluster *c, const struct auth_key *key, const struct cluster_params *p,
+/* Start speaking the protocol on the reconciler's underlay with the keys
+ * of @keys (a current one at least), which must stay valid while running;
+ * the cluster ends a key change in it (keyring_drop_prev) once every host
+ * holds the new key.  Returns 0 or -1 with a reason. */
+struct keyring;
+int cluster_start(struct cluster *c, struct keyring *keys, const struct cluster_params *p,
 		  char *err, size_t errlen);
 void cluster_stop(struct cluster *c);
+/* A key change is under way: the previous key is still kept. */
+bool cluster_key_changing(const struct cluster *c);
 bool cluster_running(const struct cluster *c);
 
 /* The underlay changed: re-open the socket on the new one. */

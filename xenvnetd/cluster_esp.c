@@ -2,6 +2,7 @@
 #include "cluster_esp.h"
 #include "cluster_esp_gen.h"
 #include "cluster_esp_rot.h"
+#include "cluster_keyring.h"
 #include "cluster_keys.h"
 #include "dp_esp.h"
 #include "log.h"
@@ -36,7 +37,18 @@ struct peer {
 	bool has_off;         /* its HELLO announced a key epoch offset: */
 	uint32_t off;
 	uint32_t refused_off; /* the last offset refused from it (logged once) */
+	bool has_kid;         /* its HELLO announced its cluster key's id: */
+	uint32_t kid;
 };
+
+/* A cluster key as the derivation's input keying material. */
+struct ikey {
+	uint8_t b[AUTH_KEY_MAX];
+	size_t len;           /* 0: none */
+	uint32_t id;          /* auth_key_id() */
+};
+#define CUR 0
+#define PREV 1
 
 struct cesp {
 	struct loop *loop;
@@ -44,8 +56,10 @@ struct cesp {
 	struct dp_esp *dp;
 	char dp_err[160];
 	uint64_t gen;        /* ours: every SA we send with */
-	uint8_t ikm[AUTH_KEY_MAX];
-	size_t ikmlen;
+	/* the current cluster key and, during a key change, the previous
+	 * one (cluster_keyring.h): inbound SAs of both, outbound of the one
+	 * each peer holds */
+	struct ikey key[2];
 	unsigned rekey_s;
 	uint32_t offset;     /* cluster-wide, added to the wall-clock epoch */
 	char *state_dir;     /* where the generation and the offset are kept */
@@ -89,10 +103,20 @@ static void refused(struct cesp *e, const char *what, const struct peer *p, int 
 }
 
 /* @gen is the sender's: ours for outbound SAs, the peer's for inbound. */
-static int derive(const struct cesp *e, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
+static int derive(const struct ikey *k, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
 		  const struct dp_esp_addr *src, const struct dp_esp_addr *dst, struct ckeys_sa *sa)
 {
-	return ckeys_derive(e->ikm, e->ikmlen, lvl, epoch, src->family, src->b, dst->b, gen, sa);
+	return ckeys_derive(k->b, k->len, lvl, epoch, src->family, src->b, dst->b, gen, sa);
+}
+
+/* The key our SAs to @p derive from: the previous one while a key change
+ * is under way and @p has not announced the current one (its inbound SAs
+ * are of the previous key then); else the current one. */
+static const struct ikey *out_key(const struct cesp *e, const struct peer *p)
+{
+	if (e->key[PREV].len && !(p->has_kid && p->kid == e->key[CUR].id))
+		return &e->key[PREV];
+	return &e->key[CUR];
 }
 
 /* Seconds from now to the end of the wall-clock period after @epoch's:
@@ -106,12 +130,12 @@ static uint64_t hard_lifetime(const struct cesp *e, uint32_t epoch)
 }
 
 /* Add (or adopt) the SA sent by src to dst in epoch.  -1 when refused. */
-static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
-		  const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
+static int sa_add(struct cesp *e, struct peer *p, const struct ikey *k, enum ckeys_level lvl, uint32_t epoch,
+		  uint64_t gen, const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
 {
 	uint64_t hard_s = hard_lifetime(e, epoch);
 	struct ckeys_sa sa;
-	int rc = derive(e, lvl, epoch, gen, src, dst, &sa) < 0 ? -NLE_FAILURE
+	int rc = derive(k, lvl, epoch, gen, src, dst, &sa) < 0 ? -NLE_FAILURE
 		 : dp_esp_sa_add(e->dp, lvl, src, dst, &sa, hard_s);
 
 	ckeys_wipe(&sa);
@@ -120,34 +144,47 @@ static int sa_add(struct cesp *e, struct peer *p, enum ckeys_level lvl, uint32_t
 	return rc < 0 ? -1 : 0;
 }
 
-static void sa_del(struct cesp *e, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
+static void sa_del(struct cesp *e, const struct ikey *k, enum ckeys_level lvl, uint32_t epoch, uint64_t gen,
 		   const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
 {
 	struct ckeys_sa sa;
 
-	if (derive(e, lvl, epoch, gen, src, dst, &sa) == 0)
+	if (k->len && derive(k, lvl, epoch, gen, src, dst, &sa) == 0)
 		dp_esp_sa_del(e->dp, src, dst, sa.spi);
 	ckeys_wipe(&sa);
 }
 
 /* Remove the level's SAs of epochs from..to-1 (at most SKIP_MAX). */
-static void sa_del_range(struct cesp *e, enum ckeys_level l, uint32_t from, uint32_t to, uint64_t gen,
-			 const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
+static void sa_del_range(struct cesp *e, const struct ikey *k, enum ckeys_level l, uint32_t from, uint32_t to,
+			 uint64_t gen, const struct dp_esp_addr *src, const struct dp_esp_addr *dst)
 {
 	for (uint32_t x = from, n = 0; x != to && n < SKIP_MAX; x++, n++)
-		sa_del(e, l, x, gen, src, dst);
+		sa_del(e, k, l, x, gen, src, dst);
+}
+
+/* Every SA with @p derived from @k: inbound of epochs ep-2..ep+1, ours of
+ * ep-1..ep (a key no longer held). */
+static void key_del(struct cesp *e, const struct peer *p, const struct ikey *k)
+{
+	for (size_t i = 0; i < NLEVELS; i++) {
+		sa_del_range(e, k, levels[i], p->epoch - 2, p->epoch + 2, p->gen, &p->a, &e->local);
+		sa_del_range(e, k, levels[i], p->epoch - 1, p->epoch + 1, e->gen, &e->local, &p->a);
+	}
 }
 
 /* Bring the peer to epoch ep, make-before-break: inbound SAs of ep-1..ep+1
- * first (the peer may already send with ep+1), then our outbound SA of ep
- * (the kernel sends with the newest SA the policy's reqid finds), then the
- * policy that sends through it; only then the SAs of older epochs go, also
- * those of epochs skipped when the loop was held up past a boundary. */
+ * first (the peer may already send with ep+1), of each key held, then our
+ * outbound SA of ep (the kernel sends with the newest SA the policy's
+ * reqid finds), then the policy that sends through it; only then the SAs
+ * of older epochs go, also those of epochs skipped when the loop was held
+ * up past a boundary, and our SA of ep under the other key (a switch of
+ * key: the peer announced the current one). */
 static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 {
 	/* the epoch installed before; ep itself when none, or when the
 	 * clock went back (never remove what is being added) */
 	uint32_t old = p->installed && (int32_t)(ep - p->epoch) > 0 ? p->epoch : ep;
+	const struct ikey *out = out_key(e, p);
 	bool ok = true;
 
 	for (size_t i = 0; i < NLEVELS; i++) {
@@ -155,15 +192,20 @@ static void peer_install(struct cesp *e, struct peer *p, uint32_t ep)
 		uint16_t port = cesp_port(e->base, (enum vnet_security)l);
 		int rc;
 
-		for (uint32_t d = 0; d < 3; d++)
-			ok &= sa_add(e, p, l, ep - 1 + d, p->gen, &p->a, &e->local) == 0;
-		ok &= sa_add(e, p, l, ep, e->gen, &e->local, &p->a) == 0;
+		for (size_t k = 0; k < 2; k++)
+			for (uint32_t d = 0; d < 3 && e->key[k].len; d++)
+				ok &= sa_add(e, p, &e->key[k], l, ep - 1 + d, p->gen, &p->a, &e->local) == 0;
+		ok &= sa_add(e, p, out, l, ep, e->gen, &e->local, &p->a) == 0;
 		if ((rc = dp_esp_policy(e->dp, true, DP_ESP_PAIR_OUT, l, &e->local, &p->a, port)) < 0) {
 			refused(e, "policy", p, rc);
 			ok = false;
 		}
-		sa_del_range(e, l, old - 1, ep, e->gen, &e->local, &p->a);
-		sa_del_range(e, l, old - 2, ep - 1, p->gen, &p->a, &e->local);
+		for (size_t k = 0; k < 2; k++) {
+			const struct ikey *kk = &e->key[k];
+
+			sa_del_range(e, kk, l, old - 1, kk == out ? ep : ep + 1, e->gen, &e->local, &p->a);
+			sa_del_range(e, kk, l, old - 2, ep - 1, p->gen, &p->a, &e->local);
+		}
 	}
 	p->installed = ok;
 	p->epoch = ep;
@@ -180,8 +222,8 @@ static void peer_uninstall(struct cesp *e, struct peer *p)
 		enum ckeys_level l = levels[i];
 
 		dp_esp_policy(e->dp, false, DP_ESP_PAIR_OUT, l, &e->local, &p->a, cesp_port(e->base, (enum vnet_security)l));
-		for (uint32_t d = 0; d < 4; d++)
-			sa_del(e, l, p->epoch - 2 + d, p->gen, &p->a, &e->local);
+		for (size_t k = 0; k < 2; k++)
+			sa_del_range(e, &e->key[k], l, p->epoch - 2, p->epoch + 2, p->gen, &p->a, &e->local);
 	}
 	p->installed = false;
 }
@@ -199,17 +241,18 @@ static void peer_regen(struct cesp *e, struct peer *p, uint64_t gen)
 	for (size_t i = 0; i < NLEVELS; i++) {
 		enum ckeys_level l = levels[i];
 
-		for (uint32_t d = 0; d < 3; d++)
-			ok &= sa_add(e, p, l, p->epoch - 1 + d, gen, &p->a, &e->local) == 0;
-		for (uint32_t d = 0; d < 4; d++)
-			sa_del(e, l, p->epoch - 2 + d, old, &p->a, &e->local);
+		for (size_t k = 0; k < 2; k++)
+			for (uint32_t d = 0; d < 3 && e->key[k].len; d++)
+				ok &= sa_add(e, p, &e->key[k], l, p->epoch - 1 + d, gen, &p->a, &e->local) == 0;
+		for (size_t k = 0; k < 2; k++)
+			sa_del_range(e, &e->key[k], l, p->epoch - 2, p->epoch + 2, old, &p->a, &e->local);
 	}
 	p->installed = ok;
 }
 
 static bool running(const struct cesp *e)
 {
-	return e->dp && e->active && e->have_local && e->probe_ok && e->ikmlen;
+	return e->dp && e->active && e->have_local && e->probe_ok && e->key[CUR].len;
 }
 
 static void on_tick(void *arg)
@@ -292,29 +335,61 @@ void cesp_free(struct cesp *e)
 		return;
 	loop_timer_cancel(e->loop, &e->tick);
 	dp_esp_free(e->dp);
-	OPENSSL_cleanse(e->ikm, sizeof(e->ikm));
+	OPENSSL_cleanse(e->key, sizeof(e->key));
 	free(e->state_dir);
 	free(e->v);
 	free(e);
 }
 
-void cesp_set_key(struct cesp *e, const struct auth_key *k)
+static void ikey_set(struct ikey *to, const struct auth_key *k, uint32_t id)
 {
-	size_t len = k ? k->len : 0;
+	OPENSSL_cleanse(to, sizeof(*to));
+	if (k && k->len) {
+		memcpy(to->b, k->secret, k->len);
+		to->len = k->len;
+		to->id = id;
+	}
+}
 
-	if (len == e->ikmlen && (!len || memcmp(e->ikm, k->secret, len) == 0))
+static bool ikey_same(const struct ikey *a, const struct ikey *b)
+{
+	return a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
+}
+
+void cesp_set_keys(struct cesp *e, const struct keyring *r)
+{
+	struct ikey was[2], now[2];
+	bool was_running = running(e);
+
+	ikey_set(&now[CUR], r ? &r->cur : NULL, r ? r->cur_id : 0);
+	ikey_set(&now[PREV], r ? &r->prev : NULL, r ? r->prev_id : 0);
+	if (ikey_same(&now[CUR], &e->key[CUR]) && ikey_same(&now[PREV], &e->key[PREV])) {
+		OPENSSL_cleanse(now, sizeof(now));
 		return;
-	/* The old key's SAs go (their SPIs are the old key's), then every
-	 * pair is derived with the new one; the pair policies stay, so in
-	 * between frames are dropped, never sent in clear. */
-	if (running(e))
-		uninstall_all(e);
-	OPENSSL_cleanse(e->ikm, sizeof(e->ikm));
-	if (len)
-		memcpy(e->ikm, k->secret, len);
-	e->ikmlen = len;
-	if (running(e))
-		install_all(e);
+	}
+	if (was_running && !now[CUR].len)
+		uninstall_all(e); /* the pair policies go: the guards drop */
+	memcpy(was, e->key, sizeof(was));
+	memcpy(e->key, now, sizeof(now));
+	OPENSSL_cleanse(now, sizeof(now));
+	if (running(e)) {
+		/* make-before-break: the SAs of the keys held now (each peer's
+		 * outbound moved to the key it holds), then those of a key
+		 * no longer held go */
+		if (!was_running)
+			install_all(e);
+		for (size_t i = 0; was_running && i < e->n; i++)
+			if (e->v[i].installed && e->v[i].a.family == e->local.family)
+				peer_install(e, &e->v[i], e->v[i].epoch);
+		for (size_t k = 0; was_running && k < 2; k++) {
+			if (!was[k].len || ikey_same(&was[k], &e->key[CUR]) || ikey_same(&was[k], &e->key[PREV]))
+				continue;
+			for (size_t i = 0; i < e->n; i++)
+				if (e->v[i].a.family == e->local.family)
+					key_del(e, &e->v[i], &was[k]);
+		}
+	}
+	OPENSSL_cleanse(was, sizeof(was));
 }
 
 void cesp_set_rekey(struct cesp *e, unsigned rekey_s)
@@ -389,7 +464,7 @@ int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enu
 					vnet_security_name(level), port, nl_geterror(rc));
 		e->guarded[li] = true;
 	}
-	if (!e->ikmlen)
+	if (!e->key[CUR].len)
 		return vnet_err(why, whylen, "security %s needs the cluster key (the control protocol is off)",
 				vnet_security_name(level));
 	e->active = true;
@@ -449,8 +524,23 @@ static bool peer_offset(struct cesp *e, struct peer *p, uint32_t off)
 	return false;
 }
 
-bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen, const uint32_t *offset)
+/* A host announced its cluster key's id: our SAs to it move to the key
+ * it holds, when that changes which. */
+static void peer_kid(struct cesp *e, struct peer *p, const uint32_t *kid)
 {
+	const struct ikey *before = out_key(e, p);
+
+	p->has_kid = kid != NULL;
+	p->kid = kid ? *kid : 0;
+	if (out_key(e, p) != before && running(e) && p->installed)
+		peer_install(e, p, p->epoch);
+}
+
+bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, const struct cesp_hello *h)
+{
+	uint64_t gen = h ? h->gen : 0;
+	const uint32_t *offset = h ? h->offset : NULL;
+
 	struct dp_esp_addr pa;
 	size_t i = find_peer(e, a, &pa);
 
@@ -473,6 +563,8 @@ bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_
 		memset(&v[e->n], 0, sizeof(v[0]));
 		v[e->n].a = pa;
 		v[e->n].gen = gen;
+		v[e->n].has_kid = h->key_id != NULL;
+		v[e->n].kid = h->key_id ? *h->key_id : 0;
 		e->n++;
 		if (running(e) && pa.family == e->local.family)
 			peer_install(e, &e->v[i], e->epoch);
@@ -486,6 +578,7 @@ bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_
 	}
 	if (!present || i >= e->n)
 		return false;
+	peer_kid(e, &e->v[i], h->key_id);
 	if (!offset) {
 		e->v[i].has_off = false;
 		return false;

@@ -26,9 +26,12 @@ uint64_t cesp_gen(const struct cesp *e);
  * derives and adopts the same ones, traffic flows meanwhile. */
 void cesp_free(struct cesp *e);
 
-/* The cluster key changed (NULL: the control protocol is off).  SAs with
- * every host are derived anew. */
-void cesp_set_key(struct cesp *e, const struct auth_key *k);
+/* The cluster keys changed (NULL: the control protocol is off).  Inbound
+ * SAs are kept for both keys of @r during a key change; ours to each host
+ * derive from the key it announces (cluster_keyring.h), make-before-break;
+ * SAs of a key no longer held go. */
+struct keyring;
+void cesp_set_keys(struct cesp *e, const struct keyring *r);
 void cesp_set_rekey(struct cesp *e, unsigned rekey_s);
 
 /* The UDP port the tunnels of a level use: one port per level is what
@@ -42,12 +45,18 @@ uint16_t cesp_port(uint16_t base, enum vnet_security level);
 int cesp_ready(struct cesp *e, const struct kern_underlay *u, uint16_t base, enum vnet_security level,
 	       char *why, size_t whylen);
 
-/* A host of the cluster was heard (HELLO accepted, announcing its SA
- * generation @gen: a change means it lost its SAs, so ours from it are
- * derived anew; and its key epoch offset, NULL when it announced none) or
- * went (@present false, @gen and @offset ignored).  True when we adopted
- * its offset (ours changed: announce it). */
-bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, uint64_t gen, const uint32_t *offset);
+/* What a host's HELLO said about ESP. */
+struct cesp_hello {
+	uint64_t gen;            /* its SA generation: a change means it lost
+				  * its SAs, so ours from it are derived anew */
+	const uint32_t *offset;  /* its key epoch offset; NULL: none announced */
+	const uint32_t *key_id;  /* its cluster key's id; NULL: none announced */
+};
+
+/* A host of the cluster was heard (HELLO accepted) or went (@present
+ * false, @h ignored: may be NULL).  True when we adopted its offset (ours
+ * changed: announce it). */
+bool cesp_host(struct cesp *e, const struct proto_addr *a, bool present, const struct cesp_hello *h);
 
 /* The key epoch offset this host announces in its HELLOs (0 for NULL). */
 uint32_t cesp_offset(const struct cesp *e);

@@ -27,6 +27,8 @@ struct host {
 	unsigned hold_s;
 	uint64_t direct_until_ms; /* multicast reaches it until then */
 	bool hello_seen;       /* sent a HELLO (else only announcements so far) */
+	bool has_key_id;       /* its HELLO announced its cluster key's id: */
+	uint32_t key_id;
 	size_t nmacs;          /* MAC entries attributed to it */
 	struct host_vnet *vnets;
 	size_t nvnets, cap;

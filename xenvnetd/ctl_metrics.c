@@ -140,8 +140,8 @@ static void status_metrics(FILE *o, const struct recs *st)
 		{ "peers", "peers", "Configured peers." },
 	};
 	/* Counters that are levels, not running totals. */
-	static const char *const levels[] = { "control-protocol", "hosts", "hosts-multicast",
-					      "macs-local", "macs-remote", "macs-refused",
+	static const char *const levels[] = { "control-protocol", "key-changing", "hosts",
+					      "hosts-multicast", "macs-local", "macs-remote", "macs-refused",
 					      "esp-active", "esp-epoch", "esp-offset", "esp-hosts",
 					      "esp-hosts-ok" };
 

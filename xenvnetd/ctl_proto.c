@@ -461,6 +461,8 @@ int ctl_emit_host(struct ctl_reply *r, const struct ctl_host *h)
 	rc |= field_u64(r, "nvnets", h->nvnets);
 	rc |= field_u64(r, "bad-mac", h->bad_mac);
 	rc |= field_u64(r, "replayed", h->replayed);
+	if (h->key)
+		rc |= field(r, "key", h->key);
 	if (h->esp)
 		rc |= field(r, "esp", h->esp);
 	if (h->has_esp_epoch)

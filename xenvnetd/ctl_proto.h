@@ -158,6 +158,7 @@ struct ctl_host {
 	uint32_t esp_epoch;
 	bool has_esp_offset;   /* the key epoch offset its HELLOs announce */
 	uint32_t esp_offset;
+	const char *key;       /* the cluster key it announces (cluster_host_info); NULL: not said */
 	uint64_t last_heard_s; /* since its last HELLO, or last dropped message */
 	const struct vnet_id *vnets;
 	size_t nvnets;

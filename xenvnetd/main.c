@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "cluster_evpn.h"
 #include "cluster_esp.h"
+#include "cluster_keyring.h"
 #include "hostannounce.h"
 #include "ctl.h"
 #include "peers.h"
@@ -48,7 +49,7 @@ struct daemon {
 	struct xsconn *xs;
 	struct vifs *vifs;
 	struct peers peers;
-	struct auth_key key;
+	struct keyring keys;      /* the cluster key, and the previous one during a change */
 	struct cluster *cluster;
 	struct dp_lock *lock;
 	struct cesp *esp;         /* secured vnets' SAs (cluster_esp.h) */
@@ -138,10 +139,11 @@ static void on_signal(void *arg, uint32_t events)
 			reconciler_config_changed(d->rec);
 			vifs_set_lock_default(d->vifs, d->cfg.lock_vifs);
 			cluster_stop(d->cluster);
-			if (key_ok) {
-				auth_key_free(&d->key);
-				d->key = key;
-			}
+			/* A new key: the old one is kept until every host
+			 * has the new one (cluster_keyring.h). */
+			if (key_ok && keyring_take(&d->keys, &key) && keyring_changing(&d->keys))
+				log_info("reload: a new cluster key (id %08x; previous %08x kept until every host "
+					 "has it)", d->keys.cur_id, d->keys.prev_id);
 			start_cluster(d, key_ok ? NULL : err);
 		} else {
 			/* Kernel state stays: traffic keeps flowing while we are down. */
@@ -358,7 +360,7 @@ static void on_ctl(void *arg, uint32_t events)
 	ctl_on_readable(d->ctl);
 }
 
-/* The control protocol runs only with a usable cluster key (d->key);
+/* The control protocol runs only with a usable cluster key (d->keys);
  * key_err says why there is none. */
 static void start_cluster(struct daemon *d, const char *key_err)
 {
@@ -372,7 +374,7 @@ static void start_cluster(struct daemon *d, const char *key_err)
 	};
 
 	if (d->esp)
-		cesp_set_key(d->esp, key_err ? NULL : &d->key);
+		cesp_set_keys(d->esp, key_err ? NULL : &d->keys);
 	if (d->cfg.control == CONTROL_EVPN) {
 		log_info("control = evpn: FRR (bgpd + zebra) distributes the MACs, our protocol stays off");
 		reconciler_set_learning(d->rec, false); /* zebra installs remote MACs */
@@ -380,7 +382,7 @@ static void start_cluster(struct daemon *d, const char *key_err)
 	}
 	if (key_err) {
 		log_warn("control protocol off: %s; vnets run on flood-and-learn alone", key_err);
-	} else if (cluster_start(d->cluster, &d->key, &p, err, sizeof(err)) < 0) {
+	} else if (cluster_start(d->cluster, &d->keys, &p, err, sizeof(err)) < 0) {
 		log_err("control protocol: %s", err);
 	} else {
 		log_info("control protocol on port %u", p.port);
@@ -537,7 +539,11 @@ int main(int argc, char **argv)
 	svc_ready(&d.svc, d.loop); /* Type=notify: `systemctl start` returns now */
 	reconciler_set_xs(d.rec, d.xs);
 	reconciler_on_change(d.rec, vnet_changed, &d);
-	start_cluster(&d, auth_load_key(d.cfg.key_file, &d.key, err, sizeof(err)) == 0 ? NULL : err);
+	struct auth_key key = { 0 };
+	bool key_ok = auth_load_key(d.cfg.key_file, &key, err, sizeof(err)) == 0;
+	if (key_ok)
+		keyring_take(&d.keys, &key);
+	start_cluster(&d, key_ok ? NULL : err);
 	/* After the signals are blocked: the announcer thread takes none. */
 	host_announce_set_sticky(d.cfg.control != CONTROL_EVPN);
 	if (host_announce_start(d.loop, member_ready, &d, err, sizeof(err)) < 0)
@@ -561,7 +567,7 @@ out:
 	vifs_free(d.vifs);
 	dp_lock_free(d.lock);
 	reconciler_free(d.rec);
-	auth_key_free(&d.key);
+	keyring_free(&d.keys);
 	peers_free(&d.peers);
 	if (d.sigfd >= 0)
 		close(d.sigfd);

@@ -167,22 +167,23 @@ static bool is_gen(const uint8_t *p)
 	return memcmp(p, one, 16) == 0;
 }
 
-/* The key epoch offset element: vnet id 0 (invalid: receivers that do not
- * know it drop it), the offset, then "xvof" (a vnet 0 without it stays an
- * invalid element). */
+/* The key epoch offset and key id elements: vnet id 0 (invalid: receivers
+ * that do not know them drop them), the value, then "xvof" or "xvki" (a
+ * vnet 0 without either stays an invalid element). */
 #define OFFSET_MAGIC 0x78766f66u
-static void put_offset(uint8_t *p, uint32_t off)
+#define KEY_ID_MAGIC 0x78766b69u
+static void put_tagged(uint8_t *p, uint32_t v, uint32_t magic)
 {
 	memset(p, 0, 16);
-	put32(p + 16, off);
-	put32(p + 20, OFFSET_MAGIC);
+	put32(p + 16, v);
+	put32(p + 20, magic);
 }
 
-static bool is_offset(const uint8_t *p)
+static bool is_tagged(const uint8_t *p, uint32_t magic)
 {
 	static const uint8_t zero[16];
 
-	return memcmp(p, zero, 16) == 0 && get32(p + 20) == OFFSET_MAGIC;
+	return memcmp(p, zero, 16) == 0 && get32(p + 20) == magic;
 }
 
 static void get_vnet(const uint8_t *p, struct proto_vnet *v)
@@ -201,7 +202,8 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 {
 	size_t e = elem_len(m->type);
 	bool hello = m->type == PROTO_HELLO, gen = hello && m->esp_gen, off = hello && m->has_esp_offset;
-	size_t n = hello ? m->nvnets : m->nentries, extra = (size_t)gen + off;
+	bool kid = hello && m->has_key_id;
+	size_t n = hello ? m->nvnets : m->nentries, extra = (size_t)gen + off + kid;
 
 	if (e == 0)
 		return PROTO_E_TYPE;
@@ -240,10 +242,16 @@ ssize_t proto_encode(const struct proto_msg *m, const struct auth_key *k, uint8_
 		else
 			put_entry(p, m->type, &m->entries[i]);
 	}
-	if (gen)
+	if (gen) {
 		put_gen(p, m->esp_gen);
-	if (off)
-		put_offset(p + (gen ? e : 0), m->esp_offset);
+		p += e;
+	}
+	if (off) {
+		put_tagged(p, m->esp_offset, OFFSET_MAGIC);
+		p += e;
+	}
+	if (kid)
+		put_tagged(p, m->key_id, KEY_ID_MAGIC);
 	if (proto_sign(buf, len, k) != 0)
 		return PROTO_E_CRYPTO;
 	return (ssize_t)len;
@@ -299,9 +307,15 @@ static int parse_body(const uint8_t *buf, size_t n, struct proto_msg *m,
 				gens++;
 				continue;
 			}
-			if (is_offset(p)) {
+			if (is_tagged(p, OFFSET_MAGIC)) {
 				m->has_esp_offset = true;
 				m->esp_offset = get32(p + 16);
+				gens++;
+				continue;
+			}
+			if (is_tagged(p, KEY_ID_MAGIC)) {
+				m->has_key_id = true;
+				m->key_id = get32(p + 16);
 				gens++;
 				continue;
 			}

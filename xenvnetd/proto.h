@@ -118,6 +118,10 @@ struct proto_msg {
 	 * on the wire an element with vnet id 0, dropped the same way */
 	bool has_esp_offset;
 	uint32_t esp_offset;
+	/* the id of the origin's current cluster key (auth_key_id), when
+	 * has_key_id; on the wire an element with vnet id 0, like the offset */
+	bool has_key_id;
+	uint32_t key_id;
 	/* ANNOUNCE, WITHDRAW, REQUEST only: */
 	size_t nentries;
 	struct proto_entry *entries;

@@ -191,6 +191,7 @@ static void rt_status(void *arg, struct ctl_reply *r)
 	ctl_emit_status(r, &s);
 	cluster_evpn_emit(r, rt->cfg, u);
 	ctl_emit_counter(r, "control-protocol", cluster_running(rt->cluster));
+	ctl_emit_counter(r, "key-changing", cluster_key_changing(rt->cluster));
 	ctl_emit_counter(r, "fdb-write-errors", rt->k->batch_errors);
 	ctl_emit_counter(r, "vifs-bad-mac", vifs_bad_macs(rt->vifs));
 	/* The same counters with the control protocol off (all zero), so
@@ -555,7 +556,7 @@ static void emit_host(void *arg, const struct cluster_host_info *h)
 	struct ctl_host ch = {
 		.addr = a, .found = !h->known ? "none" : h->multicast ? "multicast" : "peers",
 		.last_heard_s = h->age_ms / 1000u, .vnets = h->vnets, .nvnets = h->nvnets,
-		.bad_mac = h->bad_mac, .replayed = h->replayed,
+		.bad_mac = h->bad_mac, .replayed = h->replayed, .key = h->key,
 	};
 
 	proto_addr_format(h->addr, a);

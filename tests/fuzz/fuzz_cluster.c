@@ -240,7 +240,7 @@ static void message(struct fenv *e, struct input *in, uint8_t op)
 		m.nentries = n;
 	}
 	uint8_t buf[PROTO_MAX_LEN];
-	ssize_t len = proto_encode(&m, &e->key, buf, sizeof(buf));
+	ssize_t len = proto_encode(&m, &e->keys.cur, buf, sizeof(buf));
 	if (len <= 0)
 		return;
 	memcpy(last_msg, buf, (size_t)len);

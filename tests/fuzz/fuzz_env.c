@@ -165,7 +165,9 @@ static void setup(void)
 				   .version = "fuzz", .started_ms = loop_now_ms() };
 	for (int i = 0; i < 32; i++)
 		k[i] = (uint8_t)i; /* the key of docs/control-wire.md's worked example */
-	CHECK(auth_key_set(&env.key, k, sizeof(k), NULL, 0) == 0);
+	struct auth_key key = { 0 };
+	CHECK(auth_key_set(&key, k, sizeof(k), NULL, 0) == 0);
+	keyring_take(&env.keys, &key);
 	struct cluster_params p = {
 		.port = env.cfg.control_port, .group = env.cfg.group, .ttl = env.cfg.ttl,
 		.hello_ms = env.cfg.hello_ms, .hold_s = env.cfg.hold_s, .refresh_s = env.cfg.refresh_s,
@@ -173,7 +175,7 @@ static void setup(void)
 		.max_hosts = env.cfg.max_hosts, .max_vnets_per_host = env.cfg.max_vnets_per_host,
 		.max_macs_per_host = env.cfg.max_macs_per_host, .max_vni_entries = env.cfg.max_vni_entries,
 	};
-	CHECK(cluster_start(env.cluster, &env.key, &p, err, sizeof(err)) == 0);
+	CHECK(cluster_start(env.cluster, &env.keys, &p, err, sizeof(err)) == 0);
 	env.self = fenv_addr(1);
 	for (int i = 0; i < 256; i++)
 		tx[i] = -1;
@@ -243,7 +245,7 @@ void fenv_resend(struct fenv *e, const uint8_t *buf, size_t len, uint8_t src, bo
 ssize_t fenv_send(struct fenv *e, struct proto_msg *m, uint8_t src, bool multicast)
 {
 	uint8_t buf[PROTO_MAX_LEN];
-	ssize_t len = proto_encode(m, &e->key, buf, sizeof(buf));
+	ssize_t len = proto_encode(m, &e->keys.cur, buf, sizeof(buf));
 
 	if (len > 0)
 		fenv_resend(e, buf, (size_t)len, src, multicast);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "cluster.h"
+#include "cluster_keyring.h"
 #include "config.h"
 #include "loop.h"
 #include "runtime.h"
@@ -40,7 +41,7 @@ struct fenv {
 	struct vifs *vifs;
 	struct cluster *cluster;
 	struct runtime rt;
-	struct auth_key key;
+	struct keyring keys;       /* the current key only: no change under way */
 	struct proto_addr self;  /* 192.0.2.1 */
 	/* the recording data plane */
 	struct fenv_fdb *fdb;

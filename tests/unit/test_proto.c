@@ -128,6 +128,8 @@ static void assert_same(const struct proto_msg *a, const struct proto_msg *b)
 		assert_true(a->esp_gen == b->esp_gen);
 		assert_int_equal(a->has_esp_offset, b->has_esp_offset);
 		assert_int_equal(a->esp_offset, b->esp_offset);
+		assert_int_equal(a->has_key_id, b->has_key_id);
+		assert_int_equal(a->key_id, b->key_id);
 		for (size_t i = 0; i < a->nvnets; i++)
 			assert_same_vnet(&a->vnets[i], &b->vnets[i]);
 		assert_int_equal(b->nentries, 0);
@@ -155,7 +157,8 @@ static size_t roundtrip(const struct proto_msg *m, uint8_t *buf)
 
 	assert_true(n > 0);
 	assert_int_equal((size_t)n, proto_msg_len(m->type, m->type == PROTO_HELLO ? m->nvnets + !!m->esp_gen +
-										  m->has_esp_offset : m->nentries));
+										  m->has_esp_offset + m->has_key_id :
+										  m->nentries));
 	assert_int_equal(decode(buf, (size_t)n, &key, &d), PROTO_OK);
 	assert_same(m, &d.m);
 	return (size_t)n;
@@ -297,6 +300,51 @@ static void esp_offset(void **state)
 	n = (ssize_t)roundtrip(&m, buf);
 	assert_int_equal(decode(buf, (size_t)n, &key, &d), PROTO_OK);
 	assert_false(d.m.has_esp_offset);
+}
+
+/* The cluster key's id rides as one more element, vnet id 0 and "xvki",
+ * after the offset's; a parser without it drops it as invalid. */
+static void key_id(void **state)
+{
+	static struct proto_vnet vn[PROTO_MAX_VNETS];
+	uint8_t buf[PROTO_MAX_LEN];
+	struct decoded d;
+	struct proto_msg m = { .type = PROTO_HELLO, .origin = v4("192.0.2.3"), .counter = 9, .hold_s = 30,
+			       .parts = 1, .vnets = vn, .nvnets = 2, .esp_gen = 7, .has_esp_offset = true,
+			       .esp_offset = 3, .has_key_id = true, .key_id = 0xa1b2c3d4u };
+	static const uint8_t elem[24] = { [16] = 0xa1, 0xb2, 0xc3, 0xd4, 'x', 'v', 'k', 'i' };
+	ssize_t n;
+
+	(void)state;
+	for (size_t i = 0; i < PROTO_MAX_VNETS; i++)
+		vn[i] = pvnet((uint32_t)(i + 2));
+	n = (ssize_t)roundtrip(&m, buf);
+	assert_int_equal(buf[PROTO_OFF_COUNT + 1], 5);
+	assert_memory_equal(buf + n - PROTO_MAC_LEN - 24, elem, 24);
+	assert_int_equal(decode(buf, (size_t)n, &key, &d), PROTO_OK);
+	assert_int_equal(d.m.nbad, 0);
+	assert_int_equal(d.m.nvnets, 2);
+	assert_int_equal(d.m.esp_offset, 3);
+	/* all three take a vnet's place */
+	m.nvnets = PROTO_MAX_VNETS - 3;
+	roundtrip(&m, buf);
+	m.nvnets = PROTO_MAX_VNETS - 2;
+	assert_int_equal(proto_encode(&m, &key, buf, sizeof(buf)), PROTO_E_FORMAT);
+	/* alone, as a host without ESP sends it */
+	m.esp_gen = 0;
+	m.has_esp_offset = false;
+	m.esp_offset = 0;
+	m.nvnets = 1;
+	roundtrip(&m, buf);
+	/* a vnet 0 element with another tag is an invalid element, dropped */
+	n = proto_encode(&m, &key, buf, sizeof(buf));
+	assert_true(n > 0);
+	buf[n - PROTO_MAC_LEN - 1] = 'x';
+	assert_int_equal(proto_sign(buf, (size_t)n, &key), 0);
+	assert_int_equal(decode(buf, (size_t)n, &key, &d), PROTO_OK);
+	assert_false(d.m.has_key_id);
+	assert_int_equal(d.m.nbad, 1);
+	assert_int_equal(d.m.nvnets, 1);
 }
 
 static void max_batch(void **state)
@@ -801,6 +849,7 @@ int main(void)
 		cmocka_unit_test(fields_not_carried),
 		cmocka_unit_test(esp_generation),
 		cmocka_unit_test(esp_offset),
+		cmocka_unit_test(key_id),
 		cmocka_unit_test(max_batch),
 		cmocka_unit_test(worked_example),
 		cmocka_unit_test(wrong_key),
