@@ -1094,8 +1094,9 @@ int cluster_start(struct cluster *c, struct keyring *keys, const struct cluster_
 {
 	c->keys = keys;
 	c->p = *p;
-	/* a new key: nobody is known to hold it yet */
-	c->keychange = (struct ckc){ 0 };
+	/* a new key: nobody is known to hold it yet, and after a restart
+	 * nobody is known at all until a hold time has passed */
+	ckc_start(&c->keychange, loop_now_ms(), (uint64_t)p->hold_s * 1000u);
 	keychange_update(c, loop_now_ms());
 	/* A reload may lower them: hosts beyond stay, no new ones come. */
 	c->hosts.max = p->max_hosts;

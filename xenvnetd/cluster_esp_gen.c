@@ -1,15 +1,14 @@
 /* Load, draw and save the SA generation (<state_dir>/esp-generation) and
  * the key epoch offset (<state_dir>/esp-offset). */
 #include "cluster_esp_gen.h"
+#include "durable.h"
 #include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #define GEN_FILE "esp-generation"
 #define OFFSET_FILE "esp-offset"
@@ -27,28 +26,12 @@ static bool hex_read(const char *path, int digits, uint64_t *v)
 	return ok;
 }
 
-/* Durably: a temp file, fsync, rename, fsync of the directory. */
-static int hex_write(const char *dir, const char *path, int digits, uint64_t v)
+static int hex_write(const char *path, int digits, uint64_t v)
 {
-	char tmp[4200], text[24];
-	int fd, dfd, rc = -1;
+	char text[24];
 	int len = snprintf(text, sizeof(text), "%0*" PRIx64 "\n", digits, v);
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
-		return -1;
-	if (write(fd, text, (size_t)len) == len && fsync(fd) == 0)
-		rc = 0;
-	close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc == 0 && (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	return durable_write(path, text, (size_t)len, 0600);
 }
 
 uint64_t cesp_gen_load(const char *state_dir, bool kernel_has_out)
@@ -67,7 +50,7 @@ uint64_t cesp_gen_load(const char *state_dir, bool kernel_has_out)
 			return 0;
 		}
 	} while (!gen);
-	if (hex_write(state_dir, path, 16, gen) < 0)
+	if (hex_write(path, 16, gen) < 0)
 		log_err("esp: saving %s: %s", path, strerror(errno));
 	log_info("esp: SA generation %016" PRIx64 " drawn (%s)", gen,
 		 kernel_has_out ? "none saved" : "no SA of ours in the kernel");
@@ -88,7 +71,7 @@ int cesp_offset_save(const char *state_dir, uint32_t offset)
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/" OFFSET_FILE, state_dir);
-	if (hex_write(state_dir, path, 8, offset) == 0)
+	if (hex_write(path, 8, offset) == 0)
 		return 0;
 	log_err("esp: saving %s: %s", path, strerror(errno));
 	return -1;

@@ -1,9 +1,14 @@
 /* When a key change may move on. */
 #include "cluster_keychange.h"
 
+void ckc_start(struct ckc *s, uint64_t now_ms, uint64_t settle_ms)
+{
+	*s = (struct ckc){ .heard_ms = now_ms + settle_ms };
+}
+
 void ckc_update(struct ckc *s, const struct keyring *r, const struct hosts *t, uint64_t now_ms)
 {
-	bool all = true;
+	bool all = now_ms >= s->heard_ms;
 
 	for (size_t i = 0; all && keyring_changing(r) && i < t->n; i++)
 		all = t->v[i].has_key_id && t->v[i].key_id == r->cur_id;

@@ -14,8 +14,13 @@
 struct ckc {
 	bool all;              /* every host heard announces the current key */
 	uint64_t all_since_ms; /* since then */
+	uint64_t heard_ms;     /* before then the hosts may not all be heard yet */
 };
 
+/* The protocol (re)starts: until @settle_ms from now the hosts known are
+ * not taken for all of them (a restarted daemon knows none), so the
+ * previous key signs. */
+void ckc_start(struct ckc *s, uint64_t now_ms, uint64_t settle_ms);
 /* Look at the hosts again (a HELLO, a host gone, a new key). */
 void ckc_update(struct ckc *s, const struct keyring *r, const struct hosts *t, uint64_t now_ms);
 /* The key our messages are signed with. */

@@ -15,6 +15,7 @@ struct keyring {
 	struct auth_key cur;    /* len 0: none (the control protocol is off) */
 	struct auth_key prev;   /* len 0: no change under way */
 	uint32_t cur_id, prev_id; /* auth_key_id() of each */
+	char *prev_path;        /* where prev is kept during a change; NULL: nowhere */
 };
 
 /* Make @k (taken over: *k is zeroed) the current key.  0 when it is the
@@ -27,6 +28,12 @@ int keyring_take(struct keyring *r, struct auth_key *k);
 /* The change is over: every host holds the current key. */
 void keyring_drop_prev(struct keyring *r);
 bool keyring_changing(const struct keyring *r);
+/* Keep the previous key in the file @path (hex, mode 0600, written
+ * durably) while a change is under way, and remove it when it ends, so
+ * that a daemon restarted meanwhile goes on with the change.  Reads it
+ * back now: a saved key other than the current one becomes the previous
+ * key (true: a change goes on); one equal to it is removed. */
+bool keyring_keep_in(struct keyring *r, const char *path);
 void keyring_free(struct keyring *r);
 
 #endif

@@ -543,6 +543,11 @@ int main(int argc, char **argv)
 	bool key_ok = auth_load_key(d.cfg.key_file, &key, err, sizeof(err)) == 0;
 	if (key_ok)
 		keyring_take(&d.keys, &key);
+	char prev_path[sizeof(d.cfg.state_dir) + 32];
+	snprintf(prev_path, sizeof(prev_path), "%s/cluster.key.previous", d.cfg.state_dir);
+	if (keyring_keep_in(&d.keys, prev_path))
+		log_info("a cluster key change goes on: previous key %08x kept until every host has %08x",
+			 d.keys.prev_id, d.keys.cur_id);
 	start_cluster(&d, key_ok ? NULL : err);
 	/* After the signals are blocked: the announcer thread takes none. */
 	host_announce_set_sticky(d.cfg.control != CONTROL_EVPN);

@@ -1,17 +1,15 @@
 /* Peer list persistence. */
 #include "peers.h"
+#include "durable.h"
 #include "vnet_err.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static bool host_name_valid(const char *s)
 {
@@ -74,56 +72,27 @@ static ssize_t find(const struct peers *p, const char *canon)
 	return -1;
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Write the whole list to a temp file, fsync it, rename it over the old
- * one, and fsync the directory so the rename itself survives a crash. */
+/* The whole list, durably (a crash leaves the old list or the new one). */
 static int save(const struct peers *p, char *err, size_t errlen)
 {
-	char tmp[4096], line[PEER_ADDR_MAX + 16];
-	int fd, rc = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", p->path) >= (int)sizeof(tmp))
-		return vnet_err(err, errlen, "%s: path too long", p->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vnet_err(err, errlen, "%s: %s", tmp, strerror(errno));
-	static const char head[] = "# xenvnetd peers (vn peer-add): ADDRESS PORT\n";
-	rc |= write_all(fd, head, sizeof(head) - 1);
-	for (size_t i = 0; i < p->n && rc == 0; i++) {
-		int n = snprintf(line, sizeof(line), "%s %u\n", p->v[i].addr, p->v[i].port);
-		rc |= write_all(fd, line, (size_t)n);
+	if (!f)
+		return vnet_err(err, errlen, "%s: %s", p->path, strerror(errno));
+	fputs("# xenvnetd peers (vn peer-add): ADDRESS PORT\n", f);
+	for (size_t i = 0; i < p->n; i++)
+		fprintf(f, "%s %u\n", p->v[i].addr, p->v[i].port);
+	if (fclose(f) != 0) {
+		free(text);
+		return vnet_err(err, errlen, "%s: out of memory", p->path);
 	}
-	if (rc == 0)
-		rc = fsync(fd);
-	if (close(fd) < 0)
-		rc = -1;
-	if (rc < 0 || rename(tmp, p->path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return vnet_err(err, errlen, "%s: %s", p->path, strerror(e));
-	}
-	char *dcopy = strdup(p->path);
-	if (dcopy) {
-		int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dcopy);
-	}
+	rc = durable_write(p->path, text, len, 0644);
+	free(text);
+	if (rc < 0)
+		return vnet_err(err, errlen, "%s: %s", p->path, strerror(errno));
 	return 0;
 }
 

@@ -66,6 +66,20 @@ lc_counter_is 2 hosts -eq 1 || lab_fail "h2 forgot h1"
 lc_counter_is 1 key-changing -eq 1 || lab_fail "h1 ended the change while h2 has the old key"
 lab_wait 10 "d1 pings d2 during the change" lab_ping 1 198.51.100.2 3 || lab_fail "d1 cannot ping d2"
 
+lab_step "h1 restarted during the change goes on with it (the old key kept in its state dir)"
+prev=$LAB_DIR/h1/state/cluster.key.previous
+[ "$(stat -c %a "$prev")" = 600 ] || lab_fail "$prev: mode $(stat -c %a "$prev")"
+cmp -s <(tr -d ' \n' <"$LC_KEY.old") <(tr -d '\n' <"$prev") || lab_fail "$prev does not hold the old key"
+lab_daemon_stop 1
+lc_daemon_start 1
+lab_wait 10 "h1 logs the change going on" logged_ge 1 'key change goes on' 1 ||
+	lab_fail "h1 did not take the old key back: $(tail -3 "$LAB_DIR/h1/daemon.log")"
+lc_wait_control 1
+lc_counter_is 1 key-changing -eq 1 || lab_fail "restarted h1 is not in a key change"
+ok=$(lc_counter 2 msgs-ok)
+lc_wait_counter 2 msgs-ok -ge $((ok + 3)) 30
+lc_counter_is 2 msgs-bad-mac -eq "$bad2" || lab_fail "h2 rejected restarted h1's messages"
+
 lab_step "h2 reloads the new key: both sign with it, then forget the old one"
 hup 2
 lab_wait 10 "h2 reloads" logged_ge 2 'configuration reloaded' 1 ||
@@ -79,6 +93,7 @@ lc_host_field_is 2 192.0.2.1 key current || lab_fail "h2: h1's key is '$(lc_host
 ok=$(lc_counter 2 msgs-ok)
 lc_wait_counter 2 msgs-ok -ge $((ok + 2))
 lc_counter_is 1 msgs-bad-mac -eq "$bad1" || lab_fail "h1 rejected messages during the change"
+[ ! -e "$prev" ] || lab_fail "$prev stays after the change"
 lc_counter_is 2 msgs-bad-mac -eq "$bad2" || lab_fail "h2 rejected messages during the change"
 lc_wait_fdb 2 00:16:3e:00:00:01 192.0.2.1
 lab_ping 1 198.51.100.2 3 || lab_fail "d1 cannot ping d2 with the new key"

@@ -7,7 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cluster_keychange.h"
 #include "cluster_keyring.h"
@@ -104,6 +108,7 @@ static void signer_and_end(void **state)
 	/* one host still on the previous key, one announcing none: sign
 	 * with the previous key, keep it */
 	hosts_with(&t, (uint32_t[]){ r.prev_id, 0 }, 2);
+	ckc_start(&s, 0, 1000);
 	ckc_update(&s, &r, &t, 1000);
 	assert_ptr_equal(ckc_signer(&s, &r), &r.prev);
 	assert_false(ckc_done(&s, &r, 100000, 3000));
@@ -126,6 +131,17 @@ static void signer_and_end(void **state)
 	ckc_update(&s, &r, &t, 7000);
 	assert_false(ckc_done(&s, &r, 9999, 3000));
 	assert_true(ckc_done(&s, &r, 10000, 3000));
+	/* a restart: the hosts known are not all until the settle time */
+	struct hosts none;
+	hosts_with(&none, NULL, 0);
+	ckc_start(&s, 20000, 3000);
+	ckc_update(&s, &r, &none, 20000);
+	assert_ptr_equal(ckc_signer(&s, &r), &r.prev);
+	ckc_update(&s, &r, &t, 22999);
+	assert_ptr_equal(ckc_signer(&s, &r), &r.prev);
+	ckc_update(&s, &r, &t, 23000);
+	assert_ptr_equal(ckc_signer(&s, &r), &r.cur);
+	hosts_free(&none);
 	keyring_drop_prev(&r);
 	/* no change: the current key signs, nothing to end */
 	assert_ptr_equal(ckc_signer(&s, &r), &r.cur);
@@ -134,12 +150,61 @@ static void signer_and_end(void **state)
 	keyring_free(&r);
 }
 
+/* The previous key on disk during a change: a restart goes on with it. */
+static void kept_on_disk(void **state)
+{
+	char dir[] = "/tmp/test_keyring.XXXXXX", path[64];
+	struct keyring r = { 0 }, r2 = { 0 };
+	struct auth_key k = mk(1);
+	struct stat st;
+	FILE *f;
+	char hex[80] = "";
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/prev", dir);
+	keyring_take(&r, &k);
+	assert_false(keyring_keep_in(&r, path)); /* nothing saved, nothing written */
+	assert_int_equal(access(path, F_OK), -1);
+	k = mk(2);
+	keyring_take(&r, &k); /* a change: key 1 saved, for root alone */
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_non_null(f = fopen(path, "r"));
+	assert_non_null(fgets(hex, sizeof(hex), f));
+	fclose(f);
+	assert_string_equal(hex, "0101010101010101010101010101010101010101010101010101010101010101\n");
+	/* a restart with the new key file goes on with the change */
+	k = mk(2);
+	keyring_take(&r2, &k);
+	assert_true(keyring_keep_in(&r2, path));
+	assert_true(keyring_changing(&r2) && holds(&r2.prev, 1) && holds(&r2.cur, 2));
+	assert_int_equal(r2.prev_id, r.prev_id);
+	keyring_free(&r2); /* an exit keeps the file */
+	assert_int_equal(access(path, F_OK), 0);
+	keyring_drop_prev(&r); /* the change is over: the file goes */
+	assert_int_equal(access(path, F_OK), -1);
+	/* a saved key equal to the current one: no change, the file goes */
+	k = mk(1);
+	keyring_take(&r, &k); /* 2 -> 1: a change, 2 saved */
+	k = mk(2);
+	memset(&r2, 0, sizeof(r2));
+	keyring_take(&r2, &k);
+	assert_false(keyring_keep_in(&r2, path));
+	assert_false(keyring_changing(&r2));
+	assert_int_equal(access(path, F_OK), -1);
+	keyring_free(&r2);
+	keyring_free(&r);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(key_ids),
 		cmocka_unit_test(take_rules),
 		cmocka_unit_test(signer_and_end),
+		cmocka_unit_test(kept_on_disk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
