@@ -50,6 +50,8 @@
 #  (i) TCP over a daemon-made conf and auth vnet against a hand-made ESP
 #      setup of the same transform (tests/bench/bench_esp.sh, in the VM of
 #      tests/vm: the host kernel has no ESP).  Target: ratio >= 0.95.
+#      Pings lost (one every 10 ms, conf vnet) across vn key-rotate and
+#      across a new cluster key reloaded host by host.  Target: 0.
 #  Then every other micro-benchmark binary in BUILD_DIR/tests/bench runs
 #  as it is (but the bench_cluster_* helpers), and last
 #  tests/bench/bench_cluster.sh (the control protocol, issue #4: its own lab
@@ -390,6 +392,16 @@ if [ -x tests/vm/run.sh ]; then
 			row "TCP over $lvl vnet vs hand-made ESP (Mbit/s)" - - "no result (VM)" no
 		fi
 	done
+	r=$(echo "$esp_out" | grep "^RESULT esp rotation ")
+	v() { echo "$r" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+	if [ -n "$r" ]; then
+		row "conf vnet, ping every 10 ms: lost across vn key-rotate" "$(v lost_rotate)" - \
+			"$(v pings) answers in all (0)" "$([ "$(v lost_rotate)" = 0 ] && echo ok || echo no)"
+		row "  lost across a new key reloaded host by host (SIGHUP)" "$(v lost_keychange)" - \
+			"(0)" "$([ "$(v lost_keychange)" = 0 ] && echo ok || echo no)"
+	else
+		row "conf vnet, ping every 10 ms: lost across rotations" - - "no result (VM)" no
+	fi
 fi
 
 # Emulated Xen hosts (issue 12): xl migrate, ours vs flood-and-learn.
