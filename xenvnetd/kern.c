@@ -46,6 +46,11 @@ int kern_open(struct kern *k, char *err, size_t errlen)
 	nl_socket_set_buffer_size(k->batch, 1 << 20, 1 << 20);
 	nl_socket_set_nonblocking(k->ev);
 	nl_socket_set_buffer_size(k->ev, 4 << 20, 0);
+	/* SO_RCVBUF stops at net.core.rmem_max (208 KB by default): creating
+	 * vnets by the thousand overran it, and each overrun costs a rescan
+	 * of every link and vnet.  Root may exceed it. */
+	int evbuf = 4 << 20;
+	(void)setsockopt(nl_socket_get_fd(k->ev), SOL_SOCKET, SO_RCVBUFFORCE, &evbuf, sizeof(evbuf));
 	rc = nl_socket_add_memberships(k->ev, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, 0);
 	if (rc < 0) {
 		kern_close(k);
